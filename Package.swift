@@ -1,0 +1,33 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "vidtemporal",
+    products: [
+        // MARK: The C library: libvidtemporal.so, exporting exactly the vt_* functions of include/vidtemporal.h
+        .library(name: "vidtemporal", type: .dynamic, targets: ["VidTemporal"]),
+    ],
+    targets: [
+        // MARK: The C ABI header, imported into Swift so @c @implementation checks every signature
+        .systemLibrary(name: "CVidTemporal", path: "include"),
+
+        // MARK: Kernels and exports
+        .target(
+            name: "VidTemporal",
+            dependencies: ["CVidTemporal"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "VidTemporalTestSupport",
+            path: "Tests/VidTemporalTestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "VidTemporalTests",
+            dependencies: ["VidTemporal", "CVidTemporal", "VidTemporalTestSupport"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

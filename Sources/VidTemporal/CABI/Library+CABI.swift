@@ -1,0 +1,32 @@
+import CVidTemporal
+
+/// Kept equal to VT_VERSION in the header (a test checks).
+let libraryVersion: StaticString = "0.1.0"
+
+@c @implementation
+public func vt_abi_version() -> Int32 {
+    Int32(VT_ABI_VERSION)
+}
+
+@c @implementation
+public func vt_version_string() -> UnsafePointer<CChar>? {
+    UnsafeRawPointer(libraryVersion.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func vt_status_string(_ status: Int32) -> UnsafePointer<CChar>? {
+    UnsafeRawPointer(statusDescription(status).utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func vt_set_num_threads(_ n: Int32, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
+    cabiCall("vt_set_num_threads", err) { () throws(VTError) in
+        guard n >= 0 else { throw .invalidArgument("n=\(n) must be >= 1, or 0 for the default") }
+        Threads.set(Int(n))
+    }
+}
+
+@c @implementation
+public func vt_get_num_threads() -> Int32 {
+    Int32(Threads.count)
+}

@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Temporal shift (TSM): moves a fraction of the channels one frame forward or backward in time
+/// with zero fill. Pure data movement, so the kernels work on bytes and serve every dtype.
+enum TemporalShift {
+    enum Mode: Sendable {
+        /// Offline TSM, the official code's direction: [0, fold) from t+1, [fold, 2 fold) from t-1.
+        case bidirectional
+        /// Online TSM: [0, fold) from t-1.
+        case unidirectional
+    }
+
+    /// A run of channels whose output frame t reads input frame t + offset (zero outside the clip).
+    struct Band: Sendable {
+        let channels: Range<Int>
+        let offset: Int
+    }
+
+    /// A validated call: the clip layout in elements and the bands of its mode.
+    struct Shape: Sendable {
+        let frames: Int
+        let segments: Int
+        let channels: Int
+        /// h * w: the elements of one channel of one frame.
+        let plane: Int
+        let fold: Int
+        let mode: Mode
+        let count: Int
+
+        /// The channel bands of the forward shift, or of its adjoint (every offset negated).
+        func bands(adjoint: Bool) -> [Band] {
+            let sign = adjoint ? -1 : 1
+            let edge = min(2 * fold, channels)
+            let bands: [Band] = switch mode {
+            case .bidirectional:
+                [Band(channels: 0..<fold, offset: sign), Band(channels: fold..<edge, offset: -sign),
+                 Band(channels: edge..<channels, offset: 0)]
+            case .unidirectional:
+                [Band(channels: 0..<fold, offset: -sign), Band(channels: fold..<channels, offset: 0)]
+            }
+            return bands.filter { !$0.channels.isEmpty }
+        }
+    }
+
+    static func mode(_ raw: Int32) throws(VTError) -> Mode {
+        switch raw {
+        case 0: return .bidirectional
+        case 1: return .unidirectional
+        default: throw .invalidArgument("mode=\(raw) is not VT_SHIFT_BIDIRECTIONAL (0) or VT_SHIFT_UNIDIRECTIONAL (1)")
+        }
+    }
+
+    /// Checks the arguments every temporal shift function takes; `tensor` names the data argument.
+    static func shape(nt: Int64, c: Int64, h: Int64, w: Int64, numSegments: Int64, foldDiv: Int64,
+                      mode rawMode: Int32, elementSize: Int, tensor: String) throws(VTError) -> Shape {
+        let frames = try dimension(nt, "nt")
+        let channels = try dimension(c, "c")
+        let height = try dimension(h, "h")
+        let width = try dimension(w, "w")
+        let segments = try positive(numSegments, "num_segments")
+        let foldDiv = try positive(foldDiv, "fold_div")
+        let mode = try mode(rawMode)
+        guard frames % segments == 0 else {
+            throw .shapeMismatch("nt=\(frames) (\(tensor).shape[0]) is not a multiple of num_segments=\(segments)")
+        }
+        let count = try elementCount([frames, channels, height, width], elementSize: elementSize, tensor: tensor)
+        return Shape(frames: frames, segments: segments, channels: channels, plane: height * width,
+                     fold: channels / foldDiv, mode: mode, count: count)
+    }
+
+    /// y = shift(x), or shift^T(x) when `adjoint`. x and y must not overlap.
+    static func apply(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
+                      elementSize: Int, adjoint: Bool) {
+        let bands = shape.bands(adjoint: adjoint)
+        let pointers = UnsafeTransfer((x, y))
+        let channelBytes = shape.plane * elementSize
+        parallelFor(shape.frames) { frames in
+            let (x, y) = pointers.value
+            for frame in frames {
+                let t = frame % shape.segments
+                for band in bands {
+                    let destination = y + (frame * shape.channels + band.channels.lowerBound) * channelBytes
+                    let bytes = band.channels.count * channelBytes
+                    if (0..<shape.segments).contains(t + band.offset) {
+                        let source = frame + band.offset
+                        memcpy(destination, x + (source * shape.channels + band.channels.lowerBound) * channelBytes, bytes)
+                    } else {
+                        memset(destination, 0, bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    /// x = shift(x) (or its adjoint) in place, moving only the shifted bands: each clip's band is
+    /// walked in the direction that reads every frame before overwriting it. Bit-identical to
+    /// `apply`, since both only copy and zero.
+    static func applyInPlace(_ x: UnsafeMutableRawPointer, _ shape: Shape, elementSize: Int, adjoint: Bool) {
+        let shifted = shape.bands(adjoint: adjoint).filter { $0.offset != 0 }
+        let clips = shape.frames / shape.segments
+        guard !shifted.isEmpty, clips > 0 else { return }
+        // Split each band's per-frame block into pieces so that a single clip still fills the threads.
+        let channelBytes = shape.plane * elementSize
+        let pieces = max(1, Threads.count / (clips * shifted.count))
+        let pointer = UnsafeTransfer(x)
+        parallelFor(clips * shifted.count * pieces) { tasks in
+            let x = pointer.value
+            for task in tasks {
+                let piece = task % pieces
+                let band = shifted[(task / pieces) % shifted.count]
+                let clip = task / (pieces * shifted.count)
+                let blockBytes = band.channels.count * channelBytes
+                let start = blockBytes * piece / pieces
+                let bytes = blockBytes * (piece + 1) / pieces - start
+                func block(_ t: Int) -> UnsafeMutableRawPointer {
+                    x + ((clip * shape.segments + t) * shape.channels + band.channels.lowerBound) * channelBytes + start
+                }
+                let last = shape.segments - 1
+                if band.offset > 0 {
+                    for t in 0..<last { memcpy(block(t), block(t + 1), bytes) }
+                    memset(block(last), 0, bytes)
+                } else {
+                    for t in stride(from: last, to: 0, by: -1) { memcpy(block(t), block(t - 1), bytes) }
+                    memset(block(0), 0, bytes)
+                }
+            }
+        }
+    }
+}

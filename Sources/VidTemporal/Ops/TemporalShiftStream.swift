@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Online temporal shift, one frame at a time: the state is the previous frame's first `fold`
+/// channels. Stepping it over a clip reproduces `TemporalShift` in `.unidirectional` mode.
+final class TemporalShiftStream {
+    enum ElementType: Int32 {
+        case float32 = 0
+        case float64 = 1
+
+        var size: Int { self == .float32 ? 4 : 8 }
+        var name: String { self == .float32 ? "float32" : "float64" }
+    }
+
+    let dims: [Int]
+    let elementType: ElementType
+    private let batch: Int
+    private let frameBytes: Int
+    private let cacheBytes: Int
+    private let cache: UnsafeMutableRawPointer
+
+    /// Throws `.allocation` if the cache cannot be allocated; dims are already validated.
+    init(dims: [Int], fold: Int, elementType: ElementType) throws(VTError) {
+        let (n, c, plane) = (dims[0], dims[1], dims[2] * dims[3])
+        self.dims = dims
+        self.elementType = elementType
+        batch = n
+        frameBytes = c * plane * elementType.size
+        cacheBytes = fold * plane * elementType.size
+        // calloc: zeros at start, and a NULL we can report instead of a trap.
+        guard let cache = calloc(max(1, n * cacheBytes), 1) else {
+            throw .allocation("cannot allocate the \(n * cacheBytes)-byte cache")
+        }
+        self.cache = cache
+    }
+
+    deinit { free(cache) }
+
+    func reset() { memset(cache, 0, batch * cacheBytes) }
+
+    /// out = frame with its first `fold` channels taken from the cache; the cache takes the
+    /// frame's. frame and out must not overlap.
+    func step(_ frame: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
+        let pointers = UnsafeTransfer((frame, out, cache))
+        let (frameBytes, cacheBytes) = (self.frameBytes, self.cacheBytes)
+        parallelFor(batch) { items in
+            let (frame, out, cache) = pointers.value
+            for item in items {
+                let source = frame + item * frameBytes
+                let destination = out + item * frameBytes
+                let cached = cache + item * cacheBytes
+                memcpy(destination, cached, cacheBytes)
+                memcpy(destination + cacheBytes, source + cacheBytes, frameBytes - cacheBytes)
+                memcpy(cached, source, cacheBytes)
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The thread count used by every call (`vt_set_num_threads`); 0 means one per online CPU.
+enum Threads {
+    private static let requested = Atomic<Int>(0)
+
+    static let online: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    static var count: Int {
+        let value = requested.load(ordering: .relaxed)
+        return value > 0 ? value : online
+    }
+
+    static func set(_ value: Int) { requested.store(value, ordering: .relaxed) }
+}
+
+/// Carries pointers into `concurrentPerform` closures. Safe because every task writes a range
+/// of the output that no other task touches (NIO's UnsafeTransfer).
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body` over `0..<count` split into contiguous chunks, one chunk per thread. Chunks are
+/// disjoint, so results do not depend on the thread count as long as `body` writes only what
+/// its indices own.
+func parallelFor(_ count: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let tasks = min(Threads.count, count)
+    guard tasks > 1 else {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: tasks) { task in
+        body(count * task / tasks ..< count * (task + 1) / tasks)
+    }
+}

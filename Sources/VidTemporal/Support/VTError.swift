@@ -1,0 +1,56 @@
+import CVidTemporal
+
+/// The library's one error type: a `VT_ERR_*` status and a message naming the offending argument.
+/// Validation throws it; `cabiCall` turns it into a status at the C boundary.
+struct VTError: Error {
+    let status: Int32
+    let message: String
+
+    static func nullPointer(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_NULL_POINTER), message: message) }
+    static func invalidArgument(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_INVALID_ARGUMENT), message: message) }
+    static func shapeMismatch(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_SHAPE_MISMATCH), message: message) }
+    static func unsupported(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_UNSUPPORTED), message: message) }
+    static func allocation(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_ALLOCATION), message: message) }
+}
+
+/// Runs one exported function's body and reports its outcome as a status, filling the caller's
+/// optional `vt_error` with "function: message". The only place errors cross into C.
+func cabiCall(_ function: String, _ error: UnsafeMutablePointer<vt_error>?,
+              _ body: () throws(VTError) -> Void) -> Int32 {
+    let status: Int32
+    let message: String
+    do {
+        try body()
+        (status, message) = (Int32(VT_OK), "")
+    } catch let failure {
+        (status, message) = (failure.status, "\(function): \(failure.message)")
+    }
+    if let error {
+        error.pointee.status = status
+        writeMessage(message, into: error)
+    }
+    return status
+}
+
+/// Copies `text` into the fixed-size message field, truncated and always NUL-terminated.
+private func writeMessage(_ text: String, into error: UnsafeMutablePointer<vt_error>) {
+    withUnsafeMutableBytes(of: &error.pointee.message) { field in
+        let bytes = Array(text.utf8.prefix(field.count - 1))
+        field.copyBytes(from: bytes)
+        field[bytes.count] = 0
+    }
+}
+
+/// `vt_status_string`'s table.
+func statusDescription(_ status: Int32) -> StaticString {
+    switch status {
+    case Int32(VT_OK): "ok"
+    case Int32(VT_ERR_NULL_POINTER): "null pointer"
+    case Int32(VT_ERR_INVALID_ARGUMENT): "invalid argument"
+    case Int32(VT_ERR_SHAPE_MISMATCH): "shape mismatch"
+    case Int32(VT_ERR_UNSUPPORTED): "unsupported"
+    case Int32(VT_ERR_ALLOCATION): "allocation failed"
+    case Int32(VT_ERR_INTERNAL): "internal error"
+    default: "unknown status"
+    }
+}

@@ -1,0 +1,20 @@
+/// SplitMix64: a small seeded generator so every test input is reproducible.
+public struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `count` values uniform in [-1, 1).
+    public mutating func uniform<T: BinaryFloatingPoint>(_ count: Int, as _: T.Type = T.self) -> [T]
+    where T.RawSignificand: FixedWidthInteger {
+        (0..<count).map { _ in T.random(in: -1..<1, using: &self) }
+    }
+}

@@ -1,0 +1,28 @@
+import CVidTemporal
+import XCTest
+
+/// The library-wide exports: versions, status strings, thread count.
+final class LibraryTests: XCTestCase {
+    func testVersions() {
+        XCTAssertEqual(vt_abi_version(), VT_ABI_VERSION)
+        XCTAssertEqual(String(cString: vt_version_string()), VT_VERSION)
+    }
+
+    func testStatusStrings() {
+        let expected = [VT_OK: "ok", VT_ERR_NULL_POINTER: "null pointer", VT_ERR_INVALID_ARGUMENT: "invalid argument",
+                        VT_ERR_SHAPE_MISMATCH: "shape mismatch", VT_ERR_UNSUPPORTED: "unsupported",
+                        VT_ERR_ALLOCATION: "allocation failed", VT_ERR_INTERNAL: "internal error", 99: "unknown status"]
+        for (status, text) in expected { XCTAssertEqual(String(cString: vt_status_string(Int32(status))), text) }
+    }
+
+    func testThreadCount() {
+        defer { XCTAssertEqual(vt_set_num_threads(0, nil), Int32(VT_OK)) }
+        XCTAssertEqual(vt_set_num_threads(3, nil), Int32(VT_OK))
+        XCTAssertEqual(vt_get_num_threads(), 3)
+        var error = vt_error()
+        XCTAssertEqual(vt_set_num_threads(-1, &error), Int32(VT_ERR_INVALID_ARGUMENT))
+        XCTAssertEqual(vt_get_num_threads(), 3)
+        XCTAssertEqual(vt_set_num_threads(0, nil), Int32(VT_OK))
+        XCTAssertGreaterThanOrEqual(vt_get_num_threads(), 1)
+    }
+}

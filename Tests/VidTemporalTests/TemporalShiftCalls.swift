@@ -1,0 +1,102 @@
+import CVidTemporal
+import VidTemporalTestSupport
+
+/// The temporal shift exports, reachable generically from the tests: Float goes to the _f32
+/// functions, Double to the _f64 ones.
+protocol ShiftScalar: BinaryFloatingPoint where RawSignificand: FixedWidthInteger {
+    associatedtype Bits: Equatable
+    var bitPattern: Bits { get }
+    static var dtype: Tolerance.DType { get }
+    static var streamDType: Int32 { get }
+    typealias Shift = (UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64,
+                       Int32, UnsafeMutablePointer<vt_error>?) -> Int32
+    typealias ShiftInPlace = (UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64, Int32,
+                              UnsafeMutablePointer<vt_error>?) -> Int32
+    typealias Step = (OpaquePointer?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64,
+                      UnsafeMutablePointer<vt_error>?) -> Int32
+    static var forward: Shift { get }
+    static var backward: Shift { get }
+    static var inPlaceForward: ShiftInPlace { get }
+    static var inPlaceBackward: ShiftInPlace { get }
+    static var step: Step { get }
+}
+
+extension Float: ShiftScalar {
+    static var dtype: Tolerance.DType { .float32 }
+    static var streamDType: Int32 { Int32(VT_DTYPE_F32) }
+    static var forward: Shift { vt_temporal_shift_forward_f32 }
+    static var backward: Shift { vt_temporal_shift_backward_f32 }
+    static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f32 }
+    static var inPlaceBackward: ShiftInPlace { vt_temporal_shift_inplace_backward_f32 }
+    static var step: Step { vt_temporal_shift_stream_step_f32 }
+}
+
+extension Double: ShiftScalar {
+    static var dtype: Tolerance.DType { .float64 }
+    static var streamDType: Int32 { Int32(VT_DTYPE_F64) }
+    static var forward: Shift { vt_temporal_shift_forward_f64 }
+    static var backward: Shift { vt_temporal_shift_backward_f64 }
+    static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f64 }
+    static var inPlaceBackward: ShiftInPlace { vt_temporal_shift_inplace_backward_f64 }
+    static var step: Step { vt_temporal_shift_stream_step_f64 }
+}
+
+/// One call's dims, so the sweeps can name what failed.
+struct ShiftCase: CustomStringConvertible {
+    var clips = 1, segments = 1, channels = 1, height = 1, width = 1, foldDiv = 8
+    var mode = Int32(VT_SHIFT_BIDIRECTIONAL)
+
+    var frames: Int { clips * segments }
+    var count: Int { frames * channels * height * width }
+    var description: String {
+        "N=\(clips) T=\(segments) C=\(channels) H=\(height) W=\(width) fold_div=\(foldDiv) mode=\(mode)"
+    }
+    var reference: TemporalShiftReference {
+        TemporalShiftReference(frames: frames, segments: segments, channels: channels, plane: height * width,
+                               foldDiv: foldDiv, bidirectional: mode == Int32(VT_SHIFT_BIDIRECTIONAL))
+    }
+
+    /// Runs an out-of-place export; returns the status, the output and the error record.
+    func run<T: ShiftScalar>(_ function: T.Shift, _ input: [T]) -> (Int32, [T], vt_error) {
+        var output = [T](repeating: -7, count: input.count)
+        var error = vt_error()
+        let status = input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                function(x.baseAddress, y.baseAddress, Int64(frames), Int64(channels), Int64(height), Int64(width),
+                         Int64(segments), Int64(foldDiv), mode, &error)
+            }
+        }
+        return (status, output, error)
+    }
+
+    func runInPlace<T: ShiftScalar>(_ function: T.ShiftInPlace, _ input: [T]) -> (Int32, [T]) {
+        var data = input
+        let status = data.withUnsafeMutableBufferPointer { x in
+            function(x.baseAddress, Int64(frames), Int64(channels), Int64(height), Int64(width), Int64(segments),
+                     Int64(foldDiv), mode, nil)
+        }
+        return (status, data)
+    }
+
+    /// Every combination the sweeps cover: T = 1, C below fold_div and not divisible, empty dims.
+    static var sweep: [ShiftCase] {
+        var cases: [ShiftCase] = []
+        for mode in [Int32(VT_SHIFT_BIDIRECTIONAL), Int32(VT_SHIFT_UNIDIRECTIONAL)] {
+            for (clips, segments) in [(1, 1), (2, 1), (1, 3), (2, 4), (3, 8), (0, 3)] {
+                for channels in [0, 1, 3, 7, 8, 13, 16] {
+                    for (height, width) in [(1, 1), (2, 3), (0, 2)] {
+                        for foldDiv in [1, 2, 3, 8] {
+                            cases.append(ShiftCase(clips: clips, segments: segments, channels: channels,
+                                                   height: height, width: width, foldDiv: foldDiv, mode: mode))
+                        }
+                    }
+                }
+            }
+        }
+        return cases
+    }
+}
+
+func message(_ error: vt_error) -> String {
+    withUnsafeBytes(of: error.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+}

@@ -1,0 +1,176 @@
+/*
+ * vidtemporal.h — the C ABI of libvidtemporal: CPU kernels for the temporal modules of video
+ * networks, each with a forward and a backward.
+ *
+ * Conventions (every function below follows them):
+ *
+ *  - Every function returns an int32_t status: VT_OK (0) or one of the VT_ERR_* codes. The last
+ *    argument is an optional, caller-owned vt_error*; when it is not NULL it receives the status
+ *    and a message naming the function and the offending argument. Nothing aborts or exits on
+ *    anything a caller can get wrong.
+ *  - Destination passing: the caller allocates every output and gradient. On any error status
+ *    nothing has been written to any output. The only objects allocated inside the library are
+ *    opaque state objects with explicit create/free (the streaming cache).
+ *  - Tensors are dense, C-contiguous arrays; inputs are const. Dimensions are int64_t and must
+ *    be >= 0; zero-sized dimensions are legal and give empty results. A data pointer may be
+ *    NULL only when its tensor has no elements. Element counts and byte sizes are checked for
+ *    overflow.
+ *  - Video tensors use the 2D-backbone layout (N*T, C, H, W): row n*T + t is frame t of clip n.
+ *    nt = N*T must be a multiple of num_segments = T.
+ *  - dtype is part of the name: _f32 for float, _f64 for double.
+ *  - Threads: functions are reentrant and may be called concurrently from several threads.
+ *    Each call splits its work over up to vt_get_num_threads() threads; results are identical
+ *    for any thread count.
+ */
+#ifndef VIDTEMPORAL_H
+#define VIDTEMPORAL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Library, status codes, errors, threads
+ * ------------------------------------------------------------------------------------------ */
+
+/* Bumped whenever a signature or a struct below changes incompatibly. */
+#define VT_ABI_VERSION 1
+
+/* The library version; vt_version_string() returns the same text. */
+#define VT_VERSION "0.1.0"
+
+enum {
+    VT_OK = 0,
+    VT_ERR_NULL_POINTER = 1,     /* a required pointer was NULL */
+    VT_ERR_INVALID_ARGUMENT = 2, /* a scalar argument is out of range (negative dim, bad mode, ...) */
+    VT_ERR_SHAPE_MISMATCH = 3,   /* dims inconsistent with each other or with the op's rules */
+    VT_ERR_UNSUPPORTED = 4,      /* a valid request this build cannot serve (e.g. wrong dtype) */
+    VT_ERR_ALLOCATION = 5,       /* memory could not be allocated */
+    VT_ERR_INTERNAL = 6          /* a bug in the library: please report it */
+};
+
+#define VT_ERROR_MESSAGE_SIZE 256
+
+/* Filled by a failing call when passed as its last argument. message is NUL-terminated. */
+typedef struct vt_error {
+    int32_t status;
+    char message[VT_ERROR_MESSAGE_SIZE];
+} vt_error;
+
+/* The ABI this library implements (VT_ABI_VERSION it was built with). */
+int32_t vt_abi_version(void);
+
+/* The library version, e.g. "0.1.0". Static storage; never NULL. */
+const char *vt_version_string(void);
+
+/* A short constant description of a status code ("ok", "null pointer", ...). Never NULL. */
+const char *vt_status_string(int32_t status);
+
+/* Sets the number of threads each call may use. n >= 1, or n = 0 for the default (the number
+ * of online CPUs). Affects calls that start after it returns. */
+int32_t vt_set_num_threads(int32_t n, vt_error *err);
+
+/* The number of threads each call may use (>= 1). */
+int32_t vt_get_num_threads(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Temporal shift (TSM, Lin et al. ICCV 2019)
+ *
+ * x, y: (nt, c, h, w) with nt = N * num_segments. fold = c / fold_div (floor; fold = 0 makes
+ * the op a copy). Frames outside the clip are zeros.
+ *
+ *  VT_SHIFT_BIDIRECTIONAL (offline; the official code's direction, which released checkpoints
+ *  expect): channels [0, fold) take the NEXT frame, y[t] = x[t+1], y[T-1] = 0; channels
+ *  [fold, 2*fold) take the PREVIOUS frame, y[t] = x[t-1], y[0] = 0; the rest are copied.
+ *
+ *  VT_SHIFT_UNIDIRECTIONAL (online TSM): channels [0, fold) take the PREVIOUS frame,
+ *  y[t] = x[t-1], y[0] = 0; the rest are copied. Equals running the stream below over the clip.
+ *
+ * Errors: num_segments < 1, fold_div < 1, unknown mode, negative dims (VT_ERR_INVALID_ARGUMENT);
+ * nt not a multiple of num_segments, overflowing sizes, output overlapping input
+ * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor (VT_ERR_NULL_POINTER).
+ * ------------------------------------------------------------------------------------------ */
+
+enum {
+    VT_SHIFT_BIDIRECTIONAL = 0,
+    VT_SHIFT_UNIDIRECTIONAL = 1
+};
+
+/* y = shift(x). x and y must not overlap. */
+int32_t vt_temporal_shift_forward_f32(const float *x, float *y, int64_t nt, int64_t c, int64_t h,
+                                      int64_t w, int64_t num_segments, int64_t fold_div,
+                                      int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_forward_f64(const double *x, double *y, int64_t nt, int64_t c,
+                                      int64_t h, int64_t w, int64_t num_segments,
+                                      int64_t fold_div, int32_t mode, vt_error *err);
+
+/* grad_x = shift^T(grad_y): the reverse shift with zero fill (the exact adjoint). */
+int32_t vt_temporal_shift_backward_f32(const float *grad_y, float *grad_x, int64_t nt, int64_t c,
+                                       int64_t h, int64_t w, int64_t num_segments,
+                                       int64_t fold_div, int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_backward_f64(const double *grad_y, double *grad_x, int64_t nt,
+                                       int64_t c, int64_t h, int64_t w, int64_t num_segments,
+                                       int64_t fold_div, int32_t mode, vt_error *err);
+
+/* In place: x = shift(x), moving only the shifted channels. Bit-identical to the forward. */
+int32_t vt_temporal_shift_inplace_forward_f32(float *x, int64_t nt, int64_t c, int64_t h,
+                                              int64_t w, int64_t num_segments, int64_t fold_div,
+                                              int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_inplace_forward_f64(double *x, int64_t nt, int64_t c, int64_t h,
+                                              int64_t w, int64_t num_segments, int64_t fold_div,
+                                              int32_t mode, vt_error *err);
+
+/* In place: grad = shift^T(grad). Bit-identical to the backward. */
+int32_t vt_temporal_shift_inplace_backward_f32(float *grad, int64_t nt, int64_t c, int64_t h,
+                                               int64_t w, int64_t num_segments,
+                                               int64_t fold_div, int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_inplace_backward_f64(double *grad, int64_t nt, int64_t c, int64_t h,
+                                               int64_t w, int64_t num_segments,
+                                               int64_t fold_div, int32_t mode, vt_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Temporal shift, streaming (online TSM for live video, one frame at a time)
+ *
+ * The state holds a cache of shape (n, fold, h, w), fold = c / fold_div, zeros at start. A step
+ * takes the current frame (n, c, h, w) and writes to out the frame with channels [0, fold)
+ * replaced by the cache, then stores the frame's channels [0, fold) as the new cache. Running
+ * T steps over a clip equals VT_SHIFT_UNIDIRECTIONAL on that clip, exactly.
+ *
+ * A state is created for one frame shape and one dtype (VT_DTYPE_*); stepping it with the
+ * other dtype is VT_ERR_UNSUPPORTED. One state must not be stepped from two threads at once.
+ * ------------------------------------------------------------------------------------------ */
+
+enum {
+    VT_DTYPE_F32 = 0,
+    VT_DTYPE_F64 = 1
+};
+
+typedef struct vt_temporal_shift_stream vt_temporal_shift_stream;
+
+/* Creates a stream for frames (n, c, h, w) of the given dtype; *out receives it. */
+int32_t vt_temporal_shift_stream_create(int64_t n, int64_t c, int64_t h, int64_t w,
+                                        int64_t fold_div, int32_t dtype,
+                                        vt_temporal_shift_stream **out, vt_error *err);
+
+/* One step. frame and out are (n, c, h, w), the dims the stream was created with (checked:
+ * VT_ERR_SHAPE_MISMATCH otherwise), and must not overlap. */
+int32_t vt_temporal_shift_stream_step_f32(vt_temporal_shift_stream *stream, const float *frame,
+                                          float *out, int64_t n, int64_t c, int64_t h, int64_t w,
+                                          vt_error *err);
+int32_t vt_temporal_shift_stream_step_f64(vt_temporal_shift_stream *stream, const double *frame,
+                                          double *out, int64_t n, int64_t c, int64_t h, int64_t w,
+                                          vt_error *err);
+
+/* Zeros the cache: the next step is treated as the first frame of a new clip. */
+int32_t vt_temporal_shift_stream_reset(vt_temporal_shift_stream *stream, vt_error *err);
+
+/* Frees a stream. NULL is a no-op. */
+void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VIDTEMPORAL_H */
