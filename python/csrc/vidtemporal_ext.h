@@ -1,0 +1,35 @@
+/* Shared pieces of the CPython extension vidtemporal._C: argument buffers, the one
+ * status -> exception map, and each op file's method table. */
+#ifndef VIDTEMPORAL_EXT_H
+#define VIDTEMPORAL_EXT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <vidtemporal.h>
+
+/* The dtypes the library serves, from a buffer's format. */
+typedef enum { VTX_F32 = 0, VTX_F64 = 1 } vtx_dtype;
+
+/* A float32/float64, C-contiguous array argument of exactly `ndim` dims. `fn` and `name` name
+ * the Python function and argument in every message; `layout` documents the expected shape,
+ * e.g. "(N*T, C, H, W)". On failure raises and returns -1 with view released. */
+int vtx_get_array(PyObject *obj, const char *fn, const char *name, int ndim, const char *layout,
+                  int writable, Py_buffer *view, vtx_dtype *dtype);
+
+/* Raises unless `view` has the same dtype and shape as `reference` (named ref_name). */
+int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
+                   const Py_buffer *reference, vtx_dtype ref_dtype, const char *ref_name,
+                   const char *fn);
+
+/* Raises the exception for a failed library call: ValueError for invalid arguments, shapes and
+ * null pointers, TypeError for unsupported requests, MemoryError, else RuntimeError; the
+ * message is the library's. Returns NULL for `return vtx_raise(...)`. */
+PyObject *vtx_raise(int32_t status, const vt_error *error);
+
+/* Releases a view if it holds a buffer (safe on a zeroed, never-filled view). */
+void vtx_release(Py_buffer *view);
+
+/* Method tables, one per op file, ending with a {NULL} sentinel. */
+extern PyMethodDef vtx_temporal_shift_methods[];
+
+#endif

@@ -1,0 +1,26 @@
+"""vidtemporal: fast CPU kernels, forward and backward, for the temporal modules of video networks.
+
+This level takes and returns numpy arrays and needs no torch; ``vidtemporal.torch`` adds autograd
+functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C, H, W)`` (row
+``n*T + t`` is frame t of clip n), float32 or float64, C-contiguous; bad input raises ValueError or
+TypeError naming the argument.
+"""
+from . import _C
+from .temporal_shift import TemporalShiftStream, temporal_shift, temporal_shift_, temporal_shift_backward
+
+__version__ = _C.version()
+
+
+def set_num_threads(n):
+    """Threads each call may use; 0 means one per CPU. Results do not depend on it."""
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    return _C.get_num_threads()
+
+
+__all__ = [
+    "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
+    "set_num_threads", "get_num_threads", "__version__",
+]

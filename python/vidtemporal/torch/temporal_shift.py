@@ -1,0 +1,112 @@
+"""Temporal shift (TSM) for PyTorch: the autograd op, the in-place variant, the official-style
+``TemporalShift`` wrapper and ``make_temporal_shift`` for torchvision-style ResNets."""
+import torch
+from torch import nn
+
+from .. import _args, _C
+from ..temporal_shift import MODES
+from ._tensors import as_numpy, require_cpu
+
+
+@torch.library.custom_op("vidtemporal::temporal_shift", mutates_args=())
+def _temporal_shift(x: torch.Tensor, num_segments: int, fold_div: int, mode: int, adjoint: bool) -> torch.Tensor:
+    out = torch.empty_like(x, memory_format=torch.contiguous_format)
+    _C.temporal_shift(as_numpy(x), as_numpy(out), num_segments, fold_div, mode, adjoint)
+    return out
+
+
+@_temporal_shift.register_fake
+def _(x, num_segments, fold_div, mode, adjoint):
+    return torch.empty_like(x, memory_format=torch.contiguous_format)
+
+
+def _setup_context(ctx, inputs, output):
+    ctx.params = inputs[1:]
+
+
+def _backward(ctx, grad):
+    num_segments, fold_div, mode, adjoint = ctx.params
+    # The adjoint of the shift is the reverse shift, and vice versa: one op serves both.
+    return _temporal_shift(grad.contiguous(), num_segments, fold_div, mode, not adjoint), None, None, None, None
+
+
+_temporal_shift.register_autograd(_backward, setup_context=_setup_context)
+
+
+def _params(fn, num_segments, fold_div, mode):
+    return (_args.integer(num_segments, "num_segments", fn), _args.integer(fold_div, "fold_div", fn),
+            _args.choice(mode, "mode", fn, MODES))
+
+
+def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
+    """Temporal shift of ``x (N*T, C, H, W)`` with autograd (see ``vidtemporal.temporal_shift``)."""
+    fn = "temporal_shift"
+    require_cpu(x, "x", fn)
+    return _temporal_shift(x.contiguous(), *_params(fn, num_segments, fold_div, mode), False)
+
+
+class _TemporalShiftInPlace(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, num_segments, fold_div, mode):
+        _C.temporal_shift_inplace(as_numpy(x), num_segments, fold_div, mode, False)
+        ctx.mark_dirty(x)
+        ctx.params = (num_segments, fold_div, mode)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _temporal_shift(grad.contiguous(), *ctx.params, True), None, None, None
+
+
+def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
+    """In-place temporal shift of a contiguous ``x``: moves only the shifted channels, saving the
+    output allocation. Bit-identical to ``temporal_shift``; autograd works as for any in-place op."""
+    fn = "temporal_shift_"
+    require_cpu(x, "x", fn)
+    return _TemporalShiftInPlace.apply(x, *_params(fn, num_segments, fold_div, mode))
+
+
+class TemporalShift(nn.Module):
+    """Shift, then ``net`` — the official TSM wrapper. Input and output ``(N*T, C, H, W)``.
+
+    Wrapping a block's ``conv1`` keeps the official state-dict names (``...conv1.net.weight``), so
+    released TSM checkpoints load. ``net=None`` gives the bare shift. ``inplace=True`` shifts the
+    input tensor itself (it must not be needed elsewhere, e.g. by a residual connection)."""
+
+    def __init__(self, net=None, num_segments=8, fold_div=8, mode="bidirectional", inplace=False):
+        super().__init__()
+        self.net = nn.Identity() if net is None else net
+        num_segments, fold_div, _ = _params("TemporalShift", num_segments, fold_div, mode)
+        self.num_segments, self.fold_div, self.mode, self.inplace = num_segments, fold_div, mode, bool(inplace)
+
+    def forward(self, x):
+        shift = temporal_shift_ if self.inplace else temporal_shift
+        return self.net(shift(x, self.num_segments, self.fold_div, self.mode))
+
+    def extra_repr(self):
+        return f"num_segments={self.num_segments}, fold_div={self.fold_div}, mode={self.mode!r}"
+
+
+PLACES = ("blockres", "block")
+
+
+def make_temporal_shift(net, num_segments, fold_div=8, place="blockres", mode="bidirectional"):
+    """Insert temporal shifts into a torchvision-style ResNet (``layer1``..``layer4`` of residual
+    blocks), like the official code. ``blockres``: shift inside each residual branch, before
+    ``conv1`` (every other block when ``layer3`` has 23 or more blocks, as the official code does
+    for ResNet-101). ``block``: shift each block's input. Modifies ``net`` in place and returns it."""
+    fn = "make_temporal_shift"
+    if place not in PLACES:
+        raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
+    stages = [getattr(net, f"layer{i}", None) for i in range(1, 5)]
+    if not all(isinstance(stage, nn.Sequential) for stage in stages):
+        raise TypeError(f"{fn}: net must be a torchvision-style ResNet with Sequential layer1..layer4, "
+                        f"got {type(net).__name__}")
+    every = 2 if len(net.layer3) >= 23 else 1
+    for index, stage in enumerate(stages, start=1):
+        for i, block in enumerate(stage):
+            if place == "block":
+                stage[i] = TemporalShift(block, num_segments, fold_div, mode)
+            elif i % every == 0:
+                block.conv1 = TemporalShift(block.conv1, num_segments, fold_div, mode)
+    return net
