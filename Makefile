@@ -1,0 +1,86 @@
+# vidtemporal: `make test` and `make demo` work on a fresh machine (Swift 6.3, Python 3.11, root
+# with apt-get and pip): they install what is missing, build, and run.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemporal.h)
+STAGE := $(CURDIR)/.build/stage
+WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
+
+.PHONY: all deps venv lib wheel python install test test-swift test-python test-c test-numpy-only demo bench clean
+
+all: lib
+
+# Debian packages the build needs: pkg-config (C test), Python headers and venv (Debian's python3).
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+	  || missing="$$missing python3-dev"; \
+	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+venv: deps $(VENV)/.installed
+
+$(VENV)/.installed: python/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip setuptools wheel
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt
+	touch $@
+
+lib:
+	tools/build_library.sh >/dev/null
+
+# The wheel is what `pip install .` would install; building it once serves both test venvs.
+wheel: venv
+	rm -rf .build/wheel
+	$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w .build/wheel .
+
+python: wheel
+	$(VENV)/bin/pip install -q --no-deps --force-reinstall $(WHEEL)
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 "$$(tools/build_library.sh)" $(DESTDIR)$(PREFIX)/lib/libvidtemporal.so
+	install -m 644 include/vidtemporal.h $(DESTDIR)$(PREFIX)/include/vidtemporal.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
+
+test: test-swift test-c test-python test-numpy-only
+
+test-swift:
+	swift test
+
+# The C user's view: install into a staging prefix, build the C test through pkg-config.
+test-c: deps
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
+	tools/check_exports.sh $(STAGE)/lib/libvidtemporal.so
+	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/test_temporal_shift \
+	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib
+	.build/test_temporal_shift
+
+# Run from outside the repo so `import vidtemporal` is the installed package.
+test-python: python
+	cd /tmp && $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
+
+# A fresh venv with only numpy (and pytest): the package imports and its numpy tests pass, and the
+# installed library needs no Swift toolchain.
+test-numpy-only: wheel
+	rm -rf .build/venv-numpy
+	$(PYTHON) -m venv .build/venv-numpy
+	.build/venv-numpy/bin/pip install -q numpy pytest $(WHEEL)
+	@so=$$(.build/venv-numpy/bin/python -c 'import os, vidtemporal; print(os.path.join(os.path.dirname(vidtemporal.__file__), "libvidtemporal.so"))'); \
+	if ldd $$so | grep -E 'swift|not found'; then echo "$$so needs the Swift toolchain"; exit 1; fi; \
+	echo "ldd: $$so needs only system libraries"
+	cd /tmp && $(CURDIR)/.build/venv-numpy/bin/python -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
+
+demo: python
+	$(PY) -m vidtemporal demo
+
+bench: python
+	$(PY) -m vidtemporal bench
+
+clean:
+	rm -rf .build build *.egg-info python/*.egg-info

@@ -1,0 +1,124 @@
+/* The C user's view of temporal shift: compiled against include/vidtemporal.h, linked with
+ * -lvidtemporal through pkg-config, checked against naive loops written here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vidtemporal.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                         \
+    do {                                                                         \
+        if (cond) {                                                              \
+            passed++;                                                            \
+        } else {                                                                 \
+            failed++;                                                            \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
+            fprintf(stderr, __VA_ARGS__);                                        \
+            fprintf(stderr, "\n");                                               \
+        }                                                                        \
+    } while (0)
+
+/* Naive reference: the input frame within the clip that output (t, channel) reads. */
+static int64_t source_time(int64_t t, int64_t channel, int64_t c, int64_t fold_div, int mode) {
+    int64_t fold = c / fold_div;
+    if (mode == VT_SHIFT_BIDIRECTIONAL) {
+        if (channel < fold) return t + 1;
+        if (channel < 2 * fold) return t - 1;
+        return t;
+    }
+    return channel < fold ? t - 1 : t;
+}
+
+static void reference(const float *x, float *y, int64_t nt, int64_t c, int64_t plane, int64_t segments,
+                      int64_t fold_div, int mode) {
+    for (int64_t f = 0; f < nt; f++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            int64_t t = f % segments, s = source_time(t, ch, c, fold_div, mode);
+            for (int64_t p = 0; p < plane; p++)
+                y[(f * c + ch) * plane + p] = (s >= 0 && s < segments) ? x[((f - t + s) * c + ch) * plane + p] : 0.0f;
+        }
+}
+
+static void test_forward_backward_inplace(void) {
+    const int64_t n = 2, segments = 4, c = 19, h = 3, w = 5, nt = n * segments, count = nt * c * h * w;
+    float *x = malloc(sizeof(float) * count), *y = malloc(sizeof(float) * count);
+    float *want = malloc(sizeof(float) * count), *g = malloc(sizeof(float) * count);
+    for (int64_t i = 0; i < count; i++) x[i] = (float)((i * 7919) % 1000) / 100.0f - 5.0f;
+    for (int mode = 0; mode < 2; mode++)
+        for (int64_t fold_div = 1; fold_div <= 8; fold_div++) {
+            vt_error err;
+            CHECK(vt_temporal_shift_forward_f32(x, y, nt, c, h, w, segments, fold_div, mode, &err) == VT_OK, "%s",
+                  err.message);
+            reference(x, want, nt, c, h * w, segments, fold_div, mode);
+            CHECK(memcmp(y, want, sizeof(float) * count) == 0, "forward mode=%d fold_div=%lld", mode,
+                  (long long)fold_div);
+            /* <F x, x> == <x, F^T x>, exactly here since every product appears once on each side */
+            CHECK(vt_temporal_shift_backward_f32(x, g, nt, c, h, w, segments, fold_div, mode, NULL) == VT_OK, "bw");
+            double lhs = 0, rhs = 0;
+            for (int64_t i = 0; i < count; i++) lhs += (double)y[i] * x[i], rhs += (double)x[i] * g[i];
+            CHECK(lhs == rhs, "adjoint mode=%d fold_div=%lld: %g vs %g", mode, (long long)fold_div, lhs, rhs);
+            memcpy(g, x, sizeof(float) * count);
+            CHECK(vt_temporal_shift_inplace_forward_f32(g, nt, c, h, w, segments, fold_div, mode, NULL) == VT_OK, "ip");
+            CHECK(memcmp(g, want, sizeof(float) * count) == 0, "in-place mode=%d fold_div=%lld", mode,
+                  (long long)fold_div);
+        }
+    free(x), free(y), free(want), free(g);
+}
+
+static void test_stream(void) {
+    const int64_t n = 2, segments = 5, c = 8, plane = 6, fold_div = 4, frame = c * plane;
+    double clip[2 * 5 * 8 * 6], want[2 * 5 * 8 * 6], in[2 * 8 * 6], out[2 * 8 * 6];
+    for (size_t i = 0; i < sizeof clip / sizeof clip[0]; i++) clip[i] = (double)i;
+    CHECK(vt_temporal_shift_forward_f64(clip, want, n * segments, c, plane, 1, segments, fold_div,
+                                        VT_SHIFT_UNIDIRECTIONAL, NULL) == VT_OK, "unidirectional");
+    vt_temporal_shift_stream *stream = NULL;
+    vt_error err;
+    CHECK(vt_temporal_shift_stream_create(n, c, plane, 1, fold_div, VT_DTYPE_F64, &stream, &err) == VT_OK, "%s",
+          err.message);
+    for (int pass = 0; pass < 2; pass++) {
+        int same = 1;
+        for (int64_t t = 0; t < segments; t++) {
+            for (int64_t i = 0; i < n; i++) memcpy(in + i * frame, clip + (i * segments + t) * frame, sizeof(double) * frame);
+            CHECK(vt_temporal_shift_stream_step_f64(stream, in, out, n, c, plane, 1, &err) == VT_OK, "%s", err.message);
+            for (int64_t i = 0; i < n; i++)
+                same &= memcmp(out + i * frame, want + (i * segments + t) * frame, sizeof(double) * frame) == 0;
+        }
+        CHECK(same, "stream pass %d differs from the unidirectional shift", pass);
+        CHECK(vt_temporal_shift_stream_reset(stream, NULL) == VT_OK, "reset");
+    }
+    CHECK(vt_temporal_shift_stream_step_f64(stream, in, out, n, c, plane, 2, &err) == VT_ERR_SHAPE_MISMATCH,
+          "wrong frame shape");
+    vt_temporal_shift_stream_free(stream);
+}
+
+static void test_errors(void) {
+    float a[16] = {0}, b[16];
+    for (int i = 0; i < 16; i++) b[i] = -7.0f;
+    vt_error err;
+    CHECK(vt_temporal_shift_forward_f32(a, b, 10, 1, 1, 1, 8, 8, 0, &err) == VT_ERR_SHAPE_MISMATCH, "nt %% T");
+    CHECK(strcmp(err.message, "vt_temporal_shift_forward_f32: nt=10 (x.shape[0]) is not a multiple of num_segments=8") == 0,
+          "message: %s", err.message);
+    CHECK(vt_temporal_shift_forward_f32(NULL, b, 4, 4, 1, 1, 2, 2, 0, &err) == VT_ERR_NULL_POINTER, "null x");
+    CHECK(vt_temporal_shift_forward_f32(a, b, 4, 4, 1, 1, 0, 2, 0, &err) == VT_ERR_INVALID_ARGUMENT, "T=0");
+    CHECK(vt_temporal_shift_forward_f32(a, b, INT64_MAX / 2, 4, 4, 4, 1, 2, 0, &err) == VT_ERR_SHAPE_MISMATCH,
+          "overflow");
+    CHECK(vt_temporal_shift_forward_f32(a, b, 4, 4, 1, 1, 2, 2, 5, &err) == VT_ERR_INVALID_ARGUMENT, "mode");
+    int untouched = 1;
+    for (int i = 0; i < 16; i++) untouched &= b[i] == -7.0f;
+    CHECK(untouched, "a failed call wrote to its output");
+    CHECK(strcmp(vt_status_string(VT_ERR_SHAPE_MISMATCH), "shape mismatch") == 0, "status string");
+    CHECK(vt_abi_version() == VT_ABI_VERSION, "abi");
+    CHECK(strcmp(vt_version_string(), VT_VERSION) == 0, "version");
+    CHECK(vt_set_num_threads(-1, &err) == VT_ERR_INVALID_ARGUMENT, "threads");
+    CHECK(vt_set_num_threads(1, NULL) == VT_OK && vt_get_num_threads() == 1, "threads = 1");
+    CHECK(vt_set_num_threads(0, NULL) == VT_OK && vt_get_num_threads() >= 1, "threads default");
+}
+
+int main(void) {
+    test_forward_backward_inplace();
+    test_stream();
+    test_errors();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
