@@ -58,7 +58,7 @@ test-c: deps
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	tools/check_exports.sh $(STAGE)/lib/libvidtemporal.so
 	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/test_temporal_shift \
-	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib
+	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
 	.build/test_temporal_shift
 
 # Run from outside the repo so `import vidtemporal` is the installed package.
