@@ -90,6 +90,8 @@ def test_stream_errors():
         stream.step(np.ones((2, 16, 4, 5), np.float32))
     with pytest.raises(TypeError, match="the stream holds float32 frames, not float64"):
         stream.step(np.ones((2, 16, 4, 4), np.float64))
+    with pytest.raises(ValueError, match=r"out must have the shape of frame \(2, 16, 4, 4\), got \(1, 16, 4, 4\)"):
+        stream.step(np.ones((2, 16, 4, 4), np.float32), out=np.zeros((1, 16, 4, 4), np.float32))
     # The failed steps left the cache alone: the next frame still sees the first one's channels.
     out = stream.step(np.zeros((2, 16, 4, 4), np.float32))
     assert (out[:, :4] == 1).all() and (out[:, 4:] == 0).all()

@@ -56,10 +56,12 @@ class TemporalShiftStream:
         self.fold_div = fold_div
         self._state = None
 
-    def step(self, frame):
+    def step(self, frame, out=None):
+        """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
         if self._state is None:
             self._state = _C.temporal_shift_stream_create(frame, self.fold_div)
-        out = np.empty_like(frame, order="C")
+        if out is None:
+            out = np.empty_like(frame, order="C")
         _C.temporal_shift_stream_step(self._state, frame, out)
         return out
 

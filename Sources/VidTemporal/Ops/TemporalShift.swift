@@ -76,7 +76,7 @@ enum TemporalShift {
         let bands = shape.bands(adjoint: adjoint)
         let pointers = UnsafeTransfer((x, y))
         let channelBytes = shape.plane * elementSize
-        parallelFor(shape.frames) { frames in
+        parallelFor(shape.frames, bytesPerItem: shape.channels * channelBytes) { frames in
             let (x, y) = pointers.value
             for frame in frames {
                 let t = frame % shape.segments
@@ -105,7 +105,8 @@ enum TemporalShift {
         let channelBytes = shape.plane * elementSize
         let pieces = max(1, Threads.count / (clips * shifted.count))
         let pointer = UnsafeTransfer(x)
-        parallelFor(clips * shifted.count * pieces) { tasks in
+        let bytesPerTask = shape.segments * shifted[0].channels.count * channelBytes / pieces
+        parallelFor(clips * shifted.count * pieces, bytesPerItem: bytesPerTask) { tasks in
             let x = pointer.value
             for task in tasks {
                 let piece = task % pieces

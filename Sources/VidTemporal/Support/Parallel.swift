@@ -25,11 +25,15 @@ struct UnsafeTransfer<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// Runs `body` over `0..<count` split into contiguous chunks, one chunk per thread. Chunks are
-/// disjoint, so results do not depend on the thread count as long as `body` writes only what
-/// its indices own.
-func parallelFor(_ count: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    let tasks = min(Threads.count, count)
+/// Below this many bytes a task costs more to dispatch than to run.
+private let minimumBytesPerTask = 1 << 17
+
+/// Runs `body` over `0..<count` split into contiguous chunks, one chunk per thread, and inline
+/// when the whole job moves too few bytes to be worth splitting. Chunks are disjoint, so
+/// results do not depend on the thread count as long as `body` writes only what its indices own.
+func parallelFor(_ count: Int, bytesPerItem: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let worthwhile = max(1, count.multipliedReportingOverflow(by: bytesPerItem).partialValue / minimumBytesPerTask)
+    let tasks = min(Threads.count, count, worthwhile)
     guard tasks > 1 else {
         if count > 0 { body(0..<count) }
         return
