@@ -44,7 +44,7 @@ final class TemporalShiftStream {
     func step(_ frame: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
         let pointers = UnsafeTransfer((frame, out, cache))
         let (frameBytes, cacheBytes) = (self.frameBytes, self.cacheBytes)
-        parallelFor(batch) { items in
+        parallelFor(batch, bytesPerItem: frameBytes) { items in
             let (frame, out, cache) = pointers.value
             for item in items {
                 let source = frame + item * frameBytes
