@@ -53,7 +53,8 @@ enum {
 
 #define VT_ERROR_MESSAGE_SIZE 256
 
-/* Filled by a failing call when passed as its last argument. message is NUL-terminated. */
+/* Passed as a call's last argument (or NULL): receives the call's status, and on failure a
+ * NUL-terminated message naming the function and the argument (an empty message on success). */
 typedef struct vt_error {
     int32_t status;
     char message[VT_ERROR_MESSAGE_SIZE];
@@ -139,7 +140,13 @@ int32_t vt_temporal_shift_inplace_backward_f64(double *grad, int64_t nt, int64_t
  * T steps over a clip equals VT_SHIFT_UNIDIRECTIONAL on that clip, exactly.
  *
  * A state is created for one frame shape and one dtype (VT_DTYPE_*); stepping it with the
- * other dtype is VT_ERR_UNSUPPORTED. One state must not be stepped from two threads at once.
+ * other dtype is VT_ERR_UNSUPPORTED. One state must not be used from two threads at once.
+ *
+ * Errors: create: negative dims, fold_div < 1, unknown dtype (VT_ERR_INVALID_ARGUMENT);
+ * overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL (VT_ERR_NULL_POINTER); the cache cannot be
+ * allocated (VT_ERR_ALLOCATION). step: NULL stream or data (VT_ERR_NULL_POINTER); dims other than
+ * the stream's, or out overlapping frame (VT_ERR_SHAPE_MISMATCH); the other dtype
+ * (VT_ERR_UNSUPPORTED). reset: NULL stream (VT_ERR_NULL_POINTER).
  * ------------------------------------------------------------------------------------------ */
 
 enum {

@@ -7,8 +7,13 @@ import XCTest
 final class TemporalShiftErrorTests: XCTestCase {
     private func expectFailure(_ shape: ShiftCase, status: Int32, mentions: String,
                                file: StaticString = #filePath, line: UInt = #line) {
-        let input = [Float](repeating: 1, count: max(0, min(shape.count, 1 << 16)))
-        let (got, output, error) = shape.run(Float.forward, input)
+        // Real buffers whatever the (bad) dims say, so a stray write would show.
+        var input = [Float](repeating: 1, count: 64)
+        var output = [Float](repeating: -7, count: 64)
+        var error = vt_error()
+        let got = vt_temporal_shift_forward_f32(&input, &output, Int64(shape.frames), Int64(shape.channels),
+                                                Int64(shape.height), Int64(shape.width), Int64(shape.segments),
+                                                Int64(shape.foldDiv), shape.mode, &error)
         XCTAssertEqual(got, status, "\(shape)", file: file, line: line)
         XCTAssertEqual(error.status, status, file: file, line: line)
         XCTAssertTrue(message(error).hasPrefix("vt_temporal_shift_forward_f32: "), message(error), file: file, line: line)
@@ -44,6 +49,14 @@ final class TemporalShiftErrorTests: XCTestCase {
         XCTAssertTrue(message(error).contains("overflows"), message(error))
         XCTAssertEqual(vt_temporal_shift_inplace_forward_f64(nil, Int64.max, 2, 1, 1, 1, 8, 0, &error),
                        Int32(VT_ERR_SHAPE_MISMATCH))
+        // Empty, yet h * w alone overflows: still an error, not a trap.
+        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 0, 1, 1 << 32, 1 << 32, 1, 8, 0, &error),
+                       Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertTrue(message(error).contains("overflows"), message(error))
+        var handle: OpaquePointer?
+        XCTAssertEqual(vt_temporal_shift_stream_create(0, 1, 1 << 32, 1 << 32, 8, Int32(VT_DTYPE_F32), &handle, &error),
+                       Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertNil(handle)
     }
 
     func testNullPointers() {
@@ -102,6 +115,11 @@ final class TemporalShiftErrorTests: XCTestCase {
         XCTAssertEqual(vt_temporal_shift_stream_step_f64(stream, &frame64, &out64, 1, 8, 2, 2, &error), Int32(VT_ERR_UNSUPPORTED))
         XCTAssertTrue(message(error).contains("float32"), message(error))
         XCTAssertEqual(vt_temporal_shift_stream_step_f32(stream, nil, &out, 1, 8, 2, 2, &error), Int32(VT_ERR_NULL_POINTER))
+        let aliased = out.withUnsafeMutableBufferPointer { b in
+            vt_temporal_shift_stream_step_f32(stream, b.baseAddress, b.baseAddress, 1, 8, 2, 2, &error)
+        }
+        XCTAssertEqual(aliased, Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertTrue(message(error).contains("out overlaps frame"), message(error))
         XCTAssertEqual(vt_temporal_shift_stream_step_f32(nil, &frame, &out, 1, 8, 2, 2, &error), Int32(VT_ERR_NULL_POINTER))
         XCTAssertEqual(message(error), "vt_temporal_shift_stream_step_f32: stream is NULL")
         XCTAssertEqual(vt_temporal_shift_stream_reset(nil, &error), Int32(VT_ERR_NULL_POINTER))

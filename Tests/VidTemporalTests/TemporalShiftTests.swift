@@ -45,21 +45,23 @@ final class TemporalShiftTests: XCTestCase {
         XCTAssertEqual(shape.run(Double.forward, x).1, [0, 1, 2, 3, 0, 11, 12, 13, 10, 21, 22, 23])
     }
 
-    /// Large enough that the kernels split the work (small jobs run inline), including one clip
-    /// whose in-place bands are split into pieces.
+    /// Large enough that the kernels split the work (small jobs run inline), including single
+    /// clips whose in-place bands are split into pieces, in both modes and directions.
     func testResultsDoNotDependOnThreadCount() {
         let shapes = [ShiftCase(clips: 3, segments: 5, channels: 64, height: 16, width: 16, foldDiv: 8),
-                      ShiftCase(clips: 1, segments: 4, channels: 64, height: 32, width: 32, foldDiv: 4,
-                                mode: Int32(VT_SHIFT_UNIDIRECTIONAL))]
+                      ShiftCase(clips: 1, segments: 4, channels: 64, height: 64, width: 64, foldDiv: 4,
+                                mode: Int32(VT_SHIFT_UNIDIRECTIONAL)),
+                      ShiftCase(clips: 1, segments: 3, channels: 24, height: 77, width: 61, foldDiv: 3)]
         var random = SeededRandom(seed: 11)
         for shape in shapes {
             let x: [Float] = random.uniform(shape.count)
-            let expected = [shape.reference.forward(x), shape.reference.backward(x), shape.reference.forward(x)]
-            for threads in [1, 2, 3, 7] {
+            let expected = [shape.reference.forward(x), shape.reference.backward(x), shape.reference.forward(x),
+                            shape.reference.backward(x)]
+            for threads in [1, 2, 3, 4, 7] {
                 XCTAssertEqual(vt_set_num_threads(Int32(threads), nil), Int32(VT_OK))
                 XCTAssertEqual(vt_get_num_threads(), Int32(threads))
                 let outputs = [shape.run(Float.forward, x).1, shape.run(Float.backward, x).1,
-                               shape.runInPlace(Float.inPlaceForward, x).1]
+                               shape.runInPlace(Float.inPlaceForward, x).1, shape.runInPlace(Float.inPlaceBackward, x).1]
                 XCTAssertEqual(outputs, expected, "\(shape) threads=\(threads)")
             }
         }
@@ -118,8 +120,13 @@ final class TemporalShiftTests: XCTestCase {
     }
 
     private func checkStream<T: ShiftScalar>(_: T.Type) throws {
-        let shape = ShiftCase(clips: 2, segments: 6, channels: 12, height: 3, width: 4, foldDiv: 4,
-                              mode: Int32(VT_SHIFT_UNIDIRECTIONAL))
+        for foldDiv in [4, 1, 13] {  // fold = 3, fold = C, fold = 0
+            try checkStream(T.self, ShiftCase(clips: 2, segments: 6, channels: 12, height: 3, width: 4, foldDiv: foldDiv,
+                                              mode: Int32(VT_SHIFT_UNIDIRECTIONAL)))
+        }
+    }
+
+    private func checkStream<T: ShiftScalar>(_: T.Type, _ shape: ShiftCase) throws {
         var random = SeededRandom(seed: 5)
         // (N*T, C, H, W) clip-major, so frame t of every clip is rows n*T + t.
         let clip: [T] = random.uniform(shape.count)
@@ -145,7 +152,7 @@ final class TemporalShiftTests: XCTestCase {
                                              with: out[(n * frameCount)...].prefix(frameCount))
                 }
             }
-            XCTAssertEqual(streamed.map(\.bitPattern), expected.map(\.bitPattern), "\(T.self) pass \(pass)")
+            XCTAssertEqual(streamed.map(\.bitPattern), expected.map(\.bitPattern), "\(T.self) \(shape) pass \(pass)")
             XCTAssertEqual(vt_temporal_shift_stream_reset(stream, nil), Int32(VT_OK))
         }
     }

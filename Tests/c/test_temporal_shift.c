@@ -41,11 +41,25 @@ static void reference(const float *x, float *y, int64_t nt, int64_t c, int64_t p
         }
 }
 
+/* The adjoint by definition: every output gradient goes back to the input it read. */
+static void reference_backward(const float *gy, float *gx, int64_t nt, int64_t c, int64_t plane, int64_t segments,
+                               int64_t fold_div, int mode) {
+    memset(gx, 0, sizeof(float) * (size_t)(nt * c * plane));
+    for (int64_t f = 0; f < nt; f++)
+        for (int64_t ch = 0; ch < c; ch++) {
+            int64_t t = f % segments, s = source_time(t, ch, c, fold_div, mode);
+            if (s < 0 || s >= segments) continue;
+            for (int64_t p = 0; p < plane; p++) gx[((f - t + s) * c + ch) * plane + p] += gy[(f * c + ch) * plane + p];
+        }
+}
+
 static void test_forward_backward_inplace(void) {
     const int64_t n = 2, segments = 4, c = 19, h = 3, w = 5, nt = n * segments, count = nt * c * h * w;
     float *x = malloc(sizeof(float) * count), *y = malloc(sizeof(float) * count);
     float *want = malloc(sizeof(float) * count), *g = malloc(sizeof(float) * count);
+    float *gy = malloc(sizeof(float) * count), *want_g = malloc(sizeof(float) * count);
     for (int64_t i = 0; i < count; i++) x[i] = (float)((i * 7919) % 1000) / 100.0f - 5.0f;
+    for (int64_t i = 0; i < count; i++) gy[i] = (float)((i * 104729) % 997) / 50.0f - 10.0f;
     for (int mode = 0; mode < 2; mode++)
         for (int64_t fold_div = 1; fold_div <= 8; fold_div++) {
             vt_error err;
@@ -54,18 +68,21 @@ static void test_forward_backward_inplace(void) {
             reference(x, want, nt, c, h * w, segments, fold_div, mode);
             CHECK(memcmp(y, want, sizeof(float) * count) == 0, "forward mode=%d fold_div=%lld", mode,
                   (long long)fold_div);
-            /* <F x, x> == <x, F^T x>: the same exact products (float*float fits a double), summed in
-             * different orders, so equal to double rounding */
-            CHECK(vt_temporal_shift_backward_f32(x, g, nt, c, h, w, segments, fold_div, mode, NULL) == VT_OK, "bw");
+            CHECK(vt_temporal_shift_backward_f32(gy, g, nt, c, h, w, segments, fold_div, mode, NULL) == VT_OK, "bw");
+            reference_backward(gy, want_g, nt, c, h * w, segments, fold_div, mode);
+            CHECK(memcmp(g, want_g, sizeof(float) * count) == 0, "backward mode=%d fold_div=%lld", mode,
+                  (long long)fold_div);
+            /* <F x, gy> == <x, F^T gy>: the same exact products (float*float fits a double), summed
+             * in different orders, so equal to double rounding */
             double lhs = 0, rhs = 0;
-            for (int64_t i = 0; i < count; i++) lhs += (double)y[i] * x[i], rhs += (double)x[i] * g[i];
+            for (int64_t i = 0; i < count; i++) lhs += (double)y[i] * gy[i], rhs += (double)x[i] * g[i];
             CHECK(fabs(lhs - rhs) <= 1e-12 * fabs(lhs), "adjoint mode=%d fold_div=%lld: %g vs %g", mode, (long long)fold_div, lhs, rhs);
             memcpy(g, x, sizeof(float) * count);
             CHECK(vt_temporal_shift_inplace_forward_f32(g, nt, c, h, w, segments, fold_div, mode, NULL) == VT_OK, "ip");
             CHECK(memcmp(g, want, sizeof(float) * count) == 0, "in-place mode=%d fold_div=%lld", mode,
                   (long long)fold_div);
         }
-    free(x), free(y), free(want), free(g);
+    free(x), free(y), free(want), free(g), free(gy), free(want_g);
 }
 
 static void test_stream(void) {

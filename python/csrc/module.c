@@ -23,10 +23,13 @@ int vtx_get_array(PyObject *obj, const char *fn, const char *name, int ndim, con
         return -1;
     }
     if (PyObject_GetBuffer(obj, view, PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0) {
-        PyErr_Clear();
+        /* Keep the exporter's reason (e.g. "buffer source array is read-only") after ours. */
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
         memset(view, 0, sizeof *view);
-        PyErr_Format(PyExc_ValueError, "%s: %s must be a %sarray of shape %s", fn, name,
-                     writable ? "writable " : "", layout);
+        PyErr_Format(PyExc_ValueError, "%s: %s must be a %sarray of shape %s (%S)", fn, name,
+                     writable ? "writable " : "readable ", layout, value ? value : Py_None);
+        Py_XDECREF(type), Py_XDECREF(value), Py_XDECREF(traceback);
         return -1;
     }
     const char *format = view->format ? view->format : "B";
@@ -81,7 +84,6 @@ int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
 PyObject *vtx_raise(int32_t status, const vt_error *error) {
     PyObject *type;
     switch (status) {
-    case VT_ERR_NULL_POINTER:
     case VT_ERR_INVALID_ARGUMENT:
     case VT_ERR_SHAPE_MISMATCH: type = PyExc_ValueError; break;
     case VT_ERR_UNSUPPORTED: type = PyExc_TypeError; break;
@@ -96,7 +98,7 @@ static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred()) return NULL;
     if (n < 0 || n > INT32_MAX) {
-        PyErr_Format(PyExc_ValueError, "set_num_threads: n=%ld must be >= 1, or 0 for one per CPU", n);
+        PyErr_Format(PyExc_ValueError, "set_num_threads: n=%ld must be in [1, 2**31 - 1], or 0 for one per CPU", n);
         return NULL;
     }
     vt_error error;

@@ -44,7 +44,8 @@ static PyObject *temporal_shift(PyObject *self, PyObject *args) {
         vtx_raise(status, &error);
         goto done;
     }
-    result = Py_NewRef(Py_None);
+    Py_INCREF(Py_None);
+    result = Py_None;
 done:
     vtx_release(&input);
     vtx_release(&output);
@@ -133,7 +134,8 @@ static PyObject *temporal_shift_stream_step(PyObject *self, PyObject *args) {
         vtx_raise(status, &error);
         goto done;
     }
-    result = Py_NewRef(Py_None);
+    Py_INCREF(Py_None);
+    result = Py_None;
 done:
     vtx_release(&frame);
     vtx_release(&out);

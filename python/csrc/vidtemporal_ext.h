@@ -21,9 +21,10 @@ int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
                    const Py_buffer *reference, vtx_dtype ref_dtype, const char *ref_name,
                    const char *fn);
 
-/* Raises the exception for a failed library call: ValueError for invalid arguments, shapes and
- * null pointers, TypeError for unsupported requests, MemoryError, else RuntimeError; the
- * message is the library's. Returns NULL for `return vtx_raise(...)`. */
+/* Raises the exception for a failed library call: ValueError for invalid arguments and shapes,
+ * TypeError for unsupported requests (dtype), MemoryError, else RuntimeError (a NULL pointer
+ * here is the extension's bug, not the caller's); the message is the library's. Returns NULL
+ * for `return vtx_raise(...)`. */
 PyObject *vtx_raise(int32_t status, const vt_error *error);
 
 /* Releases a view if it holds a buffer (safe on a zeroed, never-filled view). */

@@ -32,7 +32,7 @@ def test_forward_and_backward_equal_slicing_reference(dtype, mode):
         y = vt.temporal_shift(x, t, fold_div, mode)
         assert y.shape == x.shape and y.dtype == x.dtype, label
         np.testing.assert_array_equal(y, reference.temporal_shift(x, t, fold_div, mode), err_msg=label)
-        g = vt.temporal_shift_backward(x, t, fold_div, mode)
+        g = vt.temporal_shift_backward(x, x, t, fold_div, mode)
         np.testing.assert_array_equal(g, reference.temporal_shift_backward(x, t, fold_div, mode), err_msg=label)
 
 
@@ -45,7 +45,7 @@ def test_adjoint_identity(dtype, mode):
         x = rng.standard_normal((n * t, c, h, w)).astype(dtype)
         y = rng.standard_normal(x.shape).astype(dtype)
         lhs = np.vdot(vt.temporal_shift(x, t, fold_div, mode), y)
-        rhs = np.vdot(x, vt.temporal_shift_backward(y, t, fold_div, mode))
+        rhs = np.vdot(x, vt.temporal_shift_backward(y, x, t, fold_div, mode))
         np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=atol)
 
 
@@ -99,7 +99,7 @@ def test_results_do_not_depend_on_thread_count():
             vt.set_num_threads(threads)
             assert vt.get_num_threads() == threads
             data = x.copy()
-            results.append((vt.temporal_shift(x, 8), vt.temporal_shift_backward(x, 8), vt.temporal_shift_(data, 8)))
+            results.append((vt.temporal_shift(x, 8), vt.temporal_shift_backward(x, x, 8), vt.temporal_shift_(data, 8)))
     finally:
         vt.set_num_threads(0)
     for result in results[1:]:

@@ -11,22 +11,43 @@ def clip(dtype=np.float32, shape=(8, 16, 4, 4)):
     return np.arange(np.prod(shape), dtype=dtype).reshape(shape)
 
 
-@pytest.mark.parametrize("fn", [vt.temporal_shift, vt.temporal_shift_backward, vt.temporal_shift_])
+def backward(grad, *args):
+    return vt.temporal_shift_backward(grad, grad, *args)
+
+
+FUNCTIONS = [vt.temporal_shift, backward, vt.temporal_shift_]
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
 def test_wrong_dtype(fn):
     for dtype in [np.int32, np.float16, np.complex64]:
         with pytest.raises(TypeError, match="must be float32 or float64"):
             fn(clip(dtype), 8)
-    with pytest.raises(TypeError, match="must be a float32 or float64 array of shape"):
-        fn([[1.0]], 8)
 
 
-@pytest.mark.parametrize("fn", [vt.temporal_shift, vt.temporal_shift_backward, vt.temporal_shift_])
+def test_not_an_array():
+    with pytest.raises(TypeError, match="temporal_shift: x must be a numpy.ndarray of float32 or float64, got list"):
+        vt.temporal_shift([[1.0]], 8)
+    with pytest.raises(TypeError, match="temporal_shift_: x must be a float32 or float64 array of shape"):
+        vt.temporal_shift_([[1.0]], 8)
+    with pytest.raises(TypeError, match="temporal_shift_backward: grad must be a numpy.ndarray"):
+        vt.temporal_shift_backward(None, clip(), 8)
+
+
+def test_backward_x_must_match_grad():
+    with pytest.raises(ValueError, match=r"temporal_shift_backward: x must have the shape of grad \(8, 16, 4, 4\)"):
+        vt.temporal_shift_backward(clip(), clip(shape=(8, 16, 4, 5)), 8)
+    with pytest.raises(TypeError, match="x is float64 but grad is float32"):
+        vt.temporal_shift_backward(clip(), clip(np.float64), 8)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
 def test_wrong_ndim_names_the_layout(fn):
     with pytest.raises(ValueError, match=r"must have 4 dims \(N\*T, C, H, W\), got shape \(8, 16\)"):
         fn(clip(shape=(8, 16)), 8)
 
 
-@pytest.mark.parametrize("fn", [vt.temporal_shift, vt.temporal_shift_backward, vt.temporal_shift_])
+@pytest.mark.parametrize("fn", FUNCTIONS)
 def test_non_contiguous(fn):
     x = clip(shape=(8, 16, 4, 8))[:, :, :, ::2]
     with pytest.raises(ValueError, match="must be C-contiguous"):
@@ -60,7 +81,7 @@ def test_bad_scalar_types_and_mode():
 def test_read_only_outputs_are_refused_and_untouched():
     x = clip()
     x.flags.writeable = False
-    with pytest.raises(ValueError, match="temporal_shift_: x must be a writable array"):
+    with pytest.raises(ValueError, match="temporal_shift_: x must be a writable array .*read-only"):
         vt.temporal_shift_(x, 8)
     out = np.zeros_like(x)
     out.flags.writeable = False
@@ -77,6 +98,14 @@ def test_output_dtype_and_shape_must_match_input():
     with pytest.raises(ValueError, match=r"out must have the shape of x \(8, 16, 4, 4\), got \(8, 16, 4, 5\)"):
         _C.temporal_shift(x, out, 8, 8, 0, False)
     assert (out == 7).all()
+
+
+def test_output_overlapping_input_is_refused():
+    x = clip()
+    before = x.copy()
+    with pytest.raises(ValueError, match="y overlaps x; they must be separate arrays"):
+        _C.temporal_shift(x, x, 8, 8, 0, False)
+    np.testing.assert_array_equal(x, before)
 
 
 def test_stream_errors():
@@ -98,5 +127,5 @@ def test_stream_errors():
 
 
 def test_set_num_threads_rejects_negative():
-    with pytest.raises(ValueError, match="n=-1 must be >= 1"):
+    with pytest.raises(ValueError, match=r"n=-1 must be in \[1, 2\*\*31 - 1\]"):
         vt.set_num_threads(-1)

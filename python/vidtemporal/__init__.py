@@ -5,7 +5,11 @@ functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C
 ``n*T + t`` is frame t of clip n), float32 or float64, C-contiguous; bad input raises ValueError or
 TypeError naming the argument.
 """
-from . import _C
+from . import _cpu
+
+_cpu.require_supported()
+
+from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
 from .temporal_shift import TemporalShiftStream, temporal_shift, temporal_shift_, temporal_shift_backward
 
 __version__ = _C.version()

@@ -1,5 +1,30 @@
-"""Python-side checks of scalar arguments, so their errors name the function and argument."""
+"""Python-side checks of arguments, so their errors name the function and argument. Arrays are
+checked in full (dtype, shape, contiguity) by the extension; here only what it cannot see."""
 import operator
+
+import numpy as np
+
+
+def array(value, name, fn):
+    """An ndarray argument (the numpy level takes and returns numpy arrays)."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray of float32 or float64, got {type(value).__name__}")
+    return value
+
+
+def empty_like(value, name, fn):
+    """A C-contiguous output for an array argument, allocated only once the argument is an array."""
+    return np.empty(array(value, name, fn).shape, value.dtype)
+
+
+def same_layout(value, name, reference, reference_name, fn):
+    """Raises unless value has reference's shape and dtype (an input only used for its shape)."""
+    array(value, name, fn)
+    if value.dtype != reference.dtype:
+        raise TypeError(f"{fn}: {name} is {value.dtype} but {reference_name} is {reference.dtype}; "
+                        f"all arrays must share one dtype")
+    if value.shape != reference.shape:
+        raise ValueError(f"{fn}: {name} must have the shape of {reference_name} {reference.shape}, got {value.shape}")
 
 
 def integer(value, name, fn):

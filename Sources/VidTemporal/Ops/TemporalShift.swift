@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CVidTemporal
 
 /// Temporal shift (TSM): moves a fraction of the channels one frame forward or backward in time
 /// with zero fill. Pure data movement, so the kernels work on bytes and serve every dtype.
@@ -45,9 +46,9 @@ enum TemporalShift {
     }
 
     static func mode(_ raw: Int32) throws(VTError) -> Mode {
-        switch raw {
-        case 0: return .bidirectional
-        case 1: return .unidirectional
+        switch Int(raw) {
+        case VT_SHIFT_BIDIRECTIONAL: return .bidirectional
+        case VT_SHIFT_UNIDIRECTIONAL: return .unidirectional
         default: throw .invalidArgument("mode=\(raw) is not VT_SHIFT_BIDIRECTIONAL (0) or VT_SHIFT_UNIDIRECTIONAL (1)")
         }
     }
@@ -101,11 +102,13 @@ enum TemporalShift {
         let shifted = shape.bands(adjoint: adjoint).filter { $0.offset != 0 }
         let clips = shape.frames / shape.segments
         guard !shifted.isEmpty, clips > 0 else { return }
-        // Split each band's per-frame block into pieces so that a single clip still fills the threads.
+        // Split each band's per-frame block into cache-line-aligned pieces so that a single clip
+        // still fills the threads; pieces below 64 KiB are not worth a task.
         let channelBytes = shape.plane * elementSize
-        let pieces = max(1, Threads.count / (clips * shifted.count))
+        let lines = (shape.fold * channelBytes + 63) / 64
+        let pieces = max(1, min(Threads.count / (clips * shifted.count), lines / 1024))
         let pointer = UnsafeTransfer(x)
-        let bytesPerTask = shape.segments * shifted[0].channels.count * channelBytes / pieces
+        let bytesPerTask = shape.segments * shape.fold * channelBytes / pieces
         parallelFor(clips * shifted.count * pieces, bytesPerItem: bytesPerTask) { tasks in
             let x = pointer.value
             for task in tasks {
@@ -113,8 +116,8 @@ enum TemporalShift {
                 let band = shifted[(task / pieces) % shifted.count]
                 let clip = task / (pieces * shifted.count)
                 let blockBytes = band.channels.count * channelBytes
-                let start = blockBytes * piece / pieces
-                let bytes = blockBytes * (piece + 1) / pieces - start
+                let start = min(blockBytes, lines * piece / pieces * 64)
+                let bytes = min(blockBytes, lines * (piece + 1) / pieces * 64) - start
                 func block(_ t: Int) -> UnsafeMutableRawPointer {
                     x + ((clip * shape.segments + t) * shape.channels + band.channels.lowerBound) * channelBytes + start
                 }

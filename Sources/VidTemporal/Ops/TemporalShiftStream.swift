@@ -6,8 +6,8 @@ import Glibc
 /// channels. Stepping it over a clip reproduces `TemporalShift` in `.unidirectional` mode.
 final class TemporalShiftStream {
     enum ElementType: Int32 {
-        case float32 = 0
-        case float64 = 1
+        case float32 = 0  // VT_DTYPE_F32
+        case float64 = 1  // VT_DTYPE_F64
 
         var size: Int { self == .float32 ? 4 : 8 }
         var name: String { self == .float32 ? "float32" : "float64" }

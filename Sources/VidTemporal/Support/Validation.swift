@@ -1,33 +1,29 @@
 /// Argument checks shared by every exported function. Each throws a `VTError` whose message
 /// names the argument as the header does.
 
-/// A dimension as an `Int`, rejecting negative values.
+/// A dimension as an `Int` (64-bit), rejecting negative values.
 func dimension(_ value: Int64, _ name: String) throws(VTError) -> Int {
     guard value >= 0 else { throw .invalidArgument("\(name)=\(value) must be >= 0") }
-    guard let result = Int(exactly: value) else { throw .shapeMismatch("\(name)=\(value) is too large") }
-    return result
+    return Int(value)
 }
 
 /// A count that must be at least 1 (num_segments, fold_div, ...).
 func positive(_ value: Int64, _ name: String) throws(VTError) -> Int {
     guard value >= 1 else { throw .invalidArgument("\(name)=\(value) must be >= 1") }
-    guard let result = Int(exactly: value) else { throw .invalidArgument("\(name)=\(value) is too large") }
-    return result
+    return Int(value)
 }
 
-/// The element count of a tensor with these (already non-negative) dims, rejecting any product
-/// whose byte size would not fit in an `Int`.
+/// The element count of a tensor with these (already non-negative) dims. Rejects shapes whose
+/// byte size would not fit in an `Int`, counting zero dims as 1 so that no partial product a
+/// kernel forms (h * w of an empty batch, say) can overflow either.
 func elementCount(_ dims: [Int], elementSize: Int, tensor: String) throws(VTError) -> Int {
-    var count = 1
+    var bound = elementSize
     for dim in dims {
-        let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+        let (product, overflow) = bound.multipliedReportingOverflow(by: max(dim, 1))
         guard !overflow else { throw .shapeMismatch("\(tensor) of shape \(dims) overflows the address space") }
-        count = product
+        bound = product
     }
-    guard !count.multipliedReportingOverflow(by: elementSize).overflow else {
-        throw .shapeMismatch("\(tensor) of shape \(dims) overflows the address space")
-    }
-    return count
+    return dims.reduce(1, *)
 }
 
 /// A data pointer, which may be NULL only for an empty tensor.
@@ -40,6 +36,6 @@ func requireDisjoint(_ output: UnsafeRawPointer?, _ outputName: String,
                      _ input: UnsafeRawPointer?, _ inputName: String, bytes: Int) throws(VTError) {
     guard let output, let input, bytes > 0 else { return }
     if output < input + bytes && input < output + bytes {
-        throw .shapeMismatch("\(outputName) overlaps \(inputName); use the in-place function instead")
+        throw .shapeMismatch("\(outputName) overlaps \(inputName); they must be separate arrays")
     }
 }
