@@ -176,6 +176,51 @@ int32_t vt_temporal_shift_stream_reset(vt_temporal_shift_stream *stream, vt_erro
 /* Frees a stream. NULL is a no-op. */
 void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
 
+/* ---------------------------------------------------------------------------------------------
+ * Temporal interlace (TIN, Shao et al. AAAI 2020)
+ *
+ * x, y: (nt, c, h, w) with nt = N * num_segments; offsets: (N, groups); weights:
+ * (N, num_segments, groups). The first F = c / shift_div channels (F must split into 2 * groups
+ * equal parts) are interlaced, the rest copied. Part q of them (0 <= q < 2G, G = groups) uses the
+ * shift s = offsets[n, q mod G] for q < G and s = -offsets[n, q mod G] for q >= G (the reversed
+ * parts), and the weight group g = q mod G. With k = floor(s), a = s - k:
+ *
+ *     y[n,t,c] = weights[n,t,g] * ((1-a) * x[n,t-k,c] + a * x[n,t-k-1,c]),
+ *
+ * zeros outside [0, T). A positive offset samples from the past.
+ *
+ * Backward: grad_x is the exact adjoint in x; grad_offsets flows through a only (floor is a
+ * constant, so at an integer s it is the right-sided derivative in s); grad_weights[n,t,g] sums
+ * grad_y * (the interpolated x) over the parts of group g. Any of grad_x, grad_offsets,
+ * grad_weights may be NULL: that gradient is then not computed.
+ *
+ * Errors: as temporal shift for the dims, plus shift_div < 1 or groups < 1
+ * (VT_ERR_INVALID_ARGUMENT); F not divisible by 2 * groups (VT_ERR_SHAPE_MISMATCH); a NaN or
+ * infinite offset (VT_ERR_INVALID_ARGUMENT); an output overlapping an input
+ * (VT_ERR_SHAPE_MISMATCH).
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_temporal_interlace_forward_f32(const float *x, const float *offsets, const float *weights,
+                                          float *y, int64_t nt, int64_t c, int64_t h, int64_t w,
+                                          int64_t num_segments, int64_t shift_div, int64_t groups,
+                                          vt_error *err);
+int32_t vt_temporal_interlace_forward_f64(const double *x, const double *offsets,
+                                          const double *weights, double *y, int64_t nt, int64_t c,
+                                          int64_t h, int64_t w, int64_t num_segments,
+                                          int64_t shift_div, int64_t groups, vt_error *err);
+
+int32_t vt_temporal_interlace_backward_f32(const float *grad_y, const float *x, const float *offsets,
+                                           const float *weights, float *grad_x,
+                                           float *grad_offsets, float *grad_weights, int64_t nt,
+                                           int64_t c, int64_t h, int64_t w, int64_t num_segments,
+                                           int64_t shift_div, int64_t groups, vt_error *err);
+int32_t vt_temporal_interlace_backward_f64(const double *grad_y, const double *x,
+                                           const double *offsets, const double *weights,
+                                           double *grad_x, double *grad_offsets,
+                                           double *grad_weights, int64_t nt, int64_t c, int64_t h,
+                                           int64_t w, int64_t num_segments, int64_t shift_div,
+                                           int64_t groups, vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,7 @@ import VidTemporalTestSupport
 
 /// The temporal shift exports, reachable generically from the tests: Float goes to the _f32
 /// functions, Double to the _f64 ones.
-protocol ShiftScalar: BinaryFloatingPoint where RawSignificand: FixedWidthInteger {
+protocol ShiftScalar: BinaryFloatingPoint, SendableMetatype where RawSignificand: FixedWidthInteger {
     associatedtype Bits: Equatable
     var bitPattern: Bits { get }
     static var dtype: Tolerance.DType { get }

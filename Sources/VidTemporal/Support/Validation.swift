@@ -32,10 +32,12 @@ func requireData(_ pointer: UnsafeRawPointer?, _ name: String, count: Int) throw
 }
 
 /// Rejects an output that shares memory with an input (the kernels read and write in one pass).
-func requireDisjoint(_ output: UnsafeRawPointer?, _ outputName: String,
-                     _ input: UnsafeRawPointer?, _ inputName: String, bytes: Int) throws(VTError) {
-    guard let output, let input, bytes > 0 else { return }
-    if output < input + bytes && input < output + bytes {
+/// `bytes` sizes both arrays, or `inputBytes` sizes the input when it differs.
+func requireDisjoint(_ output: UnsafeRawPointer?, _ outputName: String, _ input: UnsafeRawPointer?,
+                     _ inputName: String, bytes: Int, inputBytes: Int? = nil) throws(VTError) {
+    let inputBytes = inputBytes ?? bytes
+    guard let output, let input, bytes > 0, inputBytes > 0 else { return }
+    if output < input + inputBytes && input < output + bytes {
         throw .shapeMismatch("\(outputName) overlaps \(inputName); they must be separate arrays")
     }
 }

@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Temporal interlace (TIN): the first F = C / shift_div channels are split into 2G parts; part q
+/// is shifted in time by a learned fractional offset (s_q = +offsets[g] for q < G, -offsets[g]
+/// for the reversed parts, g = q mod G), sampled by linear interpolation between the two nearest
+/// integer shifts, and scaled by a per-frame weight:
+///
+///     y[n,t,c] = weights[n,t,g] * ((1-a) x[n,t-k,c] + a x[n,t-k-1,c]),  k = floor(s), a = s - k
+///
+/// with zeros outside the clip. Channels [F, C) are copied. floor() is a constant for the
+/// gradient, so d/ds is the right-sided derivative at integers.
+enum TemporalInterlace {
+    struct Shape: Sendable {
+        let clips: Int
+        let segments: Int
+        let channels: Int
+        /// h * w.
+        let plane: Int
+        let groups: Int
+        /// F: the interlaced channels.
+        let interlaced: Int
+        let count: Int
+
+        var frames: Int { clips * segments }
+        var parts: Int { 2 * groups }
+        var partChannels: Int { interlaced / parts }
+    }
+
+    /// One part's shift within one clip.
+    struct PartShift<T: KernelScalar>: Sendable {
+        /// floor(s), clamped to where every source frame is already outside the clip.
+        let k: Int
+        /// s - floor(s), in [0, 1).
+        let a: T
+        /// ds / d offsets: +1 for the first G parts, -1 for the reversed ones.
+        let sign: T
+    }
+
+    static func shape(nt: Int64, c: Int64, h: Int64, w: Int64, numSegments: Int64, shiftDiv: Int64, groups: Int64,
+                      elementSize: Int) throws(VTError) -> Shape {
+        let frames = try dimension(nt, "nt")
+        let channels = try dimension(c, "c")
+        let height = try dimension(h, "h")
+        let width = try dimension(w, "w")
+        let segments = try positive(numSegments, "num_segments")
+        let shiftDiv = try positive(shiftDiv, "shift_div")
+        let groups = try positive(groups, "groups")
+        guard frames % segments == 0 else {
+            throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
+        }
+        let interlaced = channels / shiftDiv
+        guard interlaced % (2 * groups) == 0 else {
+            throw .shapeMismatch("F = c / shift_div = \(channels) / \(shiftDiv) = \(interlaced) interlaced channels "
+                + "do not split into 2 * groups = \(2 * groups) equal parts")
+        }
+        let count = try elementCount([frames, channels, height, width], elementSize: elementSize, tensor: "x")
+        _ = try elementCount([frames, groups], elementSize: elementSize, tensor: "weights")
+        return Shape(clips: frames / segments, segments: segments, channels: channels, plane: height * width,
+                     groups: groups, interlaced: interlaced, count: count)
+    }
+
+    /// Rejects NaN and infinite offsets: floor() of them has no meaning.
+    static func requireFiniteOffsets<T: KernelScalar>(_ offsets: UnsafePointer<T>, _ shape: Shape) throws(VTError) {
+        for i in 0..<(shape.clips * shape.groups) where !offsets[i].isFinite {
+            throw .invalidArgument("offsets[\(i / shape.groups), \(i % shape.groups)] = \(offsets[i]) is not finite")
+        }
+    }
+
+    /// The shifts of every (clip, part), clip-major.
+    static func partShifts<T: KernelScalar>(_ offsets: UnsafePointer<T>, _ shape: Shape) -> [PartShift<T>] {
+        // Past ±(T+1) both source frames are outside the clip for every t: clamping there keeps
+        // floor() representable as an Int without changing any value or gradient.
+        let limit = T(shape.segments + 1)
+        return (0..<(shape.clips * shape.parts)).map { index in
+            let (clip, part) = index.quotientAndRemainder(dividingBy: shape.parts)
+            let sign: T = part < shape.groups ? 1 : -1
+            let s = min(max(sign * offsets[clip * shape.groups + part % shape.groups], -limit), limit)
+            let floor = s.rounded(.down)
+            return PartShift(k: Int(floor), a: s - floor, sign: sign)
+        }
+    }
+
+    static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ offsets: UnsafePointer<T>, _ weights: UnsafePointer<T>,
+                                         _ y: UnsafeMutablePointer<T>, _ shape: Shape) {
+        let shifts = partShifts(offsets, shape)
+        let pointers = UnsafeTransfer((x, weights, y))
+        let frameCount = shape.channels * shape.plane
+        let block = shape.partChannels * shape.plane
+        parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
+            let (x, weights, y) = pointers.value
+            for frame in frames {
+                let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
+                func source(_ time: Int, _ part: Int) -> UnsafePointer<T>? {
+                    guard (0..<shape.segments).contains(time) else { return nil }
+                    return x + (clip * shape.segments + time) * frameCount + part * block
+                }
+                for part in 0..<shape.parts {
+                    let shift = shifts[clip * shape.parts + part]
+                    let weight = weights[frame * shape.groups + part % shape.groups]
+                    blend(y + frame * frameCount + part * block,
+                          weight * (1 - shift.a), source(t - shift.k, part),
+                          weight * shift.a, source(t - shift.k - 1, part), count: block)
+                }
+                let copied = shape.interlaced * shape.plane
+                (y + frame * frameCount + copied).update(from: x + frame * frameCount + copied, count: frameCount - copied)
+            }
+        }
+    }
+
+    /// Gradients of every input; a nil output is not computed.
+    static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ x: UnsafePointer<T>, _ offsets: UnsafePointer<T>,
+                                          _ weights: UnsafePointer<T>, gradX: UnsafeMutablePointer<T>?,
+                                          gradOffsets: UnsafeMutablePointer<T>?, gradWeights: UnsafeMutablePointer<T>?,
+                                          _ shape: Shape) {
+        let shifts = partShifts(offsets, shape)
+        let wantParameters = gradOffsets != nil || gradWeights != nil
+        // Per (clip, part, t): S0 = <dy[t], x[t-k]> and S1 = <dy[t], x[t-k-1]> over the part's
+        // channels and pixels, from which both parameter gradients follow in a fixed order.
+        var sums = [Double](repeating: 0, count: wantParameters ? shape.frames * shape.parts * 2 : 0)
+        let frameCount = shape.channels * shape.plane
+        let block = shape.partChannels * shape.plane
+        sums.withUnsafeMutableBufferPointer { sums in
+            let pointers = UnsafeTransfer((gradY, x, weights, gradX, sums.baseAddress))
+            parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
+                let (gradY, x, weights, gradX, sums) = pointers.value
+                for frame in frames {
+                    let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
+                    func inClip(_ time: Int) -> Bool { (0..<shape.segments).contains(time) }
+                    /// Where a part of a frame of this clip starts, in elements.
+                    func start(_ time: Int, _ part: Int) -> Int {
+                        (clip * shape.segments + time) * frameCount + part * block
+                    }
+                    for part in 0..<shape.parts {
+                        let shift = shifts[clip * shape.parts + part]
+                        let g = part % shape.groups
+                        if let gradX {
+                            // x[t] fed y[t+k] with weight (1-a) and y[t+k+1] with weight a.
+                            let (t0, t1) = (t + shift.k, t + shift.k + 1)
+                            let w0: T = inClip(t0) ? weights[(clip * shape.segments + t0) * shape.groups + g] : 0
+                            let w1: T = inClip(t1) ? weights[(clip * shape.segments + t1) * shape.groups + g] : 0
+                            let dy0: UnsafePointer<T>? = inClip(t0) ? gradY + start(t0, part) : nil
+                            let dy1: UnsafePointer<T>? = inClip(t1) ? gradY + start(t1, part) : nil
+                            blend(gradX + start(t, part), w0 * (1 - shift.a), dy0, w1 * shift.a, dy1, count: block)
+                        }
+                        if let sums {
+                            let dy = gradY + start(t, part)
+                            let (s0, s1) = (t - shift.k, t - shift.k - 1)
+                            let index = ((clip * shape.parts + part) * shape.segments + t) * 2
+                            sums[index] = inClip(s0) ? dotProduct(dy, x + start(s0, part), count: block) : 0
+                            sums[index + 1] = inClip(s1) ? dotProduct(dy, x + start(s1, part), count: block) : 0
+                        }
+                    }
+                    if let gradX {
+                        let copied = shape.interlaced * shape.plane
+                        (gradX + frame * frameCount + copied).update(from: gradY + frame * frameCount + copied,
+                                                                     count: frameCount - copied)
+                    }
+                }
+            }
+        }
+        guard wantParameters else { return }
+        for clip in 0..<shape.clips {
+            var offsetSums = [Double](repeating: 0, count: shape.groups)
+            var weightSums = [Double](repeating: 0, count: shape.segments * shape.groups)
+            for part in 0..<shape.parts {
+                let shift = shifts[clip * shape.parts + part]
+                let (a, g) = (Double(shift.a), part % shape.groups)
+                for t in 0..<shape.segments {
+                    let index = ((clip * shape.parts + part) * shape.segments + t) * 2
+                    let (s0, s1) = (sums[index], sums[index + 1])
+                    weightSums[t * shape.groups + g] += (1 - a) * s0 + a * s1
+                    let weight = Double(weights[(clip * shape.segments + t) * shape.groups + g])
+                    offsetSums[g] += Double(shift.sign) * weight * (s1 - s0)
+                }
+            }
+            if let gradOffsets {
+                for g in 0..<shape.groups { gradOffsets[clip * shape.groups + g] = T(offsetSums[g]) }
+            }
+            if let gradWeights {
+                for i in 0..<(shape.segments * shape.groups) {
+                    gradWeights[clip * shape.segments * shape.groups + i] = T(weightSums[i])
+                }
+            }
+        }
+    }
+}

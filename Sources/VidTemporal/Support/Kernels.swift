@@ -1,0 +1,45 @@
+/// Small vector kernels shared by the arithmetic ops, specialised for Float and Double.
+
+/// The scalars the arithmetic kernels serve.
+protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, SendableMetatype {}
+extension Float: KernelScalar {}
+extension Double: KernelScalar {}
+
+/// y[i] = c0 * x0[i] + c1 * x1[i], where a nil source counts as zeros.
+func blend<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ c0: T, _ x0: UnsafePointer<T>?,
+                            _ c1: T, _ x1: UnsafePointer<T>?, count: Int) {
+    switch (x0, x1) {
+    case let (x0?, x1?):
+        for i in 0..<count { y[i] = c0 * x0[i] + c1 * x1[i] }
+    case let (x0?, nil):
+        for i in 0..<count { y[i] = c0 * x0[i] }
+    case let (nil, x1?):
+        for i in 0..<count { y[i] = c1 * x1[i] }
+    case (nil, nil):
+        y.update(repeating: 0, count: count)
+    }
+}
+
+/// Σ a[i] * b[i]. Lanes accumulate 256 products in T, then flush into a Double, so a Float sum
+/// over a whole feature map keeps Double-like accuracy. The order depends only on `count`.
+func dotProduct<T: KernelScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> Double {
+    var total = 0.0
+    var i = 0
+    while i + 16 <= count {
+        var lanes0 = SIMD8<T>(), lanes1 = SIMD8<T>()
+        let end = min(count, i + 256) - 15
+        while i < end {
+            lanes0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<T>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<T>.self)
+            lanes1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<T>.self)
+                * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<T>.self)
+            i += 16
+        }
+        total += Double((lanes0 + lanes1).sum())
+    }
+    while i < count {
+        total += Double(a[i]) * Double(b[i])
+        i += 1
+    }
+    return total
+}
