@@ -60,15 +60,28 @@ fail:
     return -1;
 }
 
+int vtx_get_optional_array(PyObject *obj, const char *fn, const char *name, int ndim, const char *layout,
+                           Py_buffer *view, vtx_dtype *dtype) {
+    if (obj == Py_None) {
+        memset(view, 0, sizeof *view);
+        return 0;
+    }
+    return vtx_get_array(obj, fn, name, ndim, layout, 1, view, dtype);
+}
+
+int vtx_check_dtype(vtx_dtype dtype, const char *name, vtx_dtype ref_dtype, const char *ref_name,
+                    const char *fn) {
+    static const char *names[] = {"float32", "float64"};
+    if (dtype == ref_dtype) return 0;
+    PyErr_Format(PyExc_TypeError, "%s: %s is %s but %s is %s; all arrays must share one dtype", fn, name,
+                 names[dtype], ref_name, names[ref_dtype]);
+    return -1;
+}
+
 int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
                    const Py_buffer *reference, vtx_dtype ref_dtype, const char *ref_name,
                    const char *fn) {
-    static const char *names[] = {"float32", "float64"};
-    if (dtype != ref_dtype) {
-        PyErr_Format(PyExc_TypeError, "%s: %s is %s but %s is %s; all arrays must share one dtype", fn, name,
-                     names[dtype], ref_name, names[ref_dtype]);
-        return -1;
-    }
+    if (vtx_check_dtype(dtype, name, ref_dtype, ref_name, fn) < 0) return -1;
     int same = view->ndim == reference->ndim;
     for (int i = 0; same && i < view->ndim; i++) same = view->shape[i] == reference->shape[i];
     if (!same) {
@@ -79,6 +92,19 @@ int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
         return -1;
     }
     return 0;
+}
+
+int vtx_check_shape(const Py_buffer *view, const char *name, const Py_ssize_t *dims, const char *layout,
+                    const char *fn) {
+    int same = 1;
+    for (int i = 0; same && i < view->ndim; i++) same = view->shape[i] == dims[i];
+    if (same) return 0;
+    Py_buffer expected = {.ndim = view->ndim, .shape = (Py_ssize_t *)dims};
+    char got[128], want[128];
+    shape_text(view, got, sizeof got);
+    shape_text(&expected, want, sizeof want);
+    PyErr_Format(PyExc_ValueError, "%s: %s must have shape %s = %s, got %s", fn, name, layout, want, got);
+    return -1;
 }
 
 PyObject *vtx_raise(int32_t status, const vt_error *error) {
@@ -123,7 +149,7 @@ static PyMethodDef library_methods[] = {
 };
 
 /* Every op file's table, concatenated into the module's at init. */
-static PyMethodDef *const tables[] = {library_methods, vtx_temporal_shift_methods};
+static PyMethodDef *const tables[] = {library_methods, vtx_temporal_shift_methods, vtx_temporal_interlace_methods};
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,

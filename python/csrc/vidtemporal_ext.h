@@ -21,6 +21,19 @@ int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
                    const Py_buffer *reference, vtx_dtype ref_dtype, const char *ref_name,
                    const char *fn);
 
+/* Raises TypeError unless dtype == ref_dtype (all arrays of one call share a dtype). */
+int vtx_check_dtype(vtx_dtype dtype, const char *name, vtx_dtype ref_dtype, const char *ref_name,
+                    const char *fn);
+
+/* Raises ValueError unless view's shape is `dims` (view->ndim entries); `layout` names them,
+ * e.g. "(N, G)". */
+int vtx_check_shape(const Py_buffer *view, const char *name, const Py_ssize_t *dims, const char *layout,
+                    const char *fn);
+
+/* Like vtx_get_array, but None gives a zeroed view (buf == NULL): an output not asked for. */
+int vtx_get_optional_array(PyObject *obj, const char *fn, const char *name, int ndim, const char *layout,
+                           Py_buffer *view, vtx_dtype *dtype);
+
 /* Raises the exception for a failed library call: ValueError for invalid arguments and shapes,
  * TypeError for unsupported requests (dtype), MemoryError, else RuntimeError (a NULL pointer
  * here is the extension's bug, not the caller's); the message is the library's. Returns NULL
@@ -32,5 +45,6 @@ void vtx_release(Py_buffer *view);
 
 /* Method tables, one per op file, ending with a {NULL} sentinel. */
 extern PyMethodDef vtx_temporal_shift_methods[];
+extern PyMethodDef vtx_temporal_interlace_methods[];
 
 #endif

@@ -35,3 +35,48 @@ def temporal_shift_backward(grad, num_segments, fold_div=8, mode="bidirectional"
         out[:, :-1, :fold] = g[:, 1:, :fold]
         out[:, :, fold:] = g[:, :, fold:]
     return out.reshape(nt, c, h, w)
+
+
+def _shift_clipwise(v, k):
+    """v (N, T, ...) and integer shifts k (N,): out[n, t] = v[n, t - k[n]], zeros outside."""
+    out = _zeros_like(v)
+    t = v.shape[1]
+    for n in range(v.shape[0]):
+        kn = int(k[n])
+        if kn >= t or kn <= -t:
+            continue
+        if kn >= 0:
+            out[n, kn:] = v[n, :t - kn]
+        else:
+            out[n, :t + kn] = v[n, -kn:]
+    return out
+
+
+def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
+    """TIN the way the official code composes it: two integer shifts blended by the fractional
+    part (floor held constant), then the per-frame weights. Works on numpy arrays and on torch
+    tensors (where autograd through it is the reference gradient)."""
+    nt, c, h, w = x.shape
+    t = num_segments
+    n, groups = nt // t, offsets.shape[1]
+    interlaced = c // shift_div
+    size = interlaced // (2 * groups)
+    v = x.reshape(n, t, c, h, w)
+    torch_like = hasattr(x, "detach")
+    parts = []
+    for q in range(2 * groups):
+        g = q % groups
+        s = offsets[:, g] if q < groups else -offsets[:, g]
+        k = (s.detach().floor() if torch_like else s // 1)
+        a = (s - k).reshape(n, 1, 1, 1, 1)
+        chunk = v[:, :, q * size:(q + 1) * size]
+        blended = (1 - a) * _shift_clipwise(chunk, k) + a * _shift_clipwise(chunk, k + 1)
+        parts.append(weights[:, :, g].reshape(n, t, 1, 1, 1) * blended)
+    parts.append(v[:, :, interlaced:])
+    if torch_like:
+        import torch
+        out = torch.cat(parts, 2)
+    else:
+        import numpy as np
+        out = np.concatenate(parts, 2)
+    return out.reshape(nt, c, h, w)

@@ -10,6 +10,7 @@ from . import _cpu
 _cpu.require_supported()
 
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
+from .temporal_interlace import temporal_interlace, temporal_interlace_backward
 from .temporal_shift import TemporalShiftStream, temporal_shift, temporal_shift_, temporal_shift_backward
 
 __version__ = _C.version()
@@ -26,5 +27,6 @@ def get_num_threads():
 
 __all__ = [
     "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
+    "temporal_interlace", "temporal_interlace_backward",
     "set_num_threads", "get_num_threads", "__version__",
 ]

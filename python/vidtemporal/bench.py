@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from . import _C, get_num_threads, temporal_shift, TemporalShiftStream
+from .temporal_interlace import temporal_interlace
 from .temporal_shift import MODES
 
 
@@ -88,6 +89,76 @@ def bench_temporal_shift(repeat, torch):
     return {"shape": [n * t, c, h, w], "dtype": "float32", "seconds": rows, "ratios": ratios, "targets": targets}
 
 
+def torch_interlace(torch, x, offsets, weights, num_segments, shift_div):
+    """TIN composed the way the official code does it (linear_sampler): per clip and part, two
+    integer shifts with zero fill (the tin_shift kernel, which has no CPU version, written as
+    slicing), blended by the fractional part, then the per-frame weights."""
+    nt, c, h, w = x.shape
+    t, n, groups = num_segments, nt // num_segments, offsets.shape[1]
+    fold = c // shift_div
+    size = fold // (2 * groups)
+    v = x.view(n, t, c, h, w)
+    shifts = torch.cat([offsets, -offsets], 1)
+
+    def integer_shift(chunk, k):
+        out = torch.zeros_like(chunk)
+        for i in range(n):
+            ki = int(k[i])
+            if 0 <= ki < t:
+                out[i, ki:] = chunk[i, :t - ki]
+            elif -t < ki < 0:
+                out[i, :t + ki] = chunk[i, -ki:]
+        return out
+
+    parts = []
+    for q in range(2 * groups):
+        s = shifts[:, q]
+        k = s.detach().floor()
+        a = (s - k).view(n, 1, 1, 1, 1)
+        chunk = v[:, :, q * size:(q + 1) * size]
+        blended = (1 - a) * integer_shift(chunk, k) + a * integer_shift(chunk, k + 1)
+        parts.append(weights[:, :, q % groups].view(n, t, 1, 1, 1) * blended)
+    return torch.cat(parts + [v[:, :, fold:]], 2).view(nt, c, h, w)
+
+
+def bench_temporal_interlace(repeat, torch):
+    n, t, c, h, w, shift_div, groups = 8, 8, 256, 56, 56, 4, 2
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((n * t, c, h, w), dtype=np.float32)
+    offsets = rng.uniform(-2, 2, (n, groups)).astype(np.float32)
+    weights = rng.uniform(0.5, 1.5, (n, t, groups)).astype(np.float32)
+    out = np.empty_like(x)
+    grads = np.empty_like(x), np.empty_like(offsets), np.empty_like(weights)
+    copy = timeit(lambda: np.copyto(out, x), repeat)
+    forward = timeit(lambda: _C.temporal_interlace_forward(x, offsets, weights, out, t, shift_div), repeat)
+    backward = timeit(lambda: _C.temporal_interlace_backward(x, x, offsets, weights, *grads, t, shift_div), repeat)
+    rows = {
+        "copy (numpy copyto, preallocated)": copy,
+        "forward (preallocated out)": forward,
+        "backward, all three gradients (preallocated)": backward,
+        "forward + backward (vidtemporal.torch, autograd)": None,
+    }
+    ratios = {"forward / copy": forward / copy}
+    targets = {"forward / copy": "<= 1.5"}
+    if torch is not None:
+        from .torch import temporal_interlace as vtt_interlace
+        xt, ot, wt = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, offsets, weights))
+        grad = torch.from_numpy(out)
+
+        def ours():
+            torch.autograd.grad(vtt_interlace(xt, ot, wt, t, shift_div), (xt, ot, wt), grad)
+
+        def reference():
+            torch.autograd.grad(torch_interlace(torch, xt, ot, wt, t, shift_div), (xt, ot, wt), grad)
+        rows["forward + backward (vidtemporal.torch, autograd)"] = timeit(ours, repeat)
+        rows["forward + backward (torch reference sampler)"] = timeit(reference, repeat)
+        ratios["torch reference / ours, forward + backward"] = (rows["forward + backward (torch reference sampler)"]
+                                                                / rows["forward + backward (vidtemporal.torch, autograd)"])
+        targets["torch reference / ours, forward + backward"] = ">= 4"
+    rows = {k: v for k, v in rows.items() if v is not None}
+    return {"shape": [n * t, c, h, w], "dtype": "float32", "seconds": rows, "ratios": ratios, "targets": targets}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vidtemporal bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,7 +172,8 @@ def main(argv=None):
         torch = None
         print("torch is not installed: the PyTorch reference columns are skipped")
     repeat = 3 if args.quick else 10
-    results = {"threads": get_num_threads(), "temporal_shift": bench_temporal_shift(repeat, torch)}
+    results = {"threads": get_num_threads(), "temporal_shift": bench_temporal_shift(repeat, torch),
+               "temporal_interlace": bench_temporal_interlace(repeat, torch)}
     for op, result in results.items():
         if op == "threads":
             continue

@@ -1,0 +1,40 @@
+"""Temporal interlace (TIN, Shao et al. AAAI 2020) on numpy arrays.
+
+The first ``F = C // shift_div`` channels are split into ``2G`` equal parts (``G`` =
+``offsets.shape[1]``). Part ``q`` is shifted in time by ``s = offsets[n, q % G]`` (``q < G``) or
+``-offsets[n, q % G]`` (the reversed parts), sampled by linear interpolation between the two
+nearest integer shifts, and scaled by ``weights[n, t, q % G]``::
+
+    y[n,t,c] = weights[n,t,g] * ((1-a) * x[n,t-k,c] + a * x[n,t-k-1,c]),  k = floor(s), a = s - k
+
+with zeros outside the clip (a positive offset samples from the past). Channels ``[F, C)`` are
+copied.
+"""
+import numpy as np
+
+from . import _C, _args
+
+
+def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
+    """``x (N*T, C, H, W)``, ``offsets (N, G)``, ``weights (N, T, G)`` -> ``y (N*T, C, H, W)``."""
+    fn = "temporal_interlace"
+    num_segments = _args.integer(num_segments, "num_segments", fn)
+    shift_div = _args.integer(shift_div, "shift_div", fn)
+    out = _args.empty_like(x, "x", fn)
+    _C.temporal_interlace_forward(x, offsets, weights, out, num_segments, shift_div)
+    return out
+
+
+def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_div=4):
+    """Gradients ``(grad_x, grad_offsets, grad_weights)`` of ``temporal_interlace``. The offset
+    gradient treats floor() as a constant: at an integer shift it is the right-sided derivative
+    in the shift (left-sided in the offset for the reversed parts)."""
+    fn = "temporal_interlace_backward"
+    num_segments = _args.integer(num_segments, "num_segments", fn)
+    shift_div = _args.integer(shift_div, "shift_div", fn)
+    grad_x = _args.empty_like(x, "x", fn)
+    grad_offsets = _args.empty_like(offsets, "offsets", fn)
+    grad_weights = _args.empty_like(weights, "weights", fn)
+    _C.temporal_interlace_backward(grad, x, offsets, weights, grad_x, grad_offsets, grad_weights,
+                                   num_segments, shift_div)
+    return grad_x, grad_offsets, grad_weights
