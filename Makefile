@@ -57,9 +57,13 @@ test-swift:
 test-c: deps
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	tools/check_exports.sh $(STAGE)/lib/libvidtemporal.so
-	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/test_temporal_shift \
-	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
-	.build/test_temporal_shift
+	@for test in Tests/c/*.c; do \
+	  bin=.build/$$(basename $$test .c); \
+	  echo "cc $$test"; \
+	  cc -std=c11 -Wall -Wextra -Werror $$test -o $$bin \
+	    $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm \
+	    && $$bin || exit 1; \
+	done
 
 # Run from outside the repo so `import vidtemporal` is the installed package.
 test-python: python
