@@ -37,6 +37,7 @@ final class TemporalInterlaceErrorTests: XCTestCase {
         expectFailure((4, 8, 1, 1, 4, 1, 2), offsets: [-.infinity, 1], status: Int32(VT_ERR_INVALID_ARGUMENT),
                       mentions: "offsets[0, 0] = -inf is not finite")
         expectFailure((1 << 40, 1 << 30, 1, 1, 1, 1, 1), status: Int32(VT_ERR_SHAPE_MISMATCH), mentions: "overflows")
+        expectFailure((4, 8, 1, 1, 4, 1, Int64.max / 2 + 1), status: Int32(VT_ERR_SHAPE_MISMATCH), mentions: "overflows")
     }
 
     func testNullAndOverlappingPointers() {

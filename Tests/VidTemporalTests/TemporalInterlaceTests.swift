@@ -51,7 +51,7 @@ final class TemporalInterlaceTests: XCTestCase {
     func testParameterGradientsMatchFiniteDifferences() {
         var random = SeededRandom(seed: 22)
         let tolerance = Tolerance.of("finite_difference", .float64)
-        for var shape in InterlaceCase.layouts where shape.segments > 1 {
+        for var shape in InterlaceCase.layouts {
             shape.randomize(&random) { r in
                 var o = OffsetKind.fractional.draw(&r)
                 while abs(o - o.rounded()) < 0.05 { o = OffsetKind.fractional.draw(&r) }
@@ -76,10 +76,16 @@ final class TemporalInterlaceTests: XCTestCase {
     /// offset for the first G parts, left-sided for the reversed parts. Zeroing the output
     /// gradient of one family of parts isolates the other.
     func testIntegerOffsetsTakeOneSidedDerivatives() {
+        for (segments, offsets) in [(5, [1.0, 0, -1, 2]), (5, [5, -5, 6, -6]), (1, [1, -1, 0, 2])] {
+            checkOneSided(segments: segments, offsets: offsets)
+        }
+    }
+
+    private func checkOneSided(segments: Int, offsets: [Double]) {
         var random = SeededRandom(seed: 23)
-        var shape = InterlaceCase(clips: 2, segments: 5, channels: 8, height: 2, width: 2, shiftDiv: 2, groups: 2)
+        var shape = InterlaceCase(clips: 2, segments: segments, channels: 8, height: 2, width: 2, shiftDiv: 2, groups: 2)
         shape.randomize(&random) { OffsetKind.integer.draw(&$0) }
-        shape.offsets = [1, 0, -1, 2]
+        shape.offsets = offsets
         let x: [Double] = random.uniform(shape.count)
         let partChannels = shape.channels / shape.shiftDiv / (2 * shape.groups)
         for reversed in [false, true] {
@@ -94,7 +100,7 @@ final class TemporalInterlaceTests: XCTestCase {
                 let numeric = FiniteDifference.oneSided({ shape.loss(x, gradY, offsets: $0) }, at: shape.offsets,
                                                         index: i, right: !reversed)
                 XCTAssertEqual(gradOffsets[i], numeric, accuracy: 1e-7 * max(1, abs(numeric)),
-                               "offsets[\(i)] reversed=\(reversed)")
+                               "offsets[\(i)] = \(shape.offsets[i]) T=\(segments) reversed=\(reversed)")
             }
         }
     }
@@ -116,6 +122,7 @@ final class TemporalInterlaceTests: XCTestCase {
         }
     }
 
+    /// Each gradient alone equals the same gradient of the full call.
     func testNullGradientsAreSkipped() {
         var random = SeededRandom(seed: 25)
         var shape = InterlaceCase(clips: 2, segments: 3, channels: 8, height: 2, width: 2, shiftDiv: 2, groups: 1)
@@ -123,11 +130,19 @@ final class TemporalInterlaceTests: XCTestCase {
         let x: [Double] = random.uniform(shape.count)
         let gradY: [Double] = random.uniform(shape.count)
         let full = shape.backward(gradY, x)
-        var gradOffsets = [Double](repeating: 0, count: shape.offsets.count)
         let d = shape.dims
+        var gradX = [Double](repeating: -7, count: x.count)
+        var gradOffsets = [Double](repeating: -7, count: shape.offsets.count)
+        var gradWeights = [Double](repeating: -7, count: shape.weights.count)
+        XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, &gradX, nil, nil,
+                                                          d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
         XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, nil, &gradOffsets, nil,
                                                           d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
+        XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, nil, nil, &gradWeights,
+                                                          d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
+        XCTAssertEqual(gradX, full.1)
         XCTAssertEqual(gradOffsets, full.2)
+        XCTAssertEqual(gradWeights, full.3)
     }
 
     private func checkAgainstReference<T: InterlaceScalar>(_: T.Type) {

@@ -48,6 +48,28 @@ static void test_true_adjoint(void) {
     }
 }
 
+/* Each gradient alone (the others NULL) equals the full call's. */
+static void test_null_gradients(void) {
+    double x[24], gy[24], offsets[2] = {0.7, -1.3}, weights[6] = {1, 0.5, 2, 1.5, 0.25, 1};
+    double full_x[24], full_o[2], full_w[6], gx[24], go[2], gw[6];
+    for (int i = 0; i < 24; i++) x[i] = (i * 37 % 11) - 5, gy[i] = (i * 53 % 7) - 3;
+    /* nt=3 (N=1, T=3), c=4, 2x1 pixels, shift_div=2, G=1: F=2, parts of one channel */
+    CHECK(vt_temporal_interlace_backward_f64(gy, x, offsets, weights, full_x, full_o, full_w, 3, 4, 2, 1, 3, 2, 1, NULL)
+              == VT_OK, "full");
+    CHECK(vt_temporal_interlace_backward_f64(gy, x, offsets, weights, gx, NULL, NULL, 3, 4, 2, 1, 3, 2, 1, NULL) == VT_OK,
+          "grad_x only");
+    CHECK(vt_temporal_interlace_backward_f64(gy, x, offsets, weights, NULL, go, NULL, 3, 4, 2, 1, 3, 2, 1, NULL) == VT_OK,
+          "grad_offsets only");
+    CHECK(vt_temporal_interlace_backward_f64(gy, x, offsets, weights, NULL, NULL, gw, 3, 4, 2, 1, 3, 2, 1, NULL) == VT_OK,
+          "grad_weights only");
+    CHECK(memcmp(gx, full_x, sizeof gx) == 0 && memcmp(go, full_o, sizeof(double)) == 0 &&
+              memcmp(gw, full_w, sizeof(double) * 3) == 0, "a gradient computed alone differs");
+    vt_error err;
+    CHECK(vt_temporal_interlace_backward_f64(gy, x, offsets, weights, gx, x + 3, NULL, 3, 4, 2, 1, 3, 2, 1, &err) ==
+              VT_ERR_SHAPE_MISMATCH, "grad_offsets inside x");
+    CHECK(strstr(err.message, "grad_offsets overlaps x") != NULL, "message: %s", err.message);
+}
+
 static void test_errors(void) {
     float x[32] = {0}, y[32], weights[16] = {0}, offsets[4] = {0.5f, NAN, 0, 0};
     for (int i = 0; i < 32; i++) y[i] = -7;
@@ -68,6 +90,7 @@ static void test_errors(void) {
 int main(void) {
     test_hand_computed();
     test_true_adjoint();
+    test_null_gradients();
     test_errors();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

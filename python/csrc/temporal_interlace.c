@@ -83,9 +83,9 @@ static PyObject *temporal_interlace_backward(PyObject *self, PyObject *args) {
     if (vtx_check_dtype(offsets_dtype, "offsets", x_dtype, "x", fn) < 0) goto done;
     if (vtx_check_dtype(weights_dtype, "weights", x_dtype, "x", fn) < 0) goto done;
     if (check_parameters(&x, &offsets, &weights, num_segments, fn) < 0) goto done;
-    if (gx.buf && vtx_check_same(&gx, gx_dtype, "grad_x", &x, x_dtype, "x", fn) < 0) goto done;
-    if (go.buf && vtx_check_same(&go, go_dtype, "grad_offsets", &offsets, x_dtype, "offsets", fn) < 0) goto done;
-    if (gw.buf && vtx_check_same(&gw, gw_dtype, "grad_weights", &weights, x_dtype, "weights", fn) < 0) goto done;
+    if (gx.obj && vtx_check_same(&gx, gx_dtype, "grad_x", &x, x_dtype, "x", fn) < 0) goto done;
+    if (go.obj && vtx_check_same(&go, go_dtype, "grad_offsets", &offsets, x_dtype, "offsets", fn) < 0) goto done;
+    if (gw.obj && vtx_check_same(&gw, gw_dtype, "grad_weights", &weights, x_dtype, "weights", fn) < 0) goto done;
 
     const Py_ssize_t *s = x.shape;
     int64_t groups = offsets.shape[1];

@@ -121,11 +121,52 @@ def test_module_initial_state():
     module = vtt.TemporalInterlace(64, num_segments=8, shift_div=4, groups=2)
     assert torch.all(module.offset_net.fc2.bias == 0.5108)
     assert torch.all(module.weight_net.conv.bias == 0)
+    # With the last layers' weights at zero only the initial biases act: offsets 4 (sigmoid(0.5108)
+    # - 0.5) = 0.5 and weights 2 sigmoid(0) = 1, whatever the input.
+    with torch.no_grad():
+        module.offset_net.fc2.weight.zero_()
+        module.weight_net.conv.weight.zero_()
     x = torch.randn(16, 64, 4, 4)
     module(x)
-    # 4 * (sigmoid(0.5108) - 0.5) = 0.5 when the rest of the net outputs ~0; weights start near 1.
     assert module.last_offsets.shape == (2, 2) and module.last_weights.shape == (2, 8, 2)
-    assert float(4 * (torch.sigmoid(torch.tensor(0.5108)) - 0.5)) == pytest.approx(0.5, abs=1e-4)
+    torch.testing.assert_close(module.last_offsets, torch.full((2, 2), 0.5), atol=1e-4, rtol=0)
+    torch.testing.assert_close(module.last_weights, torch.ones(2, 8, 2))
+    with pytest.raises(ValueError, match=r"N\*T a multiple of num_segments=8, got shape \(12, 64, 4, 4\)"):
+        module(torch.randn(12, 64, 4, 4))
+
+
+def test_key_mapping_on_literal_checkpoint_names():
+    """Names as the two released layouts spell them, mapped to ours."""
+    official = {
+        "module.base_model.conv1.weight": "conv1.weight",
+        "module.base_model.layer1.0.conv1.net1.biasnet.net.conv.weight": "layer1.0.conv1.offset_net.conv.weight",
+        "module.base_model.layer1.0.conv1.net1.biasnet.net.fc.bias": "layer1.0.conv1.offset_net.fc1.bias",
+        "module.base_model.layer3.5.conv1.net1.biasnet.net.lastlayer.bias": "layer3.5.conv1.offset_net.fc2.bias",
+        "module.base_model.layer2.1.conv1.net1.weightnet.net.lastlayer.weight": "layer2.1.conv1.weight_net.conv.weight",
+        "module.base_model.layer4.2.conv1.net2.weight": "layer4.2.conv1.net.weight",
+        "module.base_model.layer4.2.bn1.running_mean": "layer4.2.bn1.running_mean",
+        "module.base_model.layer1.0.downsample.0.weight": "layer1.0.downsample.0.weight",
+        "module.new_fc.weight": "fc.weight",
+    }
+    mmaction2 = {
+        "backbone.conv1.conv.weight": "conv1.weight",
+        "backbone.conv1.bn.running_var": "bn1.running_var",
+        "backbone.layer1.0.conv1.conv.net1.offset_net.fc2.bias": "layer1.0.conv1.offset_net.fc2.bias",
+        "backbone.layer1.0.conv1.conv.net1.weight_net.conv.weight": "layer1.0.conv1.weight_net.conv.weight",
+        "backbone.layer1.0.conv1.conv.net2.weight": "layer1.0.conv1.net.weight",
+        "backbone.layer1.0.conv1.bn.weight": "layer1.0.bn1.weight",
+        "backbone.layer2.3.conv3.conv.weight": "layer2.3.conv3.weight",
+        "backbone.layer2.3.conv2.bn.bias": "layer2.3.bn2.bias",
+        "backbone.layer1.0.downsample.conv.weight": "layer1.0.downsample.0.weight",
+        "backbone.layer1.0.downsample.bn.num_batches_tracked": "layer1.0.downsample.1.num_batches_tracked",
+        "cls_head.fc_cls.bias": "fc.bias",
+    }
+    for names in (official, mmaction2):
+        values = {theirs: torch.tensor(float(i)) for i, theirs in enumerate(names)}
+        converted = vtt.convert_tin_state_dict(values)
+        assert set(converted) == set(names.values())
+        for theirs, ours in names.items():
+            assert converted[ours] is values[theirs]
 
 
 def test_module_equals_official_replica_after_key_mapping():

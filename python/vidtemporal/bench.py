@@ -10,7 +10,6 @@ import time
 import numpy as np
 
 from . import _C, get_num_threads, temporal_shift, TemporalShiftStream
-from .temporal_interlace import temporal_interlace
 from .temporal_shift import MODES
 
 

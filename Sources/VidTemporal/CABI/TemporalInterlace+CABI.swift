@@ -13,11 +13,10 @@ private func interlaceForward<T: KernelScalar>(
         let parameters = try interlaceParameters(shape, offsets, weights)
         try requireData(x, "x", count: shape.count)
         try requireData(y, "y", count: shape.count)
-        let size = MemoryLayout<T>.stride
-        let bytes = shape.count * size
-        try requireDisjoint(y, "y", x, "x", bytes: bytes)
-        try requireDisjoint(y, "y", offsets, "offsets", bytes: bytes, inputBytes: shape.clips * shape.groups * size)
-        try requireDisjoint(y, "y", weights, "weights", bytes: bytes, inputBytes: shape.frames * shape.groups * size)
+        try requireSeparate(outputs: [ArrayExtent(y, "y", count: shape.count)],
+                            inputs: [ArrayExtent(x, "x", count: shape.count),
+                                     ArrayExtent(offsets, "offsets", count: shape.clips * shape.groups),
+                                     ArrayExtent(weights, "weights", count: shape.frames * shape.groups)])
         guard let x, let y, let (offsets, weights) = parameters, shape.count > 0 else { return }
         TemporalInterlace.forward(x, offsets, weights, y, shape)
     }
@@ -46,22 +45,13 @@ private func interlaceBackward<T: KernelScalar>(
         let parameters = try interlaceParameters(shape, offsets, weights)
         try requireData(gradY, "grad_y", count: shape.count)
         try requireData(x, "x", count: shape.count)
-        let size = MemoryLayout<T>.stride
-        let outputs: [(UnsafeMutableRawPointer?, String, Int)] = [
-            (UnsafeMutableRawPointer(gradX), "grad_x", shape.count * size),
-            (UnsafeMutableRawPointer(gradOffsets), "grad_offsets", shape.clips * shape.groups * size),
-            (UnsafeMutableRawPointer(gradWeights), "grad_weights", shape.frames * shape.groups * size),
-        ]
-        let inputs: [(UnsafeRawPointer?, String, Int)] = [
-            (UnsafeRawPointer(gradY), "grad_y", shape.count * size), (UnsafeRawPointer(x), "x", shape.count * size),
-            (UnsafeRawPointer(offsets), "offsets", shape.clips * shape.groups * size),
-            (UnsafeRawPointer(weights), "weights", shape.frames * shape.groups * size),
-        ]
-        for (index, output) in outputs.enumerated() {
-            for input in inputs + outputs[..<index].map({ (UnsafeRawPointer($0.0), $0.1, $0.2) }) {
-                try requireDisjoint(output.0, output.1, input.0, input.1, bytes: output.2, inputBytes: input.2)
-            }
-        }
+        try requireSeparate(
+            outputs: [ArrayExtent(gradX, "grad_x", count: shape.count),
+                      ArrayExtent(gradOffsets, "grad_offsets", count: shape.clips * shape.groups),
+                      ArrayExtent(gradWeights, "grad_weights", count: shape.frames * shape.groups)],
+            inputs: [ArrayExtent(gradY, "grad_y", count: shape.count), ArrayExtent(x, "x", count: shape.count),
+                     ArrayExtent(offsets, "offsets", count: shape.clips * shape.groups),
+                     ArrayExtent(weights, "weights", count: shape.frames * shape.groups)])
         guard let (offsets, weights) = parameters else { return }
         guard let gradY, let x, shape.count > 0 else {
             // No pixels: the data gradient is empty and the parameter gradients are zero.

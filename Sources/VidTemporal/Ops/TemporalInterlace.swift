@@ -32,7 +32,7 @@ enum TemporalInterlace {
     struct PartShift<T: KernelScalar>: Sendable {
         /// floor(s), clamped to where every source frame is already outside the clip.
         let k: Int
-        /// s - floor(s), in [0, 1).
+        /// s - floor(s), in [0, 1] (1 only by rounding, for a tiny negative Float s).
         let a: T
         /// ds / d offsets: +1 for the first G parts, -1 for the reversed ones.
         let sign: T
@@ -50,13 +50,14 @@ enum TemporalInterlace {
         guard frames % segments == 0 else {
             throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
         }
+        // Also bounds 2 * groups below.
+        _ = try elementCount([frames, groups, 2], elementSize: elementSize, tensor: "weights")
         let interlaced = channels / shiftDiv
         guard interlaced % (2 * groups) == 0 else {
             throw .shapeMismatch("F = c / shift_div = \(channels) / \(shiftDiv) = \(interlaced) interlaced channels "
                 + "do not split into 2 * groups = \(2 * groups) equal parts")
         }
         let count = try elementCount([frames, channels, height, width], elementSize: elementSize, tensor: "x")
-        _ = try elementCount([frames, groups], elementSize: elementSize, tensor: "weights")
         return Shape(clips: frames / segments, segments: segments, channels: channels, plane: height * width,
                      groups: groups, interlaced: interlaced, count: count)
     }
@@ -122,7 +123,8 @@ enum TemporalInterlace {
         let frameCount = shape.channels * shape.plane
         let block = shape.partChannels * shape.plane
         sums.withUnsafeMutableBufferPointer { sums in
-            let pointers = UnsafeTransfer((gradY, x, weights, gradX, sums.baseAddress))
+            // An empty array's baseAddress is not nil: say "no sums" explicitly.
+            let pointers = UnsafeTransfer((gradY, x, weights, gradX, wantParameters ? sums.baseAddress : nil))
             parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
                 let (gradY, x, weights, gradX, sums) = pointers.value
                 for frame in frames {

@@ -20,8 +20,9 @@ func blend<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ c0: T, _ x0: UnsafeP
     }
 }
 
-/// Σ a[i] * b[i]. Lanes accumulate 256 products in T, then flush into a Double, so a Float sum
-/// over a whole feature map keeps Double-like accuracy. The order depends only on `count`.
+/// Σ a[i] * b[i]. Each of 16 lanes accumulates in T over a chunk of 256 elements (16 products
+/// per lane), then the chunk is flushed into a Double, so rounding errors do not grow with the
+/// length of a whole feature map. The order depends only on `count`.
 func dotProduct<T: KernelScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) -> Double {
     var total = 0.0
     var i = 0

@@ -41,3 +41,33 @@ func requireDisjoint(_ output: UnsafeRawPointer?, _ outputName: String, _ input:
         throw .shapeMismatch("\(outputName) overlaps \(inputName); they must be separate arrays")
     }
 }
+
+/// A size passed to BLAS, whose integers are 32-bit.
+func requireBLASSize(_ value: Int, _ what: String) throws(VTError) {
+    guard value <= Int(Int32.max) else { throw .shapeMismatch("\(what) = \(value) exceeds the BLAS limit of 2^31 - 1") }
+}
+
+/// One array of a call, for the overlap checks: its address, name and size in bytes.
+struct ArrayExtent {
+    let pointer: UnsafeRawPointer?
+    let name: String
+    let bytes: Int
+
+    init<T>(_ pointer: UnsafePointer<T>?, _ name: String, count: Int) {
+        (self.pointer, self.name, bytes) = (pointer.map(UnsafeRawPointer.init), name, count * MemoryLayout<T>.stride)
+    }
+
+    init<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String, count: Int) {
+        self.init(pointer.map { UnsafePointer<T>($0) }, name, count: count)
+    }
+}
+
+/// Rejects any output overlapping an input or another output.
+func requireSeparate(outputs: [ArrayExtent], inputs: [ArrayExtent]) throws(VTError) {
+    for (index, output) in outputs.enumerated() {
+        for other in inputs + outputs[..<index] {
+            try requireDisjoint(output.pointer, output.name, other.pointer, other.name, bytes: output.bytes,
+                                inputBytes: other.bytes)
+        }
+    }
+}

@@ -122,8 +122,10 @@ class TemporalInterlace(nn.Module):
         self.last_offsets = self.last_weights = None
 
     def forward(self, x):
-        nt, _, h, w = x.shape
-        t = self.num_segments
+        nt, t = x.shape[0], self.num_segments
+        if x.dim() != 4 or nt % t:
+            raise ValueError(f"TemporalInterlace: x must be (N*T, C, H, W) with N*T a multiple of "
+                             f"num_segments={t}, got shape {tuple(x.shape)}")
         descriptor = x[:, :self.interlaced].mean((2, 3)).view(nt // t, t, self.interlaced).transpose(1, 2)
         offsets = self.offset_net(descriptor)
         weights = self.weight_net(descriptor)
