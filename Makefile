@@ -13,9 +13,11 @@ WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
 all: lib
 
-# Debian packages the build needs: pkg-config (C test), Python headers and venv (Debian's python3).
+# Debian packages the build needs: OpenBLAS (GEMM kernels), pkg-config (C test), Python headers and
+# venv (Debian's python3).
 deps:
 	@missing=""; \
+	dpkg -s libopenblas-dev >/dev/null 2>&1 || missing="$$missing libopenblas-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  || missing="$$missing python3-dev"; \
@@ -30,7 +32,7 @@ $(VENV)/.installed: python/requirements-dev.txt
 	$(VENV)/bin/pip install -q -r python/requirements-dev.txt
 	touch $@
 
-lib:
+lib: deps
 	tools/build_library.sh >/dev/null
 
 # The wheel is what `pip install .` would install; building it once serves both test venvs.
@@ -50,7 +52,7 @@ install: lib
 
 test: test-swift test-c test-python test-numpy-only
 
-test-swift:
+test-swift: deps
 	swift test
 
 # The C user's view: install into a staging prefix, build the C test through pkg-config.

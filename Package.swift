@@ -10,11 +10,13 @@ let package = Package(
     targets: [
         // MARK: The C ABI header, imported into Swift so @c @implementation checks every signature
         .systemLibrary(name: "CVidTemporal", path: "include"),
+        // MARK: OpenBLAS (apt-get install libopenblas-dev) for the GEMM-shaped kernels
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
         // MARK: Kernels and exports
         .target(
             name: "VidTemporal",
-            dependencies: ["CVidTemporal"],
+            dependencies: ["CVidTemporal", "COpenBLAS"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 

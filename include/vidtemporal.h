@@ -221,6 +221,98 @@ int32_t vt_temporal_interlace_backward_f64(const double *grad_y, const double *x
                                            int64_t w, int64_t num_segments, int64_t shift_div,
                                            int64_t groups, vt_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Global temporal attention (GTA, He et al. BMVC 2021; no official code exists, this follows
+ * the paper's eqs. 5-8): cross-channel multi-head temporal mixing with a learned matrix.
+ *
+ * v, y: (nt, c, s) with nt = N * num_segments and any spatial layout flattened to s (pixels or
+ * regions); attn: (G, G, T, T) indexed [out_group, in_group, t_out, t_in]; c % G == 0,
+ * Cg = c / G:
+ *
+ *     y[n,t, k*Cg + c, s] = Σ_g Σ_τ attn[k, g, t, τ] * v[n,τ, g*Cg + c, s]
+ *
+ * attn is used raw (no softmax). G = 1 is plain global temporal attention y[t] = Σ_τ M[t,τ] v[τ].
+ * Backward: grad_v (the adjoint) and grad_attn = Σ over clips, channels and positions; either
+ * may be NULL (not computed). Uses BLAS; results are identical for any thread count.
+ * Errors: as temporal shift for the dims; groups < 1 (VT_ERR_INVALID_ARGUMENT); c not divisible
+ * by groups, T*G or Cg*s above 2^31-1 (VT_ERR_SHAPE_MISMATCH); outputs overlapping inputs.
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_global_temporal_attention_forward_f32(const float *v, const float *attn, float *y, int64_t nt,
+                                                 int64_t c, int64_t s, int64_t num_segments,
+                                                 int64_t groups, vt_error *err);
+int32_t vt_global_temporal_attention_forward_f64(const double *v, const double *attn, double *y,
+                                                 int64_t nt, int64_t c, int64_t s,
+                                                 int64_t num_segments, int64_t groups, vt_error *err);
+int32_t vt_global_temporal_attention_backward_f32(const float *grad_y, const float *v,
+                                                  const float *attn, float *grad_v, float *grad_attn,
+                                                  int64_t nt, int64_t c, int64_t s,
+                                                  int64_t num_segments, int64_t groups, vt_error *err);
+int32_t vt_global_temporal_attention_backward_f64(const double *grad_y, const double *v,
+                                                  const double *attn, double *grad_v,
+                                                  double *grad_attn, int64_t nt, int64_t c, int64_t s,
+                                                  int64_t num_segments, int64_t groups, vt_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Region pooling and unpooling (region GTA). x, y: (b, c, s); assign: (b, k, s), the paper's
+ * G_R = W_G X^T computed by the caller (a 1x1 conv with k outputs); r: (b, c, k).
+ *
+ *     region_pool:   r[b, c, k] = scale * Σ_s assign[b,k,s] * x[b,c,s]   (scale = 1/s if
+ *                    normalize != 0, else 1; the GloRe convention keeps magnitudes stable)
+ *     region_unpool: y[b, c, s] = Σ_k assign[b,k,s] * r[b,c,k]
+ *
+ * Backward gives the gradients of both inputs; either output may be NULL (not computed).
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_region_pool_forward_f32(const float *x, const float *assign, float *r, int64_t b, int64_t c,
+                                   int64_t s, int64_t k, int32_t normalize, vt_error *err);
+int32_t vt_region_pool_forward_f64(const double *x, const double *assign, double *r, int64_t b,
+                                   int64_t c, int64_t s, int64_t k, int32_t normalize, vt_error *err);
+int32_t vt_region_pool_backward_f32(const float *grad_r, const float *x, const float *assign,
+                                    float *grad_x, float *grad_assign, int64_t b, int64_t c, int64_t s,
+                                    int64_t k, int32_t normalize, vt_error *err);
+int32_t vt_region_pool_backward_f64(const double *grad_r, const double *x, const double *assign,
+                                    double *grad_x, double *grad_assign, int64_t b, int64_t c,
+                                    int64_t s, int64_t k, int32_t normalize, vt_error *err);
+
+int32_t vt_region_unpool_forward_f32(const float *r, const float *assign, float *y, int64_t b,
+                                     int64_t c, int64_t s, int64_t k, vt_error *err);
+int32_t vt_region_unpool_forward_f64(const double *r, const double *assign, double *y, int64_t b,
+                                     int64_t c, int64_t s, int64_t k, vt_error *err);
+int32_t vt_region_unpool_backward_f32(const float *grad_y, const float *r, const float *assign,
+                                      float *grad_r, float *grad_assign, int64_t b, int64_t c,
+                                      int64_t s, int64_t k, vt_error *err);
+int32_t vt_region_unpool_backward_f64(const double *grad_y, const double *r, const double *assign,
+                                      double *grad_r, double *grad_assign, int64_t b, int64_t c,
+                                      int64_t s, int64_t k, vt_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Spatial self-attention within each frame (the decoupled spatial attention before GTA).
+ * q, k: (b, d, s); v, y: (b, dv, s):
+ *
+ *     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) * v[b, :, j]
+ *
+ * Stable for large logits (max-subtracted softmax). Memory: two 64 x s row blocks per thread,
+ * never an s x s matrix. lse (b, s), optional (may be NULL), receives each row's log-sum-exp;
+ * passing it back to the backward saves recomputing the softmax normaliser (NULL recomputes).
+ * Backward gives grad_q, grad_k, grad_v; any may be NULL (not computed).
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_spatial_attention_forward_f32(const float *q, const float *k, const float *v, float *y,
+                                         float *lse, int64_t b, int64_t d, int64_t dv, int64_t s,
+                                         vt_error *err);
+int32_t vt_spatial_attention_forward_f64(const double *q, const double *k, const double *v, double *y,
+                                         double *lse, int64_t b, int64_t d, int64_t dv, int64_t s,
+                                         vt_error *err);
+int32_t vt_spatial_attention_backward_f32(const float *grad_y, const float *q, const float *k,
+                                          const float *v, const float *lse, float *grad_q,
+                                          float *grad_k, float *grad_v, int64_t b, int64_t d,
+                                          int64_t dv, int64_t s, vt_error *err);
+int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q, const double *k,
+                                          const double *v, const double *lse, double *grad_q,
+                                          double *grad_k, double *grad_v, int64_t b, int64_t d,
+                                          int64_t dv, int64_t s, vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

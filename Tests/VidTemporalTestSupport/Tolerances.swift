@@ -8,6 +8,9 @@ public enum Tolerance {
         // Kernel vs the Double reference: a few roundings per element.
         case ("temporal_interlace", .float32): 1e-6
         case ("temporal_interlace", .float64): 1e-14
+        // GEMM-based kernels vs Double loops.
+        case ("gemm", .float32): 1e-5
+        case ("gemm", .float64): 1e-12
         // Backward vs central differences of a piecewise-linear loss (step 1e-6).
         case ("finite_difference", .float64): 1e-7
         // Inner products in the adjoint identity sum the same terms in different orders.

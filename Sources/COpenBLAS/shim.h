@@ -1,0 +1,2 @@
+/* OpenBLAS's CBLAS interface (Debian: libopenblas-dev), imported into Swift as COpenBLAS. */
+#include <cblas.h>

@@ -1,0 +1,152 @@
+/// Global temporal attention (GTA), cross-channel multi-head mixing over time:
+///
+///     y[n,t, k*Cg + c, s] = Σ_g Σ_τ attn[k, g, t, τ] * v[n,τ, g*Cg + c, s]
+///
+/// For one clip, v viewed as a (T*G) x (Cg*S) matrix with rows (τ, g) is mixed by the
+/// (T*G) x (T*G) matrix A[(t,k), (τ,g)] = attn[k,g,t,τ]: y_n = A v_n, one GEMM per clip, split
+/// into column blocks. The backward is v-gradient A^T dy_n and attn-gradient Σ_n dy_n v_n^T.
+enum GlobalTemporalAttention {
+    struct Shape: Sendable {
+        let clips: Int
+        let segments: Int
+        let channels: Int
+        let positions: Int
+        let groups: Int
+        let count: Int
+
+        /// T * G: the rows of one clip's matrix.
+        var rows: Int { segments * groups }
+        /// Cg * S: its columns.
+        var columns: Int { channels / groups * positions }
+        var attnCount: Int { rows * rows }
+    }
+
+    /// Columns per GEMM task. Fixed, so the work layout (and every rounding) is the same for any
+    /// thread count.
+    static let columnsPerTask = 4096
+    /// Column tasks are summed into this many partial attn-gradients, in a fixed order.
+    static let partialSums = 32
+
+    static func shape(nt: Int64, c: Int64, s: Int64, numSegments: Int64, groups: Int64,
+                      elementSize: Int) throws(VTError) -> Shape {
+        let frames = try dimension(nt, "nt")
+        let channels = try dimension(c, "c")
+        let positions = try dimension(s, "s")
+        let segments = try positive(numSegments, "num_segments")
+        let groups = try positive(groups, "groups")
+        guard frames % segments == 0 else {
+            throw .shapeMismatch("nt=\(frames) (v.shape[0]) is not a multiple of num_segments=\(segments)")
+        }
+        guard channels % groups == 0 else { throw .shapeMismatch("c=\(channels) is not divisible by groups=\(groups)") }
+        let count = try elementCount([frames, channels, positions], elementSize: elementSize, tensor: "v")
+        _ = try elementCount([groups, groups, segments, segments], elementSize: elementSize, tensor: "attn")
+        let shape = Shape(clips: frames / segments, segments: segments, channels: channels, positions: positions,
+                          groups: groups, count: count)
+        try requireBLASSize(shape.rows, "num_segments * groups")
+        try requireBLASSize(shape.columns, "c / groups * s")
+        return shape
+    }
+
+    /// A[(t,k), (τ,g)] = attn[k,g,t,τ], or its transpose.
+    static func mixingMatrix<T: KernelScalar>(_ attn: UnsafePointer<T>, _ shape: Shape) -> [T] {
+        let (t, g) = (shape.segments, shape.groups)
+        var matrix = [T](repeating: 0, count: shape.attnCount)
+        for k in 0..<g {
+            for h in 0..<g {
+                for tOut in 0..<t {
+                    for tIn in 0..<t {
+                        matrix[(tOut * g + k) * shape.rows + tIn * g + h] = attn[((k * g + h) * t + tOut) * t + tIn]
+                    }
+                }
+            }
+        }
+        return matrix
+    }
+
+    /// Runs body(clip, first column, width) for every column block of every clip, in parallel.
+    private static func forEachBlock<T: KernelScalar>(_ shape: Shape, _: T.Type,
+                                                      _ body: @Sendable (Int, Int, Int) -> Void) {
+        let blocks = (shape.columns + columnsPerTask - 1) / columnsPerTask
+        parallelFor(shape.clips * blocks, bytesPerItem: shape.rows * columnsPerTask * MemoryLayout<T>.stride) { tasks in
+            for task in tasks {
+                let (clip, block) = task.quotientAndRemainder(dividingBy: blocks)
+                let first = block * columnsPerTask
+                body(clip, first, min(columnsPerTask, shape.columns - first))
+            }
+        }
+    }
+
+    static func forward<T: KernelScalar>(_ v: UnsafePointer<T>, _ attn: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                         _ shape: Shape) {
+        let matrix = mixingMatrix(attn, shape)
+        matrix.withUnsafeBufferPointer { a in
+            let pointers = UnsafeTransfer((v, y, a.baseAddress!))
+            forEachBlock(shape, T.self) { clip, first, width in
+                let (v, y, a) = pointers.value
+                let offset = clip * shape.rows * shape.columns + first
+                BLAS.gemm(m: shape.rows, n: width, k: shape.rows, a, lda: shape.rows, v + offset, ldb: shape.columns,
+                          y + offset, ldc: shape.columns)
+            }
+        }
+    }
+
+    /// Gradients of v and attn; a nil output is not computed.
+    static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ v: UnsafePointer<T>, _ attn: UnsafePointer<T>,
+                                          gradV: UnsafeMutablePointer<T>?, gradAttn: UnsafeMutablePointer<T>?,
+                                          _ shape: Shape) {
+        if let gradV {
+            let matrix = mixingMatrix(attn, shape)
+            matrix.withUnsafeBufferPointer { a in
+                let pointers = UnsafeTransfer((gradY, gradV, a.baseAddress!))
+                forEachBlock(shape, T.self) { clip, first, width in
+                    let (gradY, gradV, a) = pointers.value
+                    let offset = clip * shape.rows * shape.columns + first
+                    BLAS.gemm(transposeA: true, m: shape.rows, n: width, k: shape.rows, a,
+                              lda: shape.rows, gradY + offset, ldb: shape.columns, gradV + offset, ldc: shape.columns)
+                }
+            }
+        }
+        if let gradAttn { attnGradient(gradY, v, gradAttn, shape) }
+    }
+
+    /// dA = Σ over clips and column blocks of dy_block v_block^T. Blocks are dealt in order into
+    /// `partialSums` bins (each summed in order by GEMMs with beta = 1), and the bins are added in
+    /// order in Double: the same arithmetic for any thread count.
+    private static func attnGradient<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ v: UnsafePointer<T>,
+                                                      _ gradAttn: UnsafeMutablePointer<T>, _ shape: Shape) {
+        let blocks = (shape.columns + columnsPerTask - 1) / columnsPerTask
+        let tasks = shape.clips * blocks
+        let bins = max(1, min(partialSums, tasks))
+        let size = shape.attnCount
+        var partials = [T](repeating: 0, count: bins * size)
+        partials.withUnsafeMutableBufferPointer { partials in
+            let pointers = UnsafeTransfer((gradY, v, partials.baseAddress!))
+            parallelFor(bins, bytesPerItem: tasks / bins * shape.rows * columnsPerTask * MemoryLayout<T>.stride) { range in
+                let (gradY, v, partials) = pointers.value
+                for bin in range {
+                    for task in (tasks * bin / bins)..<(tasks * (bin + 1) / bins) {
+                        let (clip, block) = task.quotientAndRemainder(dividingBy: blocks)
+                        let first = block * columnsPerTask
+                        let offset = clip * shape.rows * shape.columns + first
+                        BLAS.gemm(transposeB: true, m: shape.rows, n: shape.rows,
+                                  k: min(columnsPerTask, shape.columns - first), gradY + offset, lda: shape.columns,
+                                  v + offset, ldb: shape.columns, beta: 1, partials + bin * size, ldc: shape.rows)
+                    }
+                }
+            }
+        }
+        let (t, g) = (shape.segments, shape.groups)
+        for k in 0..<g {
+            for h in 0..<g {
+                for tOut in 0..<t {
+                    for tIn in 0..<t {
+                        let index = (tOut * g + k) * shape.rows + tIn * g + h
+                        var sum = 0.0
+                        for bin in 0..<bins { sum += Double(partials[bin * size + index]) }
+                        gradAttn[((k * g + h) * t + tOut) * t + tIn] = T(sum)
+                    }
+                }
+            }
+        }
+    }
+}

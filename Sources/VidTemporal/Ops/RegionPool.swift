@@ -1,0 +1,75 @@
+/// Region pooling for region GTA (the paper's X_G = G_R X with G_R = W_G X^T, computed by the
+/// caller as a 1x1 conv with K outputs):
+///
+///     r[b, c, k] = scale * Σ_s assign[b, k, s] * x[b, c, s],   scale = 1/S when normalized
+///
+/// One GEMM per frame: r_b (C x K) = scale * x_b (C x S) assign_b^T (S x K).
+enum RegionPool {
+    /// The dims shared by region pooling and unpooling: x (B, C, S), assign (B, K, S), r (B, C, K).
+    struct Shape: Sendable {
+        let frames: Int
+        let channels: Int
+        let positions: Int
+        let regions: Int
+
+        var pixelCount: Int { frames * channels * positions }
+        var assignCount: Int { frames * regions * positions }
+        var regionCount: Int { frames * channels * regions }
+    }
+
+    static func shape(b: Int64, c: Int64, s: Int64, k: Int64, elementSize: Int) throws(VTError) -> Shape {
+        let shape = Shape(frames: try dimension(b, "b"), channels: try dimension(c, "c"),
+                          positions: try dimension(s, "s"), regions: try dimension(k, "k"))
+        _ = try elementCount([shape.frames, shape.channels, shape.positions], elementSize: elementSize, tensor: "x")
+        _ = try elementCount([shape.frames, shape.regions, shape.positions], elementSize: elementSize, tensor: "assign")
+        _ = try elementCount([shape.frames, shape.channels, shape.regions], elementSize: elementSize, tensor: "r")
+        for (value, name) in [(shape.channels, "c"), (shape.positions, "s"), (shape.regions, "k")] {
+            try requireBLASSize(value, name)
+        }
+        return shape
+    }
+
+    static func scale<T: KernelScalar>(_ shape: Shape, normalize: Bool) -> T {
+        normalize && shape.positions > 0 ? 1 / T(shape.positions) : 1
+    }
+
+    /// Runs body(frame) for every frame in parallel.
+    static func forEachFrame(_ shape: Shape, _ body: @Sendable (Int) -> Void) {
+        parallelFor(shape.frames, bytesPerItem: shape.channels * shape.positions * 4) { frames in
+            for frame in frames { body(frame) }
+        }
+    }
+
+    static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ assign: UnsafePointer<T>, _ r: UnsafeMutablePointer<T>,
+                                         _ shape: Shape, normalize: Bool) {
+        let pointers = UnsafeTransfer((x, assign, r))
+        let alpha: T = scale(shape, normalize: normalize)
+        let (c, s, k) = (shape.channels, shape.positions, shape.regions)
+        forEachFrame(shape) { b in
+            let (x, assign, r) = pointers.value
+            BLAS.gemm(transposeB: true, m: c, n: k, k: s, alpha: alpha, x + b * c * s, lda: s, assign + b * k * s,
+                      ldb: s, r + b * c * k, ldc: k)
+        }
+    }
+
+    /// grad_x_b = scale * grad_r_b assign_b; grad_assign_b = scale * grad_r_b^T x_b. A nil output
+    /// is not computed.
+    static func backward<T: KernelScalar>(_ gradR: UnsafePointer<T>, _ x: UnsafePointer<T>, _ assign: UnsafePointer<T>,
+                                          gradX: UnsafeMutablePointer<T>?, gradAssign: UnsafeMutablePointer<T>?,
+                                          _ shape: Shape, normalize: Bool) {
+        let pointers = UnsafeTransfer((gradR, x, assign, gradX, gradAssign))
+        let alpha: T = scale(shape, normalize: normalize)
+        let (c, s, k) = (shape.channels, shape.positions, shape.regions)
+        forEachFrame(shape) { b in
+            let (gradR, x, assign, gradX, gradAssign) = pointers.value
+            if let gradX {
+                BLAS.gemm(m: c, n: s, k: k, alpha: alpha, gradR + b * c * k, lda: k, assign + b * k * s, ldb: s,
+                          gradX + b * c * s, ldc: s)
+            }
+            if let gradAssign {
+                BLAS.gemm(transposeA: true, m: k, n: s, k: c, alpha: alpha, gradR + b * c * k, lda: k, x + b * c * s,
+                          ldb: s, gradAssign + b * k * s, ldc: s)
+            }
+        }
+    }
+}

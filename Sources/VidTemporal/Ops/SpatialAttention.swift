@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Softmax attention over the positions of each frame (the decoupled spatial self-attention
+/// before GTA):
+///
+///     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) v[b, :, j]
+///
+/// with q, k (B, d, S) and v (B, dv, S). Frames run in parallel; within a frame, query rows are
+/// processed in blocks of `rowsPerBlock`, so a task holds two rowsPerBlock x S buffers (never the
+/// S x S matrix). The forward can save each row's log-sum-exp so the backward recomputes the
+/// probabilities with one GEMM and one exp instead of a second softmax.
+enum SpatialAttention {
+    struct Shape: Sendable {
+        let frames: Int
+        let keyDim: Int
+        let valueDim: Int
+        let positions: Int
+
+        var queryCount: Int { frames * keyDim * positions }
+        var valueCount: Int { frames * valueDim * positions }
+        var lseCount: Int { frames * positions }
+    }
+
+    static let rowsPerBlock = 64
+
+    static func shape(b: Int64, d: Int64, dv: Int64, s: Int64, elementSize: Int) throws(VTError) -> Shape {
+        let shape = Shape(frames: try dimension(b, "b"), keyDim: try dimension(d, "d"), valueDim: try dimension(dv, "dv"),
+                          positions: try dimension(s, "s"))
+        _ = try elementCount([shape.frames, shape.keyDim, shape.positions], elementSize: elementSize, tensor: "q")
+        _ = try elementCount([shape.frames, shape.valueDim, shape.positions], elementSize: elementSize, tensor: "v")
+        _ = try elementCount([rowsPerBlock, shape.positions], elementSize: elementSize * 2, tensor: "the row buffers")
+        for (value, name) in [(shape.keyDim, "d"), (shape.valueDim, "dv"), (shape.positions, "s")] {
+            try requireBLASSize(value, name)
+        }
+        return shape
+    }
+
+    private static func scale<T: KernelScalar>(_ shape: Shape) -> T { 1 / T(shape.keyDim).squareRoot() }
+
+    /// Two row-block buffers per task, allocated once per task.
+    private static func withBuffers<T: KernelScalar>(_ shape: Shape, _: T.Type,
+                                                     _ body: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+        let count = min(rowsPerBlock, shape.positions) * shape.positions
+        let buffer = UnsafeMutablePointer<T>.allocate(capacity: 2 * count)
+        defer { buffer.deallocate() }
+        body(buffer, buffer + count)
+    }
+
+    /// Runs body(frame, first row, rows, buffers) for every row block, frames in parallel.
+    private static func forEachFrame<T: KernelScalar>(_ shape: Shape, _: T.Type,
+                                                      _ body: @Sendable (Int, UnsafeMutablePointer<T>,
+                                                                         UnsafeMutablePointer<T>) -> Void) {
+        let bytes = shape.positions * shape.positions * max(shape.keyDim, shape.valueDim, 1) * MemoryLayout<T>.stride
+        parallelFor(shape.frames, bytesPerItem: bytes) { frames in
+            withBuffers(shape, T.self) { a, b in
+                for frame in frames { body(frame, a, b) }
+            }
+        }
+    }
+
+    /// scores[i, j] = scale * q[:, first + i] · k[:, j] for the rows of one block.
+    private static func scores<T: KernelScalar>(_ q: UnsafePointer<T>, _ k: UnsafePointer<T>, first: Int, rows: Int,
+                                                into scores: UnsafeMutablePointer<T>, _ shape: Shape) {
+        let s = shape.positions
+        BLAS.gemm(transposeA: true, m: rows, n: s, k: shape.keyDim, alpha: scale(shape), q + first, lda: s, k, ldb: s,
+                  scores, ldc: s)
+    }
+
+    static func forward<T: KernelScalar>(_ q: UnsafePointer<T>, _ k: UnsafePointer<T>, _ v: UnsafePointer<T>,
+                                         _ y: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>?, _ shape: Shape) {
+        let pointers = UnsafeTransfer((q, k, v, y, lse))
+        let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
+        forEachFrame(shape, T.self) { frame, probabilities, _ in
+            let (q, k, v, y, lse) = pointers.value
+            let (qb, kb, vb, yb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, y + frame * dv * s)
+            for first in stride(from: 0, to: s, by: rowsPerBlock) {
+                let rows = min(rowsPerBlock, s - first)
+                scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
+                for i in 0..<rows {
+                    let row = probabilities + i * s
+                    let logSumExp = softmaxInPlace(row, count: s)
+                    lse?[frame * s + first + i] = logSumExp
+                }
+                // y[:, first ..< first + rows] = v P^T
+                BLAS.gemm(transposeB: true, m: dv, n: rows, k: s, vb, lda: s, probabilities, ldb: s, yb + first, ldc: s)
+            }
+        }
+    }
+
+    /// Replaces row by softmax(row); returns its log-sum-exp.
+    private static func softmaxInPlace<T: KernelScalar>(_ row: UnsafeMutablePointer<T>, count: Int) -> T {
+        var maximum = -T.infinity
+        for j in 0..<count { maximum = max(maximum, row[j]) }
+        let sum = exponentiate(row, minus: maximum, into: row, count: count)
+        let inverse = T(1 / sum)
+        for j in 0..<count { row[j] *= inverse }
+        return maximum + T(log(sum))
+    }
+
+    /// Gradients of q, k and v (a nil output is not computed). `lse` is the forward's, or nil to
+    /// recompute the softmax.
+    static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ q: UnsafePointer<T>, _ k: UnsafePointer<T>,
+                                          _ v: UnsafePointer<T>, lse: UnsafePointer<T>?,
+                                          gradQ: UnsafeMutablePointer<T>?, gradK: UnsafeMutablePointer<T>?,
+                                          gradV: UnsafeMutablePointer<T>?, _ shape: Shape) {
+        let pointers = UnsafeTransfer((gradY, q, k, v, lse, gradQ, gradK, gradV))
+        let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
+        let alpha: T = scale(shape)
+        forEachFrame(shape, T.self) { frame, probabilities, gradScores in
+            let (gradY, q, k, v, lse, gradQ, gradK, gradV) = pointers.value
+            let (qb, kb, vb, gyb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, gradY + frame * dv * s)
+            for first in stride(from: 0, to: s, by: rowsPerBlock) {
+                let rows = min(rowsPerBlock, s - first)
+                let accumulate: T = first == 0 ? 0 : 1
+                scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
+                for i in 0..<rows {
+                    let row = probabilities + i * s
+                    if let lse {
+                        _ = exponentiate(row, minus: lse[frame * s + first + i], into: row, count: s)
+                    } else {
+                        _ = softmaxInPlace(row, count: s)
+                    }
+                }
+                // grad_v += grad_y[:, rows] P
+                if let gradV {
+                    BLAS.gemm(m: dv, n: s, k: rows, gyb + first, lda: s, probabilities, ldb: s, beta: accumulate,
+                              gradV + frame * dv * s, ldc: s)
+                }
+                guard gradQ != nil || gradK != nil else { continue }
+                // dP = grad_y[:, rows]^T v; dScores = P * (dP - rowsum(P * dP))
+                BLAS.gemm(transposeA: true, m: rows, n: s, k: dv, gyb + first, lda: s, vb, ldb: s, gradScores, ldc: s)
+                for i in 0..<rows {
+                    let (p, g) = (probabilities + i * s, gradScores + i * s)
+                    let centre = T(dotProduct(UnsafePointer(p), UnsafePointer(g), count: s))
+                    for j in 0..<s { g[j] = p[j] * (g[j] - centre) }
+                }
+                // grad_q[:, rows] = scale * k dScores^T; grad_k += scale * q[:, rows] dScores
+                if let gradQ {
+                    BLAS.gemm(transposeB: true, m: d, n: rows, k: s, alpha: alpha, kb, lda: s, gradScores, ldb: s,
+                              gradQ + frame * d * s + first, ldc: s)
+                }
+                if let gradK {
+                    BLAS.gemm(m: d, n: s, k: rows, alpha: alpha, qb + first, lda: s, gradScores, ldb: s, beta: accumulate,
+                              gradK + frame * d * s, ldc: s)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import COpenBLAS
+
+/// Row-major GEMM for the kernels' scalar types: C = alpha * op(A) op(B) + beta * C.
+///
+/// OpenBLAS runs single-threaded: the kernels split work themselves into tasks whose layout
+/// does not depend on the thread count, so results are identical for any `vt_set_num_threads`.
+enum BLAS {
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
+    static func gemm<T: KernelScalar>(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                                      alpha: T = 1, _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+                                      beta: T = 0, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+        _ = singleThreaded
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // An empty sum: OpenBLAS would reject the zero leading dimensions.
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        let ta = transposeA ? CblasTrans : CblasNoTrans
+        let tb = transposeB ? CblasTrans : CblasNoTrans
+        if T.self == Float.self {
+            a.withMemoryRebound(to: Float.self, capacity: 1) { a in
+                b.withMemoryRebound(to: Float.self, capacity: 1) { b in
+                    c.withMemoryRebound(to: Float.self, capacity: 1) { c in
+                        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha), a, Int32(lda),
+                                    b, Int32(ldb), Float(beta), c, Int32(ldc))
+                    }
+                }
+            }
+        } else {
+            a.withMemoryRebound(to: Double.self, capacity: 1) { a in
+                b.withMemoryRebound(to: Double.self, capacity: 1) { b in
+                    c.withMemoryRebound(to: Double.self, capacity: 1) { c in
+                        cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha), a, Int32(lda),
+                                    b, Int32(ldb), Double(beta), c, Int32(ldc))
+                    }
+                }
+            }
+        }
+    }
+}
