@@ -107,6 +107,29 @@ int vtx_check_shape(const Py_buffer *view, const char *name, const Py_ssize_t *d
     return -1;
 }
 
+int vtx_get_args(vtx_arg *args, int count, const char *fn) {
+    for (int i = 0; i < count; i++) memset(&args[i].view, 0, sizeof args[i].view);
+    for (int i = 0; i < count; i++) {
+        vtx_arg *a = &args[i];
+        if (a->optional && a->obj == Py_None) continue;
+        if (vtx_get_array(a->obj, fn, a->name, a->ndim, a->layout, a->writable, &a->view, &a->dtype) < 0 ||
+            (i > 0 && vtx_check_dtype(a->dtype, a->name, args[0].dtype, args[0].name, fn) < 0)) {
+            vtx_release_args(args, count);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void vtx_release_args(vtx_arg *args, int count) {
+    for (int i = 0; i < count; i++) vtx_release(&args[i].view);
+}
+
+int vtx_check_arg_shape(const vtx_arg *arg, const Py_ssize_t *dims, const char *fn) {
+    if (!arg->view.obj) return 0;
+    return vtx_check_shape(&arg->view, arg->name, dims, arg->layout, fn);
+}
+
 PyObject *vtx_raise(int32_t status, const vt_error *error) {
     PyObject *type;
     switch (status) {
@@ -149,7 +172,15 @@ static PyMethodDef library_methods[] = {
 };
 
 /* Every op file's table, concatenated into the module's at init. */
-static PyMethodDef *const tables[] = {library_methods, vtx_temporal_shift_methods, vtx_temporal_interlace_methods};
+static PyMethodDef *const tables[] = {
+    library_methods,
+    vtx_temporal_shift_methods,
+    vtx_temporal_interlace_methods,
+    vtx_global_temporal_attention_methods,
+    vtx_region_pool_methods,
+    vtx_region_unpool_methods,
+    vtx_spatial_attention_methods,
+};
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,

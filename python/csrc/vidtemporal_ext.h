@@ -43,8 +43,34 @@ PyObject *vtx_raise(int32_t status, const vt_error *error);
 /* Releases a view if it holds a buffer (safe on a zeroed, never-filled view). */
 void vtx_release(Py_buffer *view);
 
+/* One array argument of a call, for vtx_get_args: the object and what it must be. */
+typedef struct {
+    PyObject *obj;
+    const char *name;
+    int ndim;
+    const char *layout; /* e.g. "(B, C, S)" */
+    int writable;       /* an output */
+    int optional;       /* None allowed: view.buf stays NULL (an output not asked for) */
+    Py_buffer view;
+    vtx_dtype dtype;
+} vtx_arg;
+
+/* Gets every argument's buffer (vtx_get_array's checks) and checks that all share the first's
+ * dtype. On failure raises and releases what it got. */
+int vtx_get_args(vtx_arg *args, int count, const char *fn);
+
+/* Releases every argument's buffer. */
+void vtx_release_args(vtx_arg *args, int count);
+
+/* Raises ValueError unless a present argument has shape `dims` (its ndim entries). */
+int vtx_check_arg_shape(const vtx_arg *arg, const Py_ssize_t *dims, const char *fn);
+
 /* Method tables, one per op file, ending with a {NULL} sentinel. */
 extern PyMethodDef vtx_temporal_shift_methods[];
 extern PyMethodDef vtx_temporal_interlace_methods[];
+extern PyMethodDef vtx_global_temporal_attention_methods[];
+extern PyMethodDef vtx_region_pool_methods[];
+extern PyMethodDef vtx_region_unpool_methods[];
+extern PyMethodDef vtx_spatial_attention_methods[];
 
 #endif

@@ -80,3 +80,42 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
         import numpy as np
         out = np.concatenate(parts, 2)
     return out.reshape(nt, c, h, w)
+
+
+def global_temporal_attention(v, attn, num_segments):
+    """y[n,t,k*Cg+c,s] = Σ_g Σ_τ attn[k,g,t,τ] v[n,τ,g*Cg+c,s], as one einsum (numpy or torch)."""
+    nt, c, s = v.shape
+    g = attn.shape[0]
+    t = num_segments
+    xp = _xp(v)
+    blocks = v.reshape(nt // t, t, g, c // g, s)
+    return xp.einsum("kgtu,nugcs->ntkcs", attn, blocks).reshape(nt, c, s)
+
+
+def region_pool(x, assign, normalize=True):
+    scale = 1.0 / x.shape[2] if normalize else 1.0
+    return _xp(x).einsum("bks,bcs->bck", assign, x) * scale
+
+
+def region_unpool(r, assign):
+    return _xp(r).einsum("bks,bck->bcs", assign, r)
+
+
+def spatial_attention(q, k, v):
+    """softmax over j of q_i · k_j / sqrt(d), applied to v; the max is subtracted first."""
+    xp = _xp(q)
+    logits = xp.einsum("bdi,bdj->bij", q, k) / q.shape[1] ** 0.5
+    if hasattr(logits, "softmax"):
+        weights = logits.softmax(-1)
+    else:
+        e = xp.exp(logits - logits.max(-1, keepdims=True))
+        weights = e / e.sum(-1, keepdims=True)
+    return xp.einsum("bij,bcj->bci", weights, v)
+
+
+def _xp(array):
+    if hasattr(array, "detach"):
+        import torch
+        return torch
+    import numpy
+    return numpy

@@ -10,6 +10,9 @@ TOLERANCES = {
     # float32, the kernel in float64.
     ("temporal_interlace_params", "float32"): (1e-4, 1e-4),
     ("temporal_interlace_params", "float64"): (1e-10, 1e-10),
+    # GEMM-based kernels (GTA family) vs einsum references: sums of up to a few thousand products.
+    ("gemm", "float32"): (1e-4, 1e-5),
+    ("gemm", "float64"): (1e-10, 1e-12),
     # <F x, y> vs <x, F^T y>: the same products summed in different orders.
     ("adjoint", "float32"): (1e-5, 1e-5),
     ("adjoint", "float64"): (1e-12, 1e-12),

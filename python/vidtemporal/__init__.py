@@ -10,6 +10,10 @@ from . import _cpu
 _cpu.require_supported()
 
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
+from .global_temporal_attention import global_temporal_attention, global_temporal_attention_backward
+from .region_pool import region_pool, region_pool_backward
+from .region_unpool import region_unpool, region_unpool_backward
+from .spatial_attention import spatial_attention, spatial_attention_backward
 from .temporal_interlace import temporal_interlace, temporal_interlace_backward
 from .temporal_shift import TemporalShiftStream, temporal_shift, temporal_shift_, temporal_shift_backward
 
@@ -28,5 +32,7 @@ def get_num_threads():
 __all__ = [
     "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
     "temporal_interlace", "temporal_interlace_backward",
+    "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",
+    "region_unpool", "region_unpool_backward", "spatial_attention", "spatial_attention_backward",
     "set_num_threads", "get_num_threads", "__version__",
 ]

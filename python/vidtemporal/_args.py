@@ -38,3 +38,12 @@ def choice(value, name, fn, choices):
     if value not in choices:
         raise ValueError(f"{fn}: {name} must be one of {sorted(choices)}, got {value!r}")
     return choices[value]
+
+
+def dims(value, name, fn, ndim, layout):
+    """The shape of an ndarray argument of `ndim` dims, checked before outputs are sized from it
+    (the extension repeats the check with the same message)."""
+    array(value, name, fn)
+    if value.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must have {ndim} dims {layout}, got shape {value.shape}")
+    return value.shape

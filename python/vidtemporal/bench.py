@@ -5,6 +5,7 @@ and the PyTorch reference implementation, measured in the same run, reported as 
 """
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -158,12 +159,87 @@ def bench_temporal_interlace(repeat, torch):
     return {"shape": [n * t, c, h, w], "dtype": "float32", "seconds": rows, "ratios": ratios, "targets": targets}
 
 
+def sgemm_gflops(torch, repeat):
+    """The machine's float32 GEMM rate: the best of numpy (OpenBLAS) and torch on 2048^3."""
+    rng = np.random.default_rng(2)
+    a, b = (rng.standard_normal((2048, 2048), dtype=np.float32) for _ in range(2))
+    flops = 2 * 2048 ** 3
+    rates = {"numpy": flops / timeit(lambda: a @ b, repeat) / 1e9}
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        rates["torch"] = flops / timeit(lambda: ta @ tb, repeat) / 1e9
+    return max(rates.values()), rates
+
+
+def bench_global_temporal_attention(repeat, torch, sgemm):
+    n, t, c, s, g = 8, 8, 512, 28 * 28, 8
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal((n * t, c, s), dtype=np.float32)
+    attn = (rng.standard_normal((g, g, t, t)) / t ** 0.5).astype(np.float32)
+    out, grad_v, grad_attn = np.empty_like(v), np.empty_like(v), np.empty_like(attn)
+    flops = 3 * 2 * n * (t * g) ** 2 * (c // g) * s    # forward, v-gradient, attn-gradient: one GEMM size each
+
+    def ours():
+        _C.global_temporal_attention_forward(v, attn, out, t)
+        _C.global_temporal_attention_backward(v, v, attn, grad_v, grad_attn, t)
+    seconds = timeit(ours, repeat)
+    rows = {"forward + backward (preallocated)": seconds}
+    ratios = {"GFLOP/s / sgemm GFLOP/s": flops / seconds / 1e9 / sgemm}
+    targets = {"GFLOP/s / sgemm GFLOP/s": ">= 0.6"}
+    if torch is not None:
+        vt_, at_ = torch.from_numpy(v).requires_grad_(), torch.from_numpy(attn).requires_grad_()
+        grad = torch.from_numpy(out)
+
+        def einsum():
+            y = torch.einsum("kgtu,nugcs->ntkcs", at_, vt_.view(n, t, g, c // g, s)).reshape(n * t, c, s)
+            torch.autograd.grad(y, (vt_, at_), grad)
+        rows["forward + backward (torch einsum, autograd)"] = timeit(einsum, repeat)
+        ratios["torch einsum / ours"] = rows["forward + backward (torch einsum, autograd)"] / seconds
+        targets["torch einsum / ours"] = ">= 1.5"
+    return {"shape": [n * t, c, s], "dtype": "float32", "gflop": flops / 1e9, "seconds": rows, "ratios": ratios,
+            "targets": targets}
+
+
+def bench_spatial_attention(repeat, torch, sgemm):
+    b, d, s = 64, 64, 28 * 28
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((b, d, s), dtype=np.float32) for _ in range(3))
+    out, lse = np.empty_like(v), np.empty((b, s), np.float32)
+    grads = np.empty_like(q), np.empty_like(k), np.empty_like(v)
+    flops = 2 * b * s * s * d * (2 + 5)   # forward: QK, PV; backward: QK again, dV, dP, dQ, dK
+
+    def ours():
+        _C.spatial_attention_forward(q, k, v, out, lse)
+        _C.spatial_attention_backward(v, q, k, v, lse, *grads)
+    seconds = timeit(ours, repeat)
+    rows = {"forward + backward (preallocated)": seconds}
+    ratios = {"GFLOP/s / sgemm GFLOP/s": flops / seconds / 1e9 / sgemm}
+    targets = {"GFLOP/s / sgemm GFLOP/s": "(report)"}
+    if torch is not None:
+        # torch's natural layout, (B, S, d), contiguous.
+        tq, tk, tv = (torch.from_numpy(np.ascontiguousarray(a.transpose(0, 2, 1))).requires_grad_() for a in (q, k, v))
+        grad = torch.randn(b, s, d)
+
+        def sdpa():
+            y = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv)
+            torch.autograd.grad(y, (tq, tk, tv), grad)
+        rows["forward + backward (torch scaled_dot_product_attention)"] = timeit(sdpa, repeat)
+        ratios["torch SDPA / ours"] = rows["forward + backward (torch scaled_dot_product_attention)"] / seconds
+        targets["torch SDPA / ours"] = ">= 1"
+    return {"shape": [b, d, s], "dtype": "float32", "gflop": flops / 1e9, "seconds": rows, "ratios": ratios,
+            "targets": targets}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vidtemporal bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
+    # Let torch back large CPU tensors with transparent huge pages (read at its first allocation):
+    # otherwise first-touch page faults of every fresh 200 MB output dominate the torch-level
+    # timings, ours and the references' alike.
+    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
     try:
         import torch
         torch.set_num_threads(get_num_threads())
@@ -171,10 +247,15 @@ def main(argv=None):
         torch = None
         print("torch is not installed: the PyTorch reference columns are skipped")
     repeat = 3 if args.quick else 10
-    results = {"threads": get_num_threads(), "temporal_shift": bench_temporal_shift(repeat, torch),
-               "temporal_interlace": bench_temporal_interlace(repeat, torch)}
+    sgemm, sgemm_by_library = sgemm_gflops(torch, repeat)
+    print(f"sgemm 2048^3: {sgemm:.1f} GFLOP/s (" + ", ".join(f"{k} {v:.1f}" for k, v in sgemm_by_library.items()) + ")")
+    results = {"threads": get_num_threads(), "sgemm_gflops": sgemm_by_library,
+               "temporal_shift": bench_temporal_shift(repeat, torch),
+               "temporal_interlace": bench_temporal_interlace(repeat, torch),
+               "global_temporal_attention": bench_global_temporal_attention(repeat, torch, sgemm),
+               "spatial_attention": bench_spatial_attention(repeat, torch, sgemm)}
     for op, result in results.items():
-        if op == "threads":
+        if not isinstance(result, dict) or "seconds" not in result:
             continue
         print(f"\n{op}  {tuple(result['shape'])} {result['dtype']}, {results['threads']} threads")
         for name, seconds in result["seconds"].items():

@@ -91,12 +91,11 @@ enum SpatialAttention {
 
     /// Replaces row by softmax(row); returns its log-sum-exp.
     private static func softmaxInPlace<T: KernelScalar>(_ row: UnsafeMutablePointer<T>, count: Int) -> T {
-        var maximum = -T.infinity
-        for j in 0..<count { maximum = max(maximum, row[j]) }
-        let sum = exponentiate(row, minus: maximum, into: row, count: count)
+        let top = maximum(row, count: count)
+        let sum = exponentiate(row, minus: top, into: row, count: count)
         let inverse = T(1 / sum)
         for j in 0..<count { row[j] *= inverse }
-        return maximum + T(log(sum))
+        return top + T(log(sum))
     }
 
     /// Gradients of q, k and v (a nil output is not computed). `lse` is the forward's, or nil to

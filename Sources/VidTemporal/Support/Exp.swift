@@ -5,6 +5,29 @@ import Glibc
 /// exp() over arrays, vectorised: softmax spends most of its time here, and libm's scalar expf
 /// would dominate the attention kernels.
 
+/// max over x[0..<count] (-inf for none); NaN-free input assumed, as softmax logits are.
+func maximum<T: KernelScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
+    if T.self == Float.self {
+        return x.withMemoryRebound(to: Float.self, capacity: count) { x in
+            var lanes = SIMD8<Float>(repeating: -.infinity)
+            var i = 0
+            while i + 8 <= count {
+                lanes = pointwiseMax(lanes, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+                i += 8
+            }
+            var result = lanes.max()
+            while i < count {
+                result = Swift.max(result, x[i])
+                i += 1
+            }
+            return T(result)
+        }
+    }
+    var result = -T.infinity
+    for i in 0..<count { result = Swift.max(result, x[i]) }
+    return result
+}
+
 /// y[i] = exp(x[i] - shift), returning the sum of the y[i] (accumulated in Double).
 func exponentiate<T: KernelScalar>(_ x: UnsafePointer<T>, minus shift: T, into y: UnsafeMutablePointer<T>,
                                    count: Int) -> Double {
@@ -25,7 +48,9 @@ func exponentiate<T: KernelScalar>(_ x: UnsafePointer<T>, minus shift: T, into y
 }
 
 /// Cephes-style expf: exp(x) = 2^n * exp(r), |r| <= ln2 / 2, exp(r) by a degree-6 polynomial.
-/// Relative error below 2e-7 over the whole range; inputs below -87.3 give 0.
+/// Relative error below 2e-7 over the whole range; inputs below -87.3 give 0. Written with
+/// operations that map to single AVX2 instructions (min/max, FMA, integer add/shift): the
+/// stdlib's SIMD rounding and float-to-int conversions are scalarised (20x slower).
 private func exponentiateFloat(_ x: UnsafePointer<Float>, minus shift: Float, into y: UnsafeMutablePointer<Float>,
                                count: Int) -> Double {
     typealias V = SIMD8<Float>
@@ -56,9 +81,11 @@ private func exponentiateFloat(_ x: UnsafePointer<Float>, minus shift: Float, in
 @inline(__always)
 private func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
     typealias V = SIMD8<Float>
-    let underflow = x .< V(repeating: -87.3)
-    let clamped = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
-    let n = (clamped * V(repeating: 1.442_695_04)).rounded(.toNearestOrEven)
+    // Round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits.
+    let magic = V(repeating: 12_582_912)
+    let clamped = pointwiseMax(pointwiseMin(x, V(repeating: 88.7)), V(repeating: -87.3))
+    let shifted = clamped * V(repeating: 1.442_695_04) + magic
+    let n = shifted - magic
     let r = clamped - n * V(repeating: 0.693_359_375) - n * V(repeating: -2.121_944_4e-4)
     var p = V(repeating: 1.987_569_15e-4)
     p = p * r + V(repeating: 1.398_199_95e-3)
@@ -67,7 +94,9 @@ private func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + V(repeating: 1.666_666_55e-1)
     p = p * r + V(repeating: 5.000_000_12e-1)
     let poly = p * r * r + r + V(repeating: 1)
-    let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    let scale = unsafeBitCast(exponent, to: V.self)
-    return (poly * scale).replacing(with: 0, where: underflow)
+    // 2^n: n sits in the low bits of `shifted`'s pattern (magic's pattern is 0x4B400000).
+    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((integer &+ 127) &<< 23, to: V.self)
+    let keep = unsafeBitCast(x .>= V(repeating: -87.3), to: SIMD8<Int32>.self)
+    return unsafeBitCast(unsafeBitCast(poly * scale, to: SIMD8<Int32>.self) & keep, to: V.self)
 }

@@ -1,5 +1,9 @@
 """vidtemporal for PyTorch: autograd-enabled ops (same names as the numpy level, no ``_backward``)
 and the papers' ``nn.Module``s. CPU tensors run on the Swift kernels; CUDA tensors raise."""
+from .global_temporal_attention import GlobalTemporalAttention, global_temporal_attention
+from .region_pool import region_pool
+from .region_unpool import region_unpool
+from .spatial_attention import spatial_attention
 from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, convert_tin_state_dict,
                                  make_temporal_interlace, temporal_interlace)
 from .temporal_shift import TemporalShift, make_temporal_shift, temporal_shift, temporal_shift_
@@ -8,4 +12,5 @@ __all__ = [
     "TemporalShift", "make_temporal_shift", "temporal_shift", "temporal_shift_",
     "TemporalInterlace", "OffsetNet", "WeightNet", "make_temporal_interlace", "temporal_interlace",
     "convert_tin_state_dict",
+    "GlobalTemporalAttention", "global_temporal_attention", "region_pool", "region_unpool", "spatial_attention",
 ]

@@ -1,0 +1,138 @@
+"""Global temporal attention (GTA) for PyTorch: the autograd mixing op and the
+``GlobalTemporalAttention`` block (spatial attention, pixel GTA, region GTA, projections)."""
+from typing import Tuple
+
+import torch
+from torch import nn
+
+from .. import _args, _C
+from ._tensors import as_numpy, require_cpu
+from .region_pool import region_pool
+from .region_unpool import region_unpool
+from .spatial_attention import spatial_attention
+
+
+@torch.library.custom_op("vidtemporal::global_temporal_attention", mutates_args=())
+def _mix(v: torch.Tensor, attn: torch.Tensor, num_segments: int) -> torch.Tensor:
+    out = torch.empty_like(v)
+    _C.global_temporal_attention_forward(as_numpy(v), as_numpy(attn), as_numpy(out), num_segments)
+    return out
+
+
+@_mix.register_fake
+def _(v, attn, num_segments):
+    return torch.empty_like(v)
+
+
+@torch.library.custom_op("vidtemporal::global_temporal_attention_backward", mutates_args=())
+def _mix_backward(grad: torch.Tensor, v: torch.Tensor, attn: torch.Tensor,
+                  num_segments: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    grads = torch.empty_like(v), torch.empty_like(attn)
+    _C.global_temporal_attention_backward(as_numpy(grad), as_numpy(v), as_numpy(attn), *map(as_numpy, grads),
+                                          num_segments)
+    return grads
+
+
+@_mix_backward.register_fake
+def _(grad, v, attn, num_segments):
+    return torch.empty_like(v), torch.empty_like(attn)
+
+
+def _setup_context(ctx, inputs, output):
+    v, attn, ctx.num_segments = inputs
+    ctx.save_for_backward(v, attn)
+
+
+def _backward(ctx, grad):
+    v, attn = ctx.saved_tensors
+    return (*_mix_backward(grad.contiguous(), v, attn, ctx.num_segments), None)
+
+
+_mix.register_autograd(_backward, setup_context=_setup_context)
+
+
+def global_temporal_attention(v, attn, num_segments, groups=None):
+    """Cross-channel multi-head temporal mixing with autograd for v and attn (see
+    ``vidtemporal.global_temporal_attention``): ``v (N*T, C, S)``, ``attn (G, G, T, T)``."""
+    fn = "global_temporal_attention"
+    require_cpu(v, "v", fn)
+    require_cpu(attn, "attn", fn)
+    if groups is not None and attn.dim() == 4 and _args.integer(groups, "groups", fn) != attn.shape[0]:
+        raise ValueError(f"{fn}: groups={groups} but attn has shape {tuple(attn.shape)}, i.e. G={attn.shape[0]}")
+    return _mix(v.contiguous(), attn.contiguous(), _args.integer(num_segments, "num_segments", fn))
+
+
+def _projection(cin, cout, zero_init):
+    """1x1 conv + BatchNorm; a zero-initialised BatchNorm makes the branch start at exactly 0."""
+    bn = nn.BatchNorm2d(cout)
+    if zero_init:
+        nn.init.zeros_(bn.weight)
+    return nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), bn)
+
+
+class GlobalTemporalAttention(nn.Module):
+    """The GTA block (He et al. BMVC 2021, our reading; no official code exists).
+
+    ``X -> Y_s = X + Proj_S(SA(X))`` (spatial self-attention within each frame, scale 1/sqrt(d))
+    ``-> Y = Y_s + Proj_P(GTA_P(V_P)) + Proj_R(unpool(GTA_R(pool(V_R))))`` where V_P, V_R, the
+    region assignment (K = ``regions`` outputs, the paper's ``W_G X^T``) and the spatial q/k/v are
+    1x1 convs of the input, GTA_P and GTA_R are cross-channel multi-head mixings with learned
+    ``(G, G, T, T)`` matrices initialised from N(0, 1/T) (variance 1/T), and the output projections
+    end in BatchNorms initialised to zero, so the block starts as the identity.
+
+    Input and output ``(N*T, C, H, W)``; insert it after a ResNet stage like a non-local block.
+    The flags turn off the paper's ablation components: ``spatial`` (SA), ``pixel`` (pixel GTA),
+    ``region`` (region GTA) and ``cross_channel`` (each group then mixes only its own channels).
+    """
+
+    def __init__(self, channels, num_segments, groups=8, regions=None, *, spatial=True, pixel=True, region=True,
+                 cross_channel=True):
+        super().__init__()
+        fn = "GlobalTemporalAttention"
+        self.channels, self.num_segments, self.groups = channels, num_segments, groups
+        self.regions = channels // 8 if regions is None else regions
+        if channels % groups:
+            raise ValueError(f"{fn}: channels={channels} is not divisible by groups={groups}")
+        if region and self.regions < 1:
+            raise ValueError(f"{fn}: regions={self.regions} must be >= 1 (channels // 8 by default)")
+        self.spatial, self.pixel, self.region, self.cross_channel = spatial, pixel, region, cross_channel
+        inner = max(1, channels // 2)
+        if spatial:
+            self.query, self.key, self.value = (nn.Conv2d(channels, inner, 1) for _ in range(3))
+            self.spatial_out = _projection(inner, channels, zero_init=True)
+        std = num_segments ** -0.5
+        if pixel:
+            self.pixel_value = nn.Conv2d(channels, channels, 1)
+            self.pixel_attn = nn.Parameter(torch.randn(groups, groups, num_segments, num_segments) * std)
+            self.pixel_out = _projection(channels, channels, zero_init=True)
+        if region:
+            self.region_value = nn.Conv2d(channels, channels, 1)
+            self.region_assign = nn.Conv2d(channels, self.regions, 1)
+            self.region_attn = nn.Parameter(torch.randn(groups, groups, num_segments, num_segments) * std)
+            self.region_out = _projection(channels, channels, zero_init=True)
+        self.register_buffer("head_mask", torch.eye(groups)[:, :, None, None], persistent=False)
+
+    def _attn(self, attn):
+        return attn if self.cross_channel else attn * self.head_mask
+
+    def forward(self, x):
+        nt, c, h, w = x.shape
+        t = self.num_segments
+        if self.spatial:
+            q, k, v = (conv(x).flatten(2) for conv in (self.query, self.key, self.value))
+            x = x + self.spatial_out(spatial_attention(q, k, v).view(nt, -1, h, w))
+        out = x
+        if self.pixel:
+            mixed = global_temporal_attention(self.pixel_value(x).flatten(2), self._attn(self.pixel_attn), t)
+            out = out + self.pixel_out(mixed.view(nt, c, h, w))
+        if self.region:
+            assign = self.region_assign(x).flatten(2)
+            regions = region_pool(self.region_value(x).flatten(2), assign)
+            mixed = global_temporal_attention(regions, self._attn(self.region_attn), t)
+            out = out + self.region_out(region_unpool(mixed, assign).view(nt, c, h, w))
+        return out
+
+    def extra_repr(self):
+        parts = [name for name in ("spatial", "pixel", "region", "cross_channel") if getattr(self, name)]
+        return (f"channels={self.channels}, num_segments={self.num_segments}, groups={self.groups}, "
+                f"regions={self.regions}, parts={'+'.join(parts)}")
