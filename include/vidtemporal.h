@@ -262,6 +262,8 @@ int32_t vt_global_temporal_attention_backward_f64(const double *grad_y, const do
  *     region_unpool: y[b, c, s] = Σ_k assign[b,k,s] * r[b,c,k]
  *
  * Backward gives the gradients of both inputs; either output may be NULL (not computed).
+ * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); overflowing sizes, c, s or k above 2^31-1,
+ * outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor.
  * ------------------------------------------------------------------------------------------ */
 
 int32_t vt_region_pool_forward_f32(const float *x, const float *assign, float *r, int64_t b, int64_t c,
@@ -292,10 +294,12 @@ int32_t vt_region_unpool_backward_f64(const double *grad_y, const double *r, con
  *
  *     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) * v[b, :, j]
  *
- * Stable for large logits (max-subtracted softmax). Memory: two 64 x s row blocks per thread,
- * never an s x s matrix. lse (b, s), optional (may be NULL), receives each row's log-sum-exp;
- * passing it back to the backward saves recomputing the softmax normaliser (NULL recomputes).
- * Backward gives grad_q, grad_k, grad_v; any may be NULL (not computed).
+ * Stable for large logits (max-subtracted softmax); a NaN or infinite logit makes its row NaN.
+ * Memory: two 64 x s row blocks per thread, never an s x s matrix (VT_ERR_ALLOCATION if they
+ * cannot be had). lse (b, s), optional (may be NULL), receives each row's log-sum-exp; passing
+ * the forward's lse back to the backward saves the max pass (NULL recomputes it; anything but
+ * the forward's lse or NULL gives meaningless gradients). Backward gives grad_q, grad_k, grad_v;
+ * any may be NULL (not computed). Errors as region pooling, plus VT_ERR_ALLOCATION.
  * ------------------------------------------------------------------------------------------ */
 
 int32_t vt_spatial_attention_forward_f32(const float *q, const float *k, const float *v, float *y,

@@ -58,6 +58,18 @@ final class RegionPoolTests: XCTestCase {
         }
     }
 
+    /// Empty dims passed as NULL still produce their (zero) gradients.
+    func testEmptyDimsZeroTheGradients() {
+        var gradX = [Float](repeating: -7, count: 6), gradAssign = [Float](repeating: -7, count: 6)
+        let x = [Float](repeating: 1, count: 6)
+        // K = 0: pooling sums no regions, so grad_x is zero.
+        XCTAssertEqual(vt_region_pool_backward_f32(nil, x, nil, &gradX, nil, 1, 2, 3, 0, 1, nil), Int32(VT_OK))
+        XCTAssertEqual(gradX, [Float](repeating: 0, count: 6))
+        // C = 0: unpooling has no channels to pull gradients from, so grad_assign is zero.
+        XCTAssertEqual(vt_region_unpool_backward_f32(nil, nil, x, nil, &gradAssign, 1, 0, 3, 2, nil), Int32(VT_OK))
+        XCTAssertEqual(gradAssign, [Float](repeating: 0, count: 6))
+    }
+
     func testEmptySumsAndErrors() {
         // S = 0: pooling sums nothing.
         var r = [Float](repeating: -7, count: 6)

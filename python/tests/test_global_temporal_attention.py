@@ -92,6 +92,25 @@ def test_spatial_attention_equals_softmax_reference(dtype):
               f"B={b} d={d} dv={dv} S={s}")
 
 
+def test_spatial_attention_backward_matches_finite_differences():
+    rng = np.random.default_rng(6)
+    q, k = (rng.standard_normal((2, 3, 11)) for _ in range(2))
+    v, g = (rng.standard_normal((2, 4, 11)) for _ in range(2))
+    grads = vt.spatial_attention_backward(g, q, k, v)
+    inputs = [q, k, v]
+    for which, (array, grad) in enumerate(zip(inputs, grads)):
+        for index in [(0, 0, 0), (1, 2, 10), (0, 1, 5), (1, 0, 3)]:
+            if index[1] >= array.shape[1]:
+                continue
+            step = 1e-6
+            plus = [a.copy() for a in inputs]
+            minus = [a.copy() for a in inputs]
+            plus[which][index] += step
+            minus[which][index] -= step
+            numeric = (np.vdot(vt.spatial_attention(*plus), g) - np.vdot(vt.spatial_attention(*minus), g)) / (2 * step)
+            assert abs(grad[index] - numeric) <= 1e-7 * max(1, abs(numeric)), (which, index, grad[index], numeric)
+
+
 def test_spatial_attention_large_logits_are_stable():
     rng = np.random.default_rng(4)
     q, k = (rng.standard_normal((2, 8, 100)).astype(np.float32) * 1e3 for _ in range(2))

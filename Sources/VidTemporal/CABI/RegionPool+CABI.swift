@@ -15,11 +15,7 @@ private func poolForward<T: KernelScalar>(_ function: String, _ x: UnsafePointer
                             inputs: [ArrayExtent(x, "x", count: shape.pixelCount),
                                      ArrayExtent(assign, "assign", count: shape.assignCount)])
         guard let r, shape.regionCount > 0 else { return }
-        guard let x, let assign, shape.positions > 0 else {
-            r.update(repeating: 0, count: shape.regionCount)  // an empty sum
-            return
-        }
-        RegionPool.forward(x, assign, r, shape, normalize: normalize != 0)
+        RegionPool.forward(placeholder(x), placeholder(assign), r, shape, normalize: normalize != 0)
     }
 }
 
@@ -38,13 +34,9 @@ private func poolBackward<T: KernelScalar>(_ function: String, _ gradR: UnsafePo
                             inputs: [ArrayExtent(gradR, "grad_r", count: shape.regionCount),
                                      ArrayExtent(x, "x", count: shape.pixelCount),
                                      ArrayExtent(assign, "assign", count: shape.assignCount)])
-        guard let x, let assign, shape.pixelCount > 0 || shape.assignCount > 0 else { return }
-        guard let gradR, shape.regionCount > 0 else {
-            gradX?.update(repeating: 0, count: shape.pixelCount)
-            gradAssign?.update(repeating: 0, count: shape.assignCount)
-            return
-        }
-        RegionPool.backward(gradR, x, assign, gradX: gradX, gradAssign: gradAssign, shape, normalize: normalize != 0)
+        // Empty dims are empty GEMM sums (k = 0 zeroes the output), so one path serves all shapes.
+        RegionPool.backward(placeholder(gradR), placeholder(x), placeholder(assign), gradX: gradX,
+                            gradAssign: gradAssign, shape, normalize: normalize != 0)
     }
 }
 

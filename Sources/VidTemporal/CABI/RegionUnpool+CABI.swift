@@ -14,11 +14,7 @@ private func unpoolForward<T: KernelScalar>(_ function: String, _ r: UnsafePoint
                             inputs: [ArrayExtent(r, "r", count: shape.regionCount),
                                      ArrayExtent(assign, "assign", count: shape.assignCount)])
         guard let y, shape.pixelCount > 0 else { return }
-        guard let r, let assign, shape.regions > 0 else {
-            y.update(repeating: 0, count: shape.pixelCount)  // an empty sum
-            return
-        }
-        RegionUnpool.forward(r, assign, y, shape)
+        RegionUnpool.forward(placeholder(r), placeholder(assign), y, shape)
     }
 }
 
@@ -36,13 +32,9 @@ private func unpoolBackward<T: KernelScalar>(_ function: String, _ gradY: Unsafe
                             inputs: [ArrayExtent(gradY, "grad_y", count: shape.pixelCount),
                                      ArrayExtent(r, "r", count: shape.regionCount),
                                      ArrayExtent(assign, "assign", count: shape.assignCount)])
-        guard let r, let assign, shape.regionCount > 0 || shape.assignCount > 0 else { return }
-        guard let gradY, shape.pixelCount > 0 else {
-            gradR?.update(repeating: 0, count: shape.regionCount)
-            gradAssign?.update(repeating: 0, count: shape.assignCount)
-            return
-        }
-        RegionUnpool.backward(gradY, r, assign, gradR: gradR, gradAssign: gradAssign, shape)
+        // Empty dims are empty GEMM sums (k = 0 zeroes the output), so one path serves all shapes.
+        RegionUnpool.backward(placeholder(gradY), placeholder(r), placeholder(assign), gradR: gradR,
+                              gradAssign: gradAssign, shape)
     }
 }
 

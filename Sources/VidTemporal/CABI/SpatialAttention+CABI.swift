@@ -17,8 +17,8 @@ private func attentionForward<T: KernelScalar>(_ function: String, _ q: UnsafePo
                             inputs: [ArrayExtent(q, "q", count: shape.queryCount),
                                      ArrayExtent(k, "k", count: shape.queryCount),
                                      ArrayExtent(v, "v", count: shape.valueCount)])
-        guard let q, let k, let v, let y, shape.lseCount > 0 else { return }
-        SpatialAttention.forward(q, k, v, y, lse: lse, shape)
+        guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
+        try SpatialAttention.forward(placeholder(q), placeholder(k), placeholder(v), placeholder(y), lse: lse, shape)
     }
 }
 
@@ -42,20 +42,10 @@ private func attentionBackward<T: KernelScalar>(_ function: String, _ gradY: Uns
                                      ArrayExtent(k, "k", count: shape.queryCount),
                                      ArrayExtent(v, "v", count: shape.valueCount),
                                      ArrayExtent(lse, "lse", count: shape.lseCount)])
-        guard let q, let k, let v, shape.lseCount > 0 else { return }
-        guard let gradY, shape.valueCount > 0 else {
-            // No values: nothing flows back to q, k.
-            gradQ?.update(repeating: 0, count: shape.queryCount)
-            gradK?.update(repeating: 0, count: shape.queryCount)
-            return
-        }
-        if let lse {
-            for i in 0..<shape.lseCount where !lse[i].isFinite {
-                throw .invalidArgument("lse[\(i / shape.positions), \(i % shape.positions)] = \(lse[i]) is not finite; "
-                    + "pass the forward's lse, or NULL")
-            }
-        }
-        SpatialAttention.backward(gradY, q, k, v, lse: lse, gradQ: gradQ, gradK: gradK, gradV: gradV, shape)
+        guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
+        try SpatialAttention.backward(placeholder(gradY), placeholder(q), placeholder(k), placeholder(v), lse: lse,
+                                      gradQ: gradQ.map(placeholder), gradK: gradK.map(placeholder),
+                                      gradV: gradV.map(placeholder), shape)
     }
 }
 

@@ -47,19 +47,22 @@ enum GlobalTemporalAttention {
         return shape
     }
 
-    /// A[(t,k), (τ,g)] = attn[k,g,t,τ], or its transpose.
-    static func mixingMatrix<T: KernelScalar>(_ attn: UnsafePointer<T>, _ shape: Shape) -> [T] {
+    /// Calls body(attn index, A index) for every entry: A[(t,k), (τ,g)] = attn[k,g,t,τ].
+    static func forEachEntry(_ shape: Shape, _ body: (Int, Int) -> Void) {
         let (t, g) = (shape.segments, shape.groups)
-        var matrix = [T](repeating: 0, count: shape.attnCount)
         for k in 0..<g {
             for h in 0..<g {
                 for tOut in 0..<t {
-                    for tIn in 0..<t {
-                        matrix[(tOut * g + k) * shape.rows + tIn * g + h] = attn[((k * g + h) * t + tOut) * t + tIn]
-                    }
+                    for tIn in 0..<t { body(((k * g + h) * t + tOut) * t + tIn, (tOut * g + k) * shape.rows + tIn * g + h) }
                 }
             }
         }
+    }
+
+    /// The (T*G) x (T*G) matrix that mixes one clip.
+    static func mixingMatrix<T: KernelScalar>(_ attn: UnsafePointer<T>, _ shape: Shape) -> [T] {
+        var matrix = [T](repeating: 0, count: shape.attnCount)
+        forEachEntry(shape) { attnIndex, index in matrix[index] = attn[attnIndex] }
         return matrix
     }
 
@@ -79,6 +82,7 @@ enum GlobalTemporalAttention {
     static func forward<T: KernelScalar>(_ v: UnsafePointer<T>, _ attn: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                          _ shape: Shape) {
         let matrix = mixingMatrix(attn, shape)
+        adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
         matrix.withUnsafeBufferPointer { a in
             let pointers = UnsafeTransfer((v, y, a.baseAddress!))
             forEachBlock(shape, T.self) { clip, first, width in
@@ -95,6 +99,7 @@ enum GlobalTemporalAttention {
                                           gradV: UnsafeMutablePointer<T>?, gradAttn: UnsafeMutablePointer<T>?,
                                           _ shape: Shape) {
         if let gradV {
+            adviseHugePages(gradV, bytes: shape.count * MemoryLayout<T>.stride)
             let matrix = mixingMatrix(attn, shape)
             matrix.withUnsafeBufferPointer { a in
                 let pointers = UnsafeTransfer((gradY, gradV, a.baseAddress!))
@@ -135,18 +140,10 @@ enum GlobalTemporalAttention {
                 }
             }
         }
-        let (t, g) = (shape.segments, shape.groups)
-        for k in 0..<g {
-            for h in 0..<g {
-                for tOut in 0..<t {
-                    for tIn in 0..<t {
-                        let index = (tOut * g + k) * shape.rows + tIn * g + h
-                        var sum = 0.0
-                        for bin in 0..<bins { sum += Double(partials[bin * size + index]) }
-                        gradAttn[((k * g + h) * t + tOut) * t + tIn] = T(sum)
-                    }
-                }
-            }
+        forEachEntry(shape) { attnIndex, index in
+            var sum = 0.0
+            for bin in 0..<bins { sum += Double(partials[bin * size + index]) }
+            gradAttn[attnIndex] = T(sum)
         }
     }
 }

@@ -35,7 +35,7 @@ enum RegionPool {
 
     /// Runs body(frame) for every frame in parallel.
     static func forEachFrame(_ shape: Shape, _ body: @Sendable (Int) -> Void) {
-        parallelFor(shape.frames, bytesPerItem: shape.channels * shape.positions * 4) { frames in
+        parallelFor(shape.frames, bytesPerItem: shape.channels * shape.positions * MemoryLayout<Float>.stride) { frames in
             for frame in frames { body(frame) }
         }
     }

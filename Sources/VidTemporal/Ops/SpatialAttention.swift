@@ -30,7 +30,6 @@ enum SpatialAttention {
                           positions: try dimension(s, "s"))
         _ = try elementCount([shape.frames, shape.keyDim, shape.positions], elementSize: elementSize, tensor: "q")
         _ = try elementCount([shape.frames, shape.valueDim, shape.positions], elementSize: elementSize, tensor: "v")
-        _ = try elementCount([rowsPerBlock, shape.positions], elementSize: elementSize * 2, tensor: "the row buffers")
         for (value, name) in [(shape.keyDim, "d"), (shape.valueDim, "dv"), (shape.positions, "s")] {
             try requireBLASSize(value, name)
         }
@@ -39,24 +38,26 @@ enum SpatialAttention {
 
     private static func scale<T: KernelScalar>(_ shape: Shape) -> T { 1 / T(shape.keyDim).squareRoot() }
 
-    /// Two row-block buffers per task, allocated once per task.
-    private static func withBuffers<T: KernelScalar>(_ shape: Shape, _: T.Type,
-                                                     _ body: (UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void) {
-        let count = min(rowsPerBlock, shape.positions) * shape.positions
-        let buffer = UnsafeMutablePointer<T>.allocate(capacity: 2 * count)
-        defer { buffer.deallocate() }
-        body(buffer, buffer + count)
-    }
-
-    /// Runs body(frame, first row, rows, buffers) for every row block, frames in parallel.
-    private static func forEachFrame<T: KernelScalar>(_ shape: Shape, _: T.Type,
-                                                      _ body: @Sendable (Int, UnsafeMutablePointer<T>,
-                                                                         UnsafeMutablePointer<T>) -> Void) {
-        let bytes = shape.positions * shape.positions * max(shape.keyDim, shape.valueDim, 1) * MemoryLayout<T>.stride
-        parallelFor(shape.frames, bytesPerItem: bytes) { frames in
-            withBuffers(shape, T.self) { a, b in
-                for frame in frames { body(frame, a, b) }
-            }
+    /// Runs body(frame, probabilities, gradient scores) for every frame, frames in parallel. Each
+    /// task gets two rowsPerBlock x S buffers, all allocated before any output is written, so a
+    /// failed allocation is an error status rather than a trap.
+    private static func forEachFrame<T: KernelScalar>(
+        _ shape: Shape, _: T.Type,
+        _ body: @Sendable (Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void
+    ) throws(VTError) {
+        let tasks = max(1, min(Threads.count, shape.frames))
+        let (block, blockOverflow) = min(rowsPerBlock, shape.positions).multipliedReportingOverflow(by: shape.positions)
+        let (elements, overflow) = (2 * tasks).multipliedReportingOverflow(by: block)
+        let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !blockOverflow, !overflow, !bytesOverflow, let scratch = malloc(max(1, bytes)) else {
+            throw .allocation("cannot allocate \(tasks) x 2 row blocks of \(block) elements")
+        }
+        defer { free(scratch) }
+        let buffers = UnsafeTransfer(scratch.bindMemory(to: T.self, capacity: elements))
+        // Each frame does S x S work: always worth a task.
+        parallelTasks(shape.frames, bytesPerItem: Int.max, maxTasks: tasks) { task, frames in
+            let probabilities = buffers.value + task * 2 * block
+            for frame in frames { body(frame, probabilities, probabilities + block) }
         }
     }
 
@@ -69,10 +70,11 @@ enum SpatialAttention {
     }
 
     static func forward<T: KernelScalar>(_ q: UnsafePointer<T>, _ k: UnsafePointer<T>, _ v: UnsafePointer<T>,
-                                         _ y: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>?, _ shape: Shape) {
+                                         _ y: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>?,
+                                         _ shape: Shape) throws(VTError) {
         let pointers = UnsafeTransfer((q, k, v, y, lse))
         let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
-        forEachFrame(shape, T.self) { frame, probabilities, _ in
+        try forEachFrame(shape, T.self) { frame, probabilities, _ in
             let (q, k, v, y, lse) = pointers.value
             let (qb, kb, vb, yb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, y + frame * dv * s)
             for first in stride(from: 0, to: s, by: rowsPerBlock) {
@@ -89,10 +91,24 @@ enum SpatialAttention {
         }
     }
 
-    /// Replaces row by softmax(row); returns its log-sum-exp.
-    private static func softmaxInPlace<T: KernelScalar>(_ row: UnsafeMutablePointer<T>, count: Int) -> T {
-        let top = maximum(row, count: count)
+    /// Replaces row by softmax(row), shifting by its maximum, or by `shift` when given (the
+    /// forward's log-sum-exp: this skips the max pass; the row is still normalised by its own sum,
+    /// so a rounded shift costs no accuracy). Returns the log-sum-exp; a row with a NaN or
+    /// infinite logit becomes NaN.
+    @discardableResult
+    private static func softmaxInPlace<T: KernelScalar>(_ row: UnsafeMutablePointer<T>, count: Int,
+                                                        shift: T? = nil) -> T {
+        let top = shift ?? maximum(row, count: count)
+        guard top.isFinite else {
+            row.update(repeating: .nan, count: count)
+            return .nan
+        }
         let sum = exponentiate(row, minus: top, into: row, count: count)
+        guard sum.isFinite, sum > 0 else {
+            // Only a shift that is not this row's log-sum-exp gets here (it over- or underflowed).
+            row.update(repeating: .nan, count: count)
+            return .nan
+        }
         let inverse = T(1 / sum)
         for j in 0..<count { row[j] *= inverse }
         return top + T(log(sum))
@@ -103,11 +119,11 @@ enum SpatialAttention {
     static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ q: UnsafePointer<T>, _ k: UnsafePointer<T>,
                                           _ v: UnsafePointer<T>, lse: UnsafePointer<T>?,
                                           gradQ: UnsafeMutablePointer<T>?, gradK: UnsafeMutablePointer<T>?,
-                                          gradV: UnsafeMutablePointer<T>?, _ shape: Shape) {
+                                          gradV: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
         let pointers = UnsafeTransfer((gradY, q, k, v, lse, gradQ, gradK, gradV))
         let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
         let alpha: T = scale(shape)
-        forEachFrame(shape, T.self) { frame, probabilities, gradScores in
+        try forEachFrame(shape, T.self) { frame, probabilities, gradScores in
             let (gradY, q, k, v, lse, gradQ, gradK, gradV) = pointers.value
             let (qb, kb, vb, gyb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, gradY + frame * dv * s)
             for first in stride(from: 0, to: s, by: rowsPerBlock) {
@@ -115,12 +131,7 @@ enum SpatialAttention {
                 let accumulate: T = first == 0 ? 0 : 1
                 scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
                 for i in 0..<rows {
-                    let row = probabilities + i * s
-                    if let lse {
-                        _ = exponentiate(row, minus: lse[frame * s + first + i], into: row, count: s)
-                    } else {
-                        _ = softmaxInPlace(row, count: s)
-                    }
+                    softmaxInPlace(probabilities + i * s, count: s, shift: lse?[frame * s + first + i])
                 }
                 // grad_v += grad_y[:, rows] P
                 if let gradV {

@@ -86,6 +86,7 @@ enum TemporalInterlace {
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ offsets: UnsafePointer<T>, _ weights: UnsafePointer<T>,
                                          _ y: UnsafeMutablePointer<T>, _ shape: Shape) {
         let shifts = partShifts(offsets, shape)
+        adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
         let pointers = UnsafeTransfer((x, weights, y))
         let frameCount = shape.channels * shape.plane
         let block = shape.partChannels * shape.plane
@@ -116,6 +117,7 @@ enum TemporalInterlace {
                                           gradOffsets: UnsafeMutablePointer<T>?, gradWeights: UnsafeMutablePointer<T>?,
                                           _ shape: Shape) {
         let shifts = partShifts(offsets, shape)
+        if let gradX { adviseHugePages(gradX, bytes: shape.count * MemoryLayout<T>.stride) }
         let wantParameters = gradOffsets != nil || gradWeights != nil
         // Per (clip, part, t): S0 = <dy[t], x[t-k]> and S1 = <dy[t], x[t-k-1]> over the part's
         // channels and pixels, from which both parameter gradients follow in a fixed order.

@@ -75,6 +75,7 @@ enum TemporalShift {
     static func apply(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
                       elementSize: Int, adjoint: Bool) {
         let bands = shape.bands(adjoint: adjoint)
+        adviseHugePages(y, bytes: shape.count * elementSize)
         let pointers = UnsafeTransfer((x, y))
         let channelBytes = shape.plane * elementSize
         parallelFor(shape.frames, bytesPerItem: shape.channels * channelBytes) { frames in

@@ -5,26 +5,35 @@ import Glibc
 /// exp() over arrays, vectorised: softmax spends most of its time here, and libm's scalar expf
 /// would dominate the attention kernels.
 
-/// max over x[0..<count] (-inf for none); NaN-free input assumed, as softmax logits are.
+/// max over x[0..<count] (-inf for none), or NaN when any element is NaN or infinite (such a
+/// softmax row has no finite answer: the caller fills it with NaN).
 func maximum<T: KernelScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
     if T.self == Float.self {
         return x.withMemoryRebound(to: Float.self, capacity: count) { x in
             var lanes = SIMD8<Float>(repeating: -.infinity)
+            var poison = SIMD8<Float>()  // v * 0 is NaN exactly for NaN and infinite v
             var i = 0
             while i + 8 <= count {
-                lanes = pointwiseMax(lanes, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                lanes = pointwiseMax(lanes, v)
+                poison += v * 0
                 i += 8
             }
             var result = lanes.max()
+            var tail: Float = 0
             while i < count {
                 result = Swift.max(result, x[i])
+                tail += x[i] * 0
                 i += 1
             }
-            return T(result)
+            return (poison.sum() + tail).isNaN ? T.nan : T(result)
         }
     }
     var result = -T.infinity
-    for i in 0..<count { result = Swift.max(result, x[i]) }
+    for i in 0..<count {
+        guard x[i].isFinite else { return .nan }
+        result = Swift.max(result, x[i])
+    }
     return result
 }
 
@@ -48,9 +57,11 @@ func exponentiate<T: KernelScalar>(_ x: UnsafePointer<T>, minus shift: T, into y
 }
 
 /// Cephes-style expf: exp(x) = 2^n * exp(r), |r| <= ln2 / 2, exp(r) by a degree-6 polynomial.
-/// Relative error below 2e-7 over the whole range; inputs below -87.3 give 0. Written with
-/// operations that map to single AVX2 instructions (min/max, FMA, integer add/shift): the
-/// stdlib's SIMD rounding and float-to-int conversions are scalarised (20x slower).
+/// Relative error below 2e-7 for x in [-87.3, 88.37] (a test sweeps it); below -87.3 gives 0,
+/// above 88.37 the largest finite Float. NaN inputs give unspecified values: callers check for
+/// NaN first (`maximum`). Written with plain SIMD arithmetic, min/max and integer bit tricks,
+/// which vectorise: the stdlib's SIMD rounding and float-to-int conversions are scalarised
+/// (about 20x slower).
 private func exponentiateFloat(_ x: UnsafePointer<Float>, minus shift: Float, into y: UnsafeMutablePointer<Float>,
                                count: Int) -> Double {
     typealias V = SIMD8<Float>
@@ -83,7 +94,8 @@ private func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
     typealias V = SIMD8<Float>
     // Round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits.
     let magic = V(repeating: 12_582_912)
-    let clamped = pointwiseMax(pointwiseMin(x, V(repeating: 88.7)), V(repeating: -87.3))
+    // ln(Float.greatestFiniteMagnitude) above, the cut to zero below.
+    let clamped = pointwiseMax(pointwiseMin(x, V(repeating: 88.376_26)), V(repeating: -87.3))
     let shifted = clamped * V(repeating: 1.442_695_04) + magic
     let n = shifted - magic
     let r = clamped - n * V(repeating: 0.693_359_375) - n * V(repeating: -2.121_944_4e-4)

@@ -32,13 +32,20 @@ private let minimumBytesPerTask = 1 << 17
 /// when the whole job moves too few bytes to be worth splitting. Chunks are disjoint, so
 /// results do not depend on the thread count as long as `body` writes only what its indices own.
 func parallelFor(_ count: Int, bytesPerItem: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    let worthwhile = max(1, count.multipliedReportingOverflow(by: bytesPerItem).partialValue / minimumBytesPerTask)
-    let tasks = min(Threads.count, count, worthwhile)
+    parallelTasks(count, bytesPerItem: bytesPerItem, maxTasks: Threads.count) { _, range in body(range) }
+}
+
+/// parallelFor that also passes each chunk's task index, always below `maxTasks`: for kernels
+/// that hand every task its own preallocated scratch.
+func parallelTasks(_ count: Int, bytesPerItem: Int, maxTasks: Int, _ body: @Sendable (Int, Range<Int>) -> Void) {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: bytesPerItem)
+    let worthwhile = overflow ? Int.max : max(1, bytes / minimumBytesPerTask)
+    let tasks = min(maxTasks, count, worthwhile)
     guard tasks > 1 else {
-        if count > 0 { body(0..<count) }
+        if count > 0 { body(0, 0..<count) }
         return
     }
     DispatchQueue.concurrentPerform(iterations: tasks) { task in
-        body(count * task / tasks ..< count * (task + 1) / tasks)
+        body(task, count * task / tasks ..< count * (task + 1) / tasks)
     }
 }

@@ -71,3 +71,13 @@ func requireSeparate(outputs: [ArrayExtent], inputs: [ArrayExtent]) throws(VTErr
         }
     }
 }
+
+/// A pointer for the kernels: the argument itself, or, for an empty tensor passed as NULL, a
+/// non-null address that nothing reads (requireData has rejected NULL for non-empty tensors).
+func placeholder<T>(_ pointer: UnsafePointer<T>?) -> UnsafePointer<T> {
+    pointer ?? UnsafePointer(bitPattern: MemoryLayout<T>.alignment)!
+}
+
+func placeholder<T>(_ pointer: UnsafeMutablePointer<T>?) -> UnsafeMutablePointer<T> {
+    pointer ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
+}

@@ -91,6 +91,8 @@ class GlobalTemporalAttention(nn.Module):
         fn = "GlobalTemporalAttention"
         self.channels, self.num_segments, self.groups = channels, num_segments, groups
         self.regions = channels // 8 if regions is None else regions
+        if num_segments < 1 or groups < 1:
+            raise ValueError(f"{fn}: num_segments={num_segments} and groups={groups} must be >= 1")
         if channels % groups:
             raise ValueError(f"{fn}: channels={channels} is not divisible by groups={groups}")
         if region and self.regions < 1:
