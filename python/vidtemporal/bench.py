@@ -251,11 +251,13 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--torch-huge-pages", action="store_true",
+                        help="set THP_MEM_ALLOC_ENABLE=1 (torch backs large CPU tensors with transparent huge pages; "
+                             "not torch's default, so off unless asked)")
     args = parser.parse_args(argv)
-    # Let torch back large CPU tensors with transparent huge pages (read at its first allocation):
-    # otherwise first-touch page faults of every fresh 200 MB output dominate the torch-level
-    # timings, ours and the references' alike.
-    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+    if args.torch_huge_pages:
+        # Read by torch at its first allocation: set before the import.
+        os.environ["THP_MEM_ALLOC_ENABLE"] = "1"
     try:
         import torch
         torch.set_num_threads(get_num_threads())
@@ -265,7 +267,9 @@ def main(argv=None):
     repeat = 3 if args.quick else 10
     sgemm, sgemm_by_library = sgemm_gflops(torch, repeat)
     print(f"sgemm 2048^3: {sgemm:.1f} GFLOP/s (" + ", ".join(f"{k} {v:.1f}" for k, v in sgemm_by_library.items()) + ")")
+    print(f"torch huge pages (THP_MEM_ALLOC_ENABLE): {os.environ.get('THP_MEM_ALLOC_ENABLE', 'off (torch default)')}")
     results = {"threads": get_num_threads(), "sgemm_gflops": sgemm_by_library,
+               "torch_huge_pages": os.environ.get("THP_MEM_ALLOC_ENABLE") == "1",
                "temporal_shift": bench_temporal_shift(repeat, torch),
                "temporal_interlace": bench_temporal_interlace(repeat, torch),
                "global_temporal_attention": bench_global_temporal_attention(repeat, torch, sgemm),
