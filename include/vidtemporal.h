@@ -317,6 +317,77 @@ int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q,
                                           double *grad_k, double *grad_v, int64_t b, int64_t d,
                                           int64_t dv, int64_t s, vt_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Dual attention matching (DAM, Wu et al. ICCV 2019; no official code exists, this follows the
+ * method as published). audio, visual: (n, t, d) segment features in a common space; mask: (n, t),
+ * 0 or 1 (the event-relevant region T_E), of the features' dtype; per modality wq, wk: (d, dk),
+ * wv: (d, d). For modality m with features F:
+ *
+ *     self_att(F) = softmax((F wq)(F wk)^T / sqrt(dk)) (F wv)   over the segments of the region only
+ *     global_m    = mean over the region of self_att(F)          (0 when the region is empty)
+ *     p_audio[t]  = σ(global_visual · audio[t]),  p_visual[t] = σ(global_audio · visual[t]),
+ *     p           = (p_audio + p_visual) / 2
+ *
+ * Outputs p, p_audio, p_visual: (n, t); global_audio, global_visual: (n, d). All required.
+ * Backward takes the gradients of the five outputs (any may be NULL: zero) and gives the
+ * gradients of audio, visual and the six weights (any may be NULL: not computed); the mask is
+ * data, not a parameter, and gets none.
+ * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); a mask value other than 0 or 1
+ * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs
+ * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor; scratch (VT_ERR_ALLOCATION).
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_dual_attention_matching_forward_f32(
+    const float *audio, const float *visual, const float *mask, const float *wq_a, const float *wk_a,
+    const float *wv_a, const float *wq_v, const float *wk_v, const float *wv_v, float *p,
+    float *p_audio, float *p_visual, float *global_audio, float *global_visual, int64_t n, int64_t t,
+    int64_t d, int64_t dk, vt_error *err);
+int32_t vt_dual_attention_matching_forward_f64(
+    const double *audio, const double *visual, const double *mask, const double *wq_a,
+    const double *wk_a, const double *wv_a, const double *wq_v, const double *wk_v,
+    const double *wv_v, double *p, double *p_audio, double *p_visual, double *global_audio,
+    double *global_visual, int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
+
+int32_t vt_dual_attention_matching_backward_f32(
+    const float *grad_p, const float *grad_p_audio, const float *grad_p_visual,
+    const float *grad_global_audio, const float *grad_global_visual, const float *audio,
+    const float *visual, const float *mask, const float *wq_a, const float *wk_a, const float *wv_a,
+    const float *wq_v, const float *wk_v, const float *wv_v, float *grad_audio, float *grad_visual,
+    float *grad_wq_a, float *grad_wk_a, float *grad_wv_a, float *grad_wq_v, float *grad_wk_v,
+    float *grad_wv_v, int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
+int32_t vt_dual_attention_matching_backward_f64(
+    const double *grad_p, const double *grad_p_audio, const double *grad_p_visual,
+    const double *grad_global_audio, const double *grad_global_visual, const double *audio,
+    const double *visual, const double *mask, const double *wq_a, const double *wk_a,
+    const double *wv_a, const double *wq_v, const double *wk_v, const double *wv_v,
+    double *grad_audio, double *grad_visual, double *grad_wq_a, double *grad_wk_a,
+    double *grad_wv_a, double *grad_wq_v, double *grad_wk_v, double *grad_wv_v, int64_t n,
+    int64_t t, int64_t d, int64_t dk, vt_error *err);
+
+/* DAM loss: mean binary cross-entropy of p against labels (both `count` values in [0, 1]),
+ * written to *loss. Safe at p = 0 and 1 like torch's BCELoss: logs are clamped at -100, and the
+ * gradient divides by max(p (1 - p), 1e-12). Backward: grad_p and grad_labels (either may be
+ * NULL) for the loss gradient *grad_loss. count = 0 is VT_ERR_SHAPE_MISMATCH (no mean);
+ * values outside [0, 1] are VT_ERR_INVALID_ARGUMENT. */
+int32_t vt_dam_loss_forward_f32(const float *p, const float *labels, float *loss, int64_t count,
+                                vt_error *err);
+int32_t vt_dam_loss_forward_f64(const double *p, const double *labels, double *loss, int64_t count,
+                                vt_error *err);
+int32_t vt_dam_loss_backward_f32(const float *grad_loss, const float *p, const float *labels,
+                                 float *grad_p, float *grad_labels, int64_t count, vt_error *err);
+int32_t vt_dam_loss_backward_f64(const double *grad_loss, const double *p, const double *labels,
+                                 double *grad_p, double *grad_labels, int64_t count, vt_error *err);
+
+/* Cross-modality localisation (A2V / V2A): for each of n clips, score the other modality's
+ * segments other_local (n, t, d) by σ(query_global · f_t) with query_global (n, d), slide a
+ * window of `length` segments (1 <= length <= t, else VT_ERR_INVALID_ARGUMENT) and write the
+ * start with the largest summed score to start[clip] (the first on ties). No gradient: the
+ * result is an index. */
+int32_t vt_cml_localize_f32(const float *query_global, const float *other_local, int64_t *start,
+                            int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
+int32_t vt_cml_localize_f64(const double *query_global, const double *other_local, int64_t *start,
+                            int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif
