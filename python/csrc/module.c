@@ -180,6 +180,9 @@ static PyMethodDef *const tables[] = {
     vtx_region_pool_methods,
     vtx_region_unpool_methods,
     vtx_spatial_attention_methods,
+    vtx_dual_attention_matching_methods,
+    vtx_dam_loss_methods,
+    vtx_cml_localize_methods,
 };
 
 static struct PyModuleDef module = {

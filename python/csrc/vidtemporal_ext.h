@@ -72,5 +72,8 @@ extern PyMethodDef vtx_global_temporal_attention_methods[];
 extern PyMethodDef vtx_region_pool_methods[];
 extern PyMethodDef vtx_region_unpool_methods[];
 extern PyMethodDef vtx_spatial_attention_methods[];
+extern PyMethodDef vtx_dual_attention_matching_methods[];
+extern PyMethodDef vtx_dam_loss_methods[];
+extern PyMethodDef vtx_cml_localize_methods[];
 
 #endif

@@ -119,3 +119,35 @@ def _xp(array):
         return torch
     import numpy
     return numpy
+
+
+def dual_attention_matching(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v):
+    """DAM with masked softmax attention, batched (numpy or torch; torch autograd through it is
+    the reference gradient)."""
+    torch_like = hasattr(audio, "detach")
+    xp = _xp(audio)
+
+    def global_feature(f, wq, wk, wv):
+        q, k, v = f @ wq, f @ wk, f @ wv
+        logits = q @ k.swapaxes(-1, -2) / q.shape[-1] ** 0.5
+        keys = mask[:, None, :] > 0
+        has_region = (mask.sum(1) > 0)[:, None, None]
+        # Keys outside the region are excluded; a clip with no region gets any finite logits
+        # (its rows are all outside the region and drop out of the mean below).
+        logits = xp.where(keys & has_region, logits, xp.zeros_like(logits) - 1e30 * has_region)
+        if torch_like:
+            weights = logits.softmax(-1)
+        else:
+            e = xp.exp(logits - logits.max(-1, keepdims=True))
+            weights = e / e.sum(-1, keepdims=True)
+        attended = weights @ v
+        count = mask.sum(1)
+        count = count.clamp(min=1) if torch_like else xp.maximum(count, 1)
+        return (attended * mask[..., None]).sum(1) / count[:, None]
+
+    global_audio = global_feature(audio, wq_a, wk_a, wv_a)
+    global_visual = global_feature(visual, wq_v, wk_v, wv_v)
+    sigmoid = (lambda z: z.sigmoid()) if torch_like else (lambda z: 1 / (1 + xp.exp(-z)))
+    p_audio = sigmoid((audio * global_visual[:, None, :]).sum(-1))
+    p_visual = sigmoid((visual * global_audio[:, None, :]).sum(-1))
+    return (p_audio + p_visual) / 2, p_audio, p_visual, global_audio, global_visual

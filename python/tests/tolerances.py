@@ -13,6 +13,9 @@ TOLERANCES = {
     # GEMM-based kernels (GTA family) vs einsum references: sums of up to a few thousand products.
     ("gemm", "float32"): (1e-4, 1e-5),
     ("gemm", "float64"): (1e-10, 1e-12),
+    # DAM vs the masked-attention reference: small GEMMs and a softmax per clip.
+    ("dual_attention_matching", "float32"): (1e-4, 1e-5),
+    ("dual_attention_matching", "float64"): (1e-10, 1e-12),
     # <F x, y> vs <x, F^T y>: the same products summed in different orders.
     ("adjoint", "float32"): (1e-5, 1e-5),
     ("adjoint", "float64"): (1e-12, 1e-12),

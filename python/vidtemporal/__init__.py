@@ -10,6 +10,9 @@ from . import _cpu
 _cpu.require_supported()
 
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
+from .cml_localize import cml_localize
+from .dam_loss import dam_loss, dam_loss_backward
+from .dual_attention_matching import dual_attention_matching, dual_attention_matching_backward
 from .global_temporal_attention import global_temporal_attention, global_temporal_attention_backward
 from .region_pool import region_pool, region_pool_backward
 from .region_unpool import region_unpool, region_unpool_backward
@@ -34,5 +37,6 @@ __all__ = [
     "temporal_interlace", "temporal_interlace_backward",
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",
     "region_unpool", "region_unpool_backward", "spatial_attention", "spatial_attention_backward",
+    "dual_attention_matching", "dual_attention_matching_backward", "dam_loss", "dam_loss_backward", "cml_localize",
     "set_num_threads", "get_num_threads", "__version__",
 ]

@@ -104,8 +104,9 @@ enum DualAttentionMatching {
     static func attend<T: KernelScalar>(_ features: UnsafePointer<T>, _ mask: UnsafePointer<T>, _ weights: Weights<T>,
                                         _ attention: Attention<T>, _ shape: Shape) {
         let (d, dk) = (shape.dim, shape.keyDim)
-        BLAS.gemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.query, ldb: dk, attention.queries, ldc: dk)
-        BLAS.gemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.key, ldb: dk, attention.keys, ldc: dk)
+        BLAS.parallelGemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.query, ldb: dk, attention.queries,
+                          ldc: dk)
+        BLAS.parallelGemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.key, ldb: dk, attention.keys, ldc: dk)
         let pointers = UnsafeTransfer((features, mask, attention))
         parallelFor(shape.clips, bytesPerItem: shape.segments * (d + dk) * 16) { clips in
             let (features, mask, attention) = pointers.value
@@ -126,7 +127,8 @@ enum DualAttentionMatching {
                 }
             }
         }
-        BLAS.gemm(m: shape.clips, n: d, k: d, attention.pooled, lda: d, weights.value, ldb: d, attention.global, ldc: d)
+        BLAS.parallelGemm(m: shape.clips, n: d, k: d, attention.pooled, lda: d, weights.value, ldb: d, attention.global,
+                          ldc: d)
     }
 
     static func sigmoid(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
@@ -238,9 +240,10 @@ enum DualAttentionMatching {
         let (d, dk, n) = (shape.dim, shape.keyDim, shape.clips)
         // φ = u Wv: dWv = U^T dΦ, dU = dΦ Wv^T.
         if let value = dWeights.value {
-            BLAS.gemm(transposeA: true, m: d, n: d, k: n, attention.pooled, lda: d, dGlobal, ldb: d, value, ldc: d)
+            BLAS.parallelGemm(transposeA: true, m: d, n: d, k: n, attention.pooled, lda: d, dGlobal, ldb: d, value,
+                              ldc: d)
         }
-        BLAS.gemm(transposeB: true, m: n, n: d, k: d, dGlobal, lda: d, weights.value, ldb: d, dPooled, ldc: d)
+        BLAS.parallelGemm(transposeB: true, m: n, n: d, k: d, dGlobal, lda: d, weights.value, ldb: d, dPooled, ldc: d)
         dQueries.update(repeating: 0, count: shape.keyCount)
         dKeys.update(repeating: 0, count: shape.keyCount)
         let scale = attentionScale(shape)
@@ -282,16 +285,18 @@ enum DualAttentionMatching {
         }
         // Q = F Wq, K = F Wk.
         if let query = dWeights.query {
-            BLAS.gemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dQueries, ldb: dk, query, ldc: dk)
+            BLAS.parallelGemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dQueries, ldb: dk, query,
+                              ldc: dk)
         }
         if let key = dWeights.key {
-            BLAS.gemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dKeys, ldb: dk, key, ldc: dk)
+            BLAS.parallelGemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dKeys, ldb: dk, key,
+                              ldc: dk)
         }
         if let dFeatures {
-            BLAS.gemm(transposeB: true, m: shape.rows, n: d, k: dk, dQueries, lda: dk, weights.query, ldb: dk, beta: 1,
-                      dFeatures, ldc: d)
-            BLAS.gemm(transposeB: true, m: shape.rows, n: d, k: dk, dKeys, lda: dk, weights.key, ldb: dk, beta: 1,
-                      dFeatures, ldc: d)
+            BLAS.parallelGemm(transposeB: true, m: shape.rows, n: d, k: dk, dQueries, lda: dk, weights.query, ldb: dk,
+                              beta: 1, dFeatures, ldc: d)
+            BLAS.parallelGemm(transposeB: true, m: shape.rows, n: d, k: dk, dKeys, lda: dk, weights.key, ldb: dk,
+                              beta: 1, dFeatures, ldc: d)
         }
     }
 }
