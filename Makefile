@@ -59,7 +59,7 @@ test-swift: deps
 test-c: deps
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	tools/check_exports.sh $(STAGE)/lib/libvidtemporal.so
-	@for test in Tests/c/*.c; do \
+	@for test in Tests/c/test_*.c; do \
 	  bin=.build/$$(basename $$test .c); \
 	  echo "cc $$test"; \
 	  cc -std=c11 -Wall -Wextra -Werror $$test -o $$bin \

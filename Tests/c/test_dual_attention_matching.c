@@ -5,19 +5,8 @@
 #include <string.h>
 #include <vidtemporal.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fprintf(stderr, "\n");                                               \
-        }                                                                        \
-    } while (0)
 
 /* n = 2 clips, t = 2, d = 2, dk = 1; clip 0 has no event, clip 1 only segment 1. wv = identity,
  * so for clip 1 the global feature is that segment's features. */
@@ -55,6 +44,5 @@ static void test_loss_and_localize(void) {
 int main(void) {
     test_forward();
     test_loss_and_localize();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    REPORT();
 }

@@ -5,19 +5,8 @@
 #include <string.h>
 #include <vidtemporal.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fprintf(stderr, "\n");                                               \
-        }                                                                        \
-    } while (0)
 
 /* G = 1, T = 2, C = 1, S = 1: y = M v for M = [[1, 2], [3, 4]], v = (10, 100). */
 static void test_mixing(void) {
@@ -60,6 +49,5 @@ int main(void) {
     test_mixing();
     test_regions();
     test_attention();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    REPORT();
 }

@@ -5,19 +5,8 @@
 #include <string.h>
 #include <vidtemporal.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fprintf(stderr, "\n");                                               \
-        }                                                                        \
-    } while (0)
 
 /* T=4, C=4, shift_div=1, G=2: one channel per part, shifts 0.5, 1, -0.5, -1; x[t][c] = 10t + c;
  * weights 1 for group 0, 2 for group 1. */
@@ -92,6 +81,5 @@ int main(void) {
     test_true_adjoint();
     test_null_gradients();
     test_errors();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    REPORT();
 }

@@ -6,19 +6,8 @@
 #include <string.h>
 #include <vidtemporal.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                         \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                 \
-            fprintf(stderr, __VA_ARGS__);                                        \
-            fprintf(stderr, "\n");                                               \
-        }                                                                        \
-    } while (0)
 
 /* Naive reference: the input frame within the clip that output (t, channel) reads. */
 static int64_t source_time(int64_t t, int64_t channel, int64_t c, int64_t fold_div, int mode) {
@@ -138,6 +127,5 @@ int main(void) {
     test_forward_backward_inplace();
     test_stream();
     test_errors();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    REPORT();
 }

@@ -28,11 +28,7 @@ static PyObject *localize(PyObject *self, PyObject *args) {
         a[0].dtype == VTX_F32
             ? vt_cml_localize_f32(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error)
             : vt_cml_localize_f64(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error);
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    result = (Py_INCREF(Py_None), Py_None);
+    result = vtx_result(status, &error);
 done:
     vtx_release(&start);
     vtx_release_args(a, 2);

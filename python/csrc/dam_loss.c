@@ -37,10 +37,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
     vt_error error;
     int32_t status = a[0].dtype == VTX_F32 ? vt_dam_loss_forward_f32(a[0].view.buf, a[1].view.buf, out.buf, count, &error)
                                            : vt_dam_loss_forward_f64(a[0].view.buf, a[1].view.buf, out.buf, count, &error);
-    if (status != VT_OK)
-        vtx_raise(status, &error);
-    else
-        result = (Py_INCREF(Py_None), Py_None);
+    result = vtx_result(status, &error);
     vtx_release(&out);
 release:
     vtx_release_args(a, 2);
@@ -71,10 +68,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                                        &error)
             : vt_dam_loss_backward_f64(g[0].view.buf, a[0].view.buf, a[1].view.buf, g[1].view.buf, g[2].view.buf, count,
                                        &error);
-    if (status != VT_OK)
-        vtx_raise(status, &error);
-    else
-        result = (Py_INCREF(Py_None), Py_None);
+    result = vtx_result(status, &error);
 release_all:
     vtx_release_args(g, 3);
 release:

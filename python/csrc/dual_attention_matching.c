@@ -54,12 +54,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
                                                           BUF(8), BUF(9), BUF(10), BUF(11), BUF(12), BUF(13), f[0], f[1],
                                                           f[2], dk, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 14);
     return result;
@@ -119,12 +114,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                        f[0], f[1], f[2], dk, &error);
     Py_END_ALLOW_THREADS
 #undef BUF
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 22);
     return result;

@@ -33,12 +33,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
                  : vt_global_temporal_attention_forward_f64(a[0].view.buf, a[1].view.buf, a[2].view.buf, s[0], s[1],
                                                             s[2], num_segments, groups, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 3);
     return result;
@@ -74,12 +69,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                                                              a[3].view.buf, a[4].view.buf, s[0], s[1], s[2],
                                                              num_segments, groups, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 5);
     return result;

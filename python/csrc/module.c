@@ -143,6 +143,11 @@ PyObject *vtx_raise(int32_t status, const vt_error *error) {
     return NULL;
 }
 
+PyObject *vtx_result(int32_t status, const vt_error *error) {
+    if (status != VT_OK) return vtx_raise(status, error);
+    Py_RETURN_NONE;
+}
+
 static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred()) return NULL;

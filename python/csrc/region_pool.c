@@ -22,12 +22,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
                                    : vt_region_pool_forward_f64(a[0].view.buf, a[1].view.buf, a[2].view.buf, x[0], x[1],
                                                                 x[2], k, normalize, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 3);
     return result;
@@ -60,12 +55,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                  : vt_region_pool_backward_f64(a[0].view.buf, a[1].view.buf, a[2].view.buf, a[3].view.buf,
                                                a[4].view.buf, x[0], x[1], x[2], k, normalize, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 5);
     return result;

@@ -20,12 +20,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
                  ? vt_region_unpool_forward_f32(a[0].view.buf, a[1].view.buf, a[2].view.buf, r[0], r[1], s, r[2], &error)
                  : vt_region_unpool_forward_f64(a[0].view.buf, a[1].view.buf, a[2].view.buf, r[0], r[1], s, r[2], &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 3);
     return result;
@@ -56,12 +51,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                  : vt_region_unpool_backward_f64(a[0].view.buf, a[1].view.buf, a[2].view.buf, a[3].view.buf,
                                                  a[4].view.buf, r[0], r[1], s, r[2], &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 5);
     return result;

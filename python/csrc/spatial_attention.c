@@ -34,12 +34,7 @@ static PyObject *forward(PyObject *self, PyObject *args) {
                                                                       a[3].view.buf, a[4].view.buf, q[0], q[1], dv,
                                                                       q[2], &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 5);
     return result;
@@ -78,12 +73,7 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                                                      a[4].view.buf, a[5].view.buf, a[6].view.buf, a[7].view.buf,
                                                      q[0], q[1], dv, q[2], &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release_args(a, 8);
     return result;

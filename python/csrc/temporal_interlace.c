@@ -46,12 +46,7 @@ static PyObject *temporal_interlace_forward(PyObject *self, PyObject *args) {
                  : vt_temporal_interlace_forward_f64(x.buf, offsets.buf, weights.buf, y.buf, s[0], s[1], s[2], s[3],
                                                      num_segments, shift_div, groups, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release(&x);
     vtx_release(&offsets);
@@ -98,12 +93,7 @@ static PyObject *temporal_interlace_backward(PyObject *self, PyObject *args) {
                  : vt_temporal_interlace_backward_f64(grad.buf, x.buf, offsets.buf, weights.buf, gx.buf, go.buf, gw.buf,
                                                       s[0], s[1], s[2], s[3], num_segments, shift_div, groups, &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release(&grad);
     vtx_release(&x);

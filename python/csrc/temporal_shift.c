@@ -40,12 +40,7 @@ static PyObject *temporal_shift(PyObject *self, PyObject *args) {
         status = f(input.buf, output.buf, s[0], s[1], s[2], s[3], num_segments, fold_div, mode, &error);
     }
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release(&input);
     vtx_release(&output);
@@ -75,8 +70,7 @@ static PyObject *temporal_shift_inplace(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     vtx_release(&data);
-    if (status != VT_OK) return vtx_raise(status, &error);
-    Py_RETURN_NONE;
+    return vtx_result(status, &error);
 }
 
 /* ---- streaming: the state lives in a capsule that frees it ---- */
@@ -130,12 +124,7 @@ static PyObject *temporal_shift_stream_step(PyObject *self, PyObject *args) {
                  ? vt_temporal_shift_stream_step_f32(stream, frame.buf, out.buf, s[0], s[1], s[2], s[3], &error)
                  : vt_temporal_shift_stream_step_f64(stream, frame.buf, out.buf, s[0], s[1], s[2], s[3], &error);
     Py_END_ALLOW_THREADS
-    if (status != VT_OK) {
-        vtx_raise(status, &error);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = vtx_result(status, &error);
 done:
     vtx_release(&frame);
     vtx_release(&out);
@@ -146,9 +135,7 @@ static PyObject *temporal_shift_stream_reset(PyObject *self, PyObject *capsule) 
     vt_temporal_shift_stream *stream = PyCapsule_GetPointer(capsule, STREAM_CAPSULE);
     if (!stream) return NULL;
     vt_error error;
-    int32_t status = vt_temporal_shift_stream_reset(stream, &error);
-    if (status != VT_OK) return vtx_raise(status, &error);
-    Py_RETURN_NONE;
+    return vtx_result(vt_temporal_shift_stream_reset(stream, &error), &error);
 }
 
 PyMethodDef vtx_temporal_shift_methods[] = {

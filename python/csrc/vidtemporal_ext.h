@@ -40,6 +40,9 @@ int vtx_get_optional_array(PyObject *obj, const char *fn, const char *name, int 
  * for `return vtx_raise(...)`. */
 PyObject *vtx_raise(int32_t status, const vt_error *error);
 
+/* A binding's result for a library status: None for VT_OK, else NULL with the exception raised. */
+PyObject *vtx_result(int32_t status, const vt_error *error);
+
 /* Releases a view if it holds a buffer (safe on a zeroed, never-filled view). */
 void vtx_release(Py_buffer *view);
 
