@@ -18,16 +18,19 @@ static PyObject *localize(PyObject *self, PyObject *args) {
     Py_ssize_t q[2] = {o[0], o[2]};
     if (vtx_check_arg_shape(&a[0], q, fn) < 0) goto done;
     if (PyObject_GetBuffer(start_obj, &start, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) goto done;
-    if (start.itemsize != 8 || !start.format || !strchr("qlQL", start.format[strlen(start.format) - 1]) ||
-        start.len != 8 * o[0]) {
+    const char *format = start.format ? start.format : "B";
+    if (format[0] == '@' || format[0] == '=' || (format[0] == '<' && format[1])) format++;
+    if (start.itemsize != 8 || (strcmp(format, "q") != 0 && strcmp(format, "l") != 0) || start.len != 8 * o[0]) {
         PyErr_Format(PyExc_TypeError, "%s: start must be a writable int64 array of N=%zd elements", fn, o[0]);
         goto done;
     }
     vt_error error;
-    int32_t status =
-        a[0].dtype == VTX_F32
-            ? vt_cml_localize_f32(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error)
-            : vt_cml_localize_f64(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error);
+    int32_t status;
+    Py_BEGIN_ALLOW_THREADS
+    status = a[0].dtype == VTX_F32
+                 ? vt_cml_localize_f32(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error)
+                 : vt_cml_localize_f64(a[0].view.buf, a[1].view.buf, start.buf, o[0], o[1], o[2], length, &error);
+    Py_END_ALLOW_THREADS
     result = vtx_result(status, &error);
 done:
     vtx_release(&start);

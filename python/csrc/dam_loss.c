@@ -29,16 +29,21 @@ static PyObject *forward(PyObject *self, PyObject *args) {
     const char *fn = "dam_loss";
     vtx_arg a[2];
     if (get_pair(p_obj, labels_obj, a, fn) < 0) return NULL;
-    Py_buffer out;
-    vtx_dtype out_dtype;
+    vtx_arg out = {.obj = out_obj, .name = "out", .ndim = 1, .layout = "(1,)", .writable = 1};
+    static const Py_ssize_t scalar[1] = {1};
     PyObject *result = NULL;
-    if (vtx_get_array(out_obj, fn, "out", 1, "(1,)", 1, &out, &out_dtype) < 0) goto release;
-    int64_t count = a[0].view.len / a[0].view.itemsize;
-    vt_error error;
-    int32_t status = a[0].dtype == VTX_F32 ? vt_dam_loss_forward_f32(a[0].view.buf, a[1].view.buf, out.buf, count, &error)
-                                           : vt_dam_loss_forward_f64(a[0].view.buf, a[1].view.buf, out.buf, count, &error);
-    result = vtx_result(status, &error);
-    vtx_release(&out);
+    if (vtx_get_args(&out, 1, fn) < 0) goto release;
+    if (vtx_check_dtype(out.dtype, "out", a[0].dtype, "p", fn) == 0 && vtx_check_arg_shape(&out, scalar, fn) == 0) {
+        int64_t count = a[0].view.len / a[0].view.itemsize;
+        vt_error error;
+        int32_t status;
+        Py_BEGIN_ALLOW_THREADS
+        status = a[0].dtype == VTX_F32 ? vt_dam_loss_forward_f32(a[0].view.buf, a[1].view.buf, out.view.buf, count, &error)
+                                       : vt_dam_loss_forward_f64(a[0].view.buf, a[1].view.buf, out.view.buf, count, &error);
+        Py_END_ALLOW_THREADS
+        result = vtx_result(status, &error);
+    }
+    vtx_release_args(&out, 1);
 release:
     vtx_release_args(a, 2);
     return result;
@@ -57,17 +62,21 @@ static PyObject *backward(PyObject *self, PyObject *args) {
                      .writable = 1}};
     PyObject *result = NULL;
     if (vtx_get_args(g, 3, fn) < 0) goto release;
-    if (vtx_check_dtype(g[0].dtype, "grad", a[0].dtype, "p", fn) < 0 ||
+    static const Py_ssize_t scalar[1] = {1};
+    if (vtx_check_dtype(g[0].dtype, "grad", a[0].dtype, "p", fn) < 0 || vtx_check_arg_shape(&g[0], scalar, fn) < 0 ||
         vtx_check_arg_shape(&g[1], a[0].view.shape, fn) < 0 || vtx_check_arg_shape(&g[2], a[0].view.shape, fn) < 0)
         goto release_all;
     int64_t count = a[0].view.len / a[0].view.itemsize;
     vt_error error;
-    int32_t status =
+    int32_t status;
+    Py_BEGIN_ALLOW_THREADS
+    status =
         a[0].dtype == VTX_F32
             ? vt_dam_loss_backward_f32(g[0].view.buf, a[0].view.buf, a[1].view.buf, g[1].view.buf, g[2].view.buf, count,
                                        &error)
             : vt_dam_loss_backward_f64(g[0].view.buf, a[0].view.buf, a[1].view.buf, g[1].view.buf, g[2].view.buf, count,
                                        &error);
+    Py_END_ALLOW_THREADS
     result = vtx_result(status, &error);
 release_all:
     vtx_release_args(g, 3);

@@ -128,3 +128,12 @@ def test_bad_input():
         vt.dam_loss(np.array([0.5, 1.5]), np.array([1.0, 0.0]))
     with pytest.raises(ValueError, match=r"labels must have the shape of p"):
         vt.dam_loss(np.array([0.5, 0.5]), np.array([1.0]))
+    from vidtemporal import _C
+    with pytest.raises(TypeError, match="out is float32 but p is float64"):
+        _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros(1, np.float32))
+    with pytest.raises(ValueError, match=r"out must have shape \(1,\)"):
+        _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros(0))
+    with pytest.raises(ValueError, match=r"grad must have shape \(1,\)"):
+        _C.dam_loss_backward(np.zeros(0), np.array([0.5]), np.array([1.0]), np.empty(1), np.empty(1))
+    with pytest.raises(TypeError, match="start must be a writable int64 array"):
+        _C.cml_localize(np.ones((1, 1)), np.ones((1, 3, 1)), 1, np.zeros(1, ">i8"))

@@ -88,6 +88,10 @@ def test_module_and_errors():
                                     *[torch.ones(3, 3)] * 6)
     with pytest.raises(ValueError, match="built without num_classes"):
         model.classify(global_audio, global_visual)
+    with pytest.raises(TypeError, match="labels is float64 but p is float32"):
+        vtt.dam_loss(p.detach(), torch.ones(2, 5, dtype=torch.float64))
+    with pytest.raises(ValueError, match="other_local is on meta"):
+        vtt.cml_localize(torch.ones(3), torch.ones(4, 3, device="meta"), 2)
 
 
 def test_training_localises_events_far_above_chance():

@@ -34,7 +34,7 @@ def make_synthetic_ave(num_videos, num_segments=10, num_classes=5, audio_dim=128
     audio += rng.standard_normal((num_videos, 1, audio_dim))       # the scene, constant over the video
     visual += rng.standard_normal((num_videos, 1, visual_dim))
     classes = rng.integers(0, num_classes, num_videos)
-    lengths = np.where(rng.random(num_videos) < 0.1, t, rng.integers(2, t, num_videos))
+    lengths = np.where(rng.random(num_videos) < 0.1, t, rng.integers(1, max(t, 2), num_videos))
     starts = np.array([rng.integers(0, t - length + 1) for length in lengths])
     labels = np.zeros((num_videos, t), np.float32)
     for i in range(num_videos):
@@ -114,6 +114,7 @@ def train_dam(model, data, steps=300, batch=32, lr=3e-3, seed=0, progress=None):
         idx = torch.from_numpy(rng.integers(0, len(data["classes"]), batch))
         labels = tensors["labels"][idx]
         p, _, _, global_audio, global_visual = model(tensors["audio"][idx], tensors["visual"][idx], labels)
+        labels = labels.to(p.dtype)
         loss = dam_loss(p, labels)
         if model.classifier is not None:
             loss = loss + nn.functional.cross_entropy(model.classify(global_audio, global_visual),

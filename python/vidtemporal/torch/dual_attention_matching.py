@@ -116,11 +116,13 @@ def dam_loss(p, labels):
     """Mean binary cross-entropy with autograd for p and labels (see ``vidtemporal.dam_loss``)."""
     require_cpu(p, "p", "dam_loss")
     require_cpu(labels, "labels", "dam_loss")
-    return _loss(p.contiguous(), labels.to(p.dtype).contiguous())
+    return _loss(p.contiguous(), labels.contiguous())
 
 
 def cml_localize(query_global, other_local, length):
     """``vidtemporal.cml_localize`` for tensors (no gradient: the result is an index)."""
+    require_cpu(query_global, "query_global", "cml_localize")
+    require_cpu(other_local, "other_local", "cml_localize")
     result = _cml_localize(as_numpy(query_global.contiguous()), as_numpy(other_local.contiguous()), length)
     return result if isinstance(result, int) else torch.from_numpy(np.asarray(result))
 
