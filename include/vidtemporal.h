@@ -332,27 +332,37 @@ int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q,
  * Backward takes the gradients of the five outputs (any may be NULL: zero) and gives the
  * gradients of audio, visual and the six weights (any may be NULL: not computed); the mask is
  * data, not a parameter, and gets none.
+ *
+ * workspace (optional, may be NULL): vt_dual_attention_matching_workspace_count elements that the
+ * forward fills with the region's projections and the global features; passing it unchanged to
+ * the backward for the same inputs spares the backward recomputing them (NULL recomputes).
  * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); a mask value other than 0 or 1
  * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs
  * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor; scratch (VT_ERR_ALLOCATION).
  * ------------------------------------------------------------------------------------------ */
 
+/* *count receives the workspace's element count for these dims. */
+int32_t vt_dual_attention_matching_workspace_count(int64_t n, int64_t t, int64_t d, int64_t dk,
+                                                   int64_t *count, vt_error *err);
+
 int32_t vt_dual_attention_matching_forward_f32(
     const float *audio, const float *visual, const float *mask, const float *wq_a, const float *wk_a,
     const float *wv_a, const float *wq_v, const float *wk_v, const float *wv_v, float *p,
-    float *p_audio, float *p_visual, float *global_audio, float *global_visual, int64_t n, int64_t t,
-    int64_t d, int64_t dk, vt_error *err);
+    float *p_audio, float *p_visual, float *global_audio, float *global_visual, float *workspace,
+    int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
 int32_t vt_dual_attention_matching_forward_f64(
     const double *audio, const double *visual, const double *mask, const double *wq_a,
     const double *wk_a, const double *wv_a, const double *wq_v, const double *wk_v,
     const double *wv_v, double *p, double *p_audio, double *p_visual, double *global_audio,
-    double *global_visual, int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
+    double *global_visual, double *workspace, int64_t n, int64_t t, int64_t d, int64_t dk,
+    vt_error *err);
 
 int32_t vt_dual_attention_matching_backward_f32(
     const float *grad_p, const float *grad_p_audio, const float *grad_p_visual,
     const float *grad_global_audio, const float *grad_global_visual, const float *audio,
     const float *visual, const float *mask, const float *wq_a, const float *wk_a, const float *wv_a,
-    const float *wq_v, const float *wk_v, const float *wv_v, float *grad_audio, float *grad_visual,
+    const float *wq_v, const float *wk_v, const float *wv_v, const float *workspace,
+    float *grad_audio, float *grad_visual,
     float *grad_wq_a, float *grad_wk_a, float *grad_wv_a, float *grad_wq_v, float *grad_wk_v,
     float *grad_wv_v, int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
 int32_t vt_dual_attention_matching_backward_f64(
@@ -360,7 +370,7 @@ int32_t vt_dual_attention_matching_backward_f64(
     const double *grad_global_audio, const double *grad_global_visual, const double *audio,
     const double *visual, const double *mask, const double *wq_a, const double *wk_a,
     const double *wv_a, const double *wq_v, const double *wk_v, const double *wv_v,
-    double *grad_audio, double *grad_visual, double *grad_wq_a, double *grad_wk_a,
+    const double *workspace, double *grad_audio, double *grad_visual, double *grad_wq_a, double *grad_wk_a,
     double *grad_wv_a, double *grad_wq_v, double *grad_wk_v, double *grad_wv_v, int64_t n,
     int64_t t, int64_t d, int64_t dk, vt_error *err);
 

@@ -29,8 +29,8 @@ final class DualAttentionMatchingTests: XCTestCase {
         var ga = [Double](repeating: -7, count: c.n * c.d), gv = ga
         var error = vt_error()
         let status = vt_dual_attention_matching_forward_f64(audio, visual, c.mask, w[0], w[1], w[2], w[3], w[4], w[5],
-                                                            &p, &pa, &pv, &ga, &gv, Int64(c.n), Int64(c.t), Int64(c.d),
-                                                            Int64(c.dk), &error)
+                                                            &p, &pa, &pv, &ga, &gv, nil, Int64(c.n), Int64(c.t),
+                                                            Int64(c.d), Int64(c.dk), &error)
         XCTAssertEqual(status, Int32(VT_OK), message(error))
         return [p, pa, pv, ga, gv]
     }
@@ -63,7 +63,7 @@ final class DualAttentionMatchingTests: XCTestCase {
             var (g0, g1, g2, g3, g4, g5) = (w[0], w[1], w[2], w[3], w[4], w[5])
             let status = vt_dual_attention_matching_backward_f64(
                 outGrads[0], outGrads[1], outGrads[2], outGrads[3], outGrads[4], audio, visual, c.mask, w[0], w[1],
-                w[2], w[3], w[4], w[5], &ga, &gv, &g0, &g1, &g2, &g3, &g4, &g5, Int64(c.n), Int64(c.t), Int64(c.d),
+                w[2], w[3], w[4], w[5], nil, &ga, &gv, &g0, &g1, &g2, &g3, &g4, &g5, Int64(c.n), Int64(c.t), Int64(c.d),
                 Int64(c.dk), nil)
             XCTAssertEqual(status, Int32(VT_OK))
             let grads = [ga, gv, g0, g1, g2, g3, g4, g5]
@@ -86,6 +86,32 @@ final class DualAttentionMatchingTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The forward's workspace spares the backward the projections: same gradients, to rounding.
+    func testWorkspaceGivesTheSameGradients() {
+        let c = Case(n: 3, t: 5, d: 6, dk: 4, mask: [1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+        let (audio, visual, w) = inputs(c, seed: 95)
+        var count: Int64 = 0
+        XCTAssertEqual(vt_dual_attention_matching_workspace_count(3, 5, 6, 4, &count, nil), Int32(VT_OK))
+        XCTAssertEqual(count, 2 * (15 * 8 + 18))
+        var workspace = [Double](repeating: .nan, count: Int(count))
+        var p = [Double](repeating: 0, count: 15), pa = p, pv = p, ga = [Double](repeating: 0, count: 18), gv = ga
+        XCTAssertEqual(vt_dual_attention_matching_forward_f64(audio, visual, c.mask, w[0], w[1], w[2], w[3], w[4], w[5],
+                                                              &p, &pa, &pv, &ga, &gv, &workspace, 3, 5, 6, 4, nil),
+                       Int32(VT_OK))
+        var random = SeededRandom(seed: 96)
+        let gp: [Double] = random.uniform(15), gg: [Double] = random.uniform(18)
+        func gradients(_ workspace: [Double]?) -> [[Double]] {
+            var (da, dv) = (audio, visual)
+            var (g0, g1, g2, g3, g4, g5) = (w[0], w[1], w[2], w[3], w[4], w[5])
+            let status = vt_dual_attention_matching_backward_f64(gp, gp, gp, gg, gg, audio, visual, c.mask, w[0], w[1],
+                                                                 w[2], w[3], w[4], w[5], workspace, &da, &dv, &g0, &g1,
+                                                                 &g2, &g3, &g4, &g5, 3, 5, 6, 4, nil)
+            XCTAssertEqual(status, Int32(VT_OK))
+            return [da, dv, g0, g1, g2, g3, g4, g5]
+        }
+        for (a, b) in zip(gradients(workspace), gradients(nil)) { assertClose(a, b, 1e-13, "workspace vs recomputed") }
     }
 
     func testLossIsSafeAtZeroAndOne() {
@@ -133,12 +159,12 @@ final class DualAttentionMatchingTests: XCTestCase {
         mask[5] = 0.5
         var error = vt_error()
         XCTAssertEqual(vt_dual_attention_matching_forward_f64(audio, visual, mask, w[0], w[1], w[2], w[3], w[4], w[5], &p,
-                                                              &pa, &pv, &ga, &gv, 2, 4, 3, 2, &error),
+                                                              &pa, &pv, &ga, &gv, nil, 2, 4, 3, 2, &error),
                        Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("mask[1, 1] = 0.5 is not 0 or 1"), message(error))
         XCTAssertEqual(p + pa + pv, [Double](repeating: -7, count: 24))
         XCTAssertEqual(vt_dual_attention_matching_forward_f64(audio, visual, c.mask, w[0], nil, w[2], w[3], w[4], w[5],
-                                                              &p, &pa, &pv, &ga, &gv, 2, 4, 3, 2, &error),
+                                                              &p, &pa, &pv, &ga, &gv, nil, 2, 4, 3, 2, &error),
                        Int32(VT_ERR_NULL_POINTER))
         XCTAssertEqual(message(error), "vt_dual_attention_matching_forward_f64: wk_a is NULL")
     }

@@ -15,7 +15,7 @@ static void test_forward(void) {
     double wq[2] = {1, 0}, wk[2] = {0, 1}, wv[4] = {1, 0, 0, 1};
     double p[4], pa[4], pv[4], ga[4], gv[4];
     vt_error err;
-    CHECK(vt_dual_attention_matching_forward_f64(audio, visual, mask, wq, wk, wv, wq, wk, wv, p, pa, pv, ga, gv, 2, 2, 2,
+    CHECK(vt_dual_attention_matching_forward_f64(audio, visual, mask, wq, wk, wv, wq, wk, wv, p, pa, pv, ga, gv, NULL, 2, 2, 2,
                                                  1, &err) == VT_OK, "%s", err.message);
     CHECK(ga[0] == 0 && ga[1] == 0 && gv[0] == 0 && gv[1] == 0, "empty region: global 0");
     CHECK(p[0] == 0.5 && p[1] == 0.5, "empty region: p = 0.5, got %g %g", p[0], p[1]);
@@ -23,7 +23,7 @@ static void test_forward(void) {
     /* p_audio[clip 1, t 0] = σ(global_visual · audio[1][0]) = σ(0*5 + 3*6) */
     CHECK(fabs(pa[2] - 1 / (1 + exp(-18.0))) < 1e-15, "p_audio = %g", pa[2]);
     mask[0] = 2;
-    CHECK(vt_dual_attention_matching_forward_f64(audio, visual, mask, wq, wk, wv, wq, wk, wv, p, pa, pv, ga, gv, 2, 2, 2,
+    CHECK(vt_dual_attention_matching_forward_f64(audio, visual, mask, wq, wk, wv, wq, wk, wv, p, pa, pv, ga, gv, NULL, 2, 2, 2,
                                                  1, &err) == VT_ERR_INVALID_ARGUMENT, "mask 2");
     CHECK(strstr(err.message, "mask[0, 0] = 2.0 is not 0 or 1") != NULL, "message: %s", err.message);
 }

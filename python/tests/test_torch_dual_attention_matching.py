@@ -78,6 +78,21 @@ def test_loss_matches_torch_bce_including_the_edges():
     torch.testing.assert_close(g, g2)
 
 
+def test_backward_with_some_outputs_unused():
+    gen = torch.Generator().manual_seed(3)
+    inputs = problem(gen, 2, 4, 5, 3, torch.float64, "random")
+    for i, x in enumerate(inputs):
+        x.requires_grad_(i != 2)
+    p_audio = vtt.dual_attention_matching(*inputs)[1]
+    grads = torch.autograd.grad(p_audio.sum(), [x for i, x in enumerate(inputs) if i != 2])
+    theirs = [x.detach().clone().requires_grad_(i != 2) for i, x in enumerate(inputs)]
+    # p_audio does not depend on the audio attention weights: their gradients are zero.
+    want = torch.autograd.grad(reference.dual_attention_matching(*theirs)[1].sum(),
+                               [x for i, x in enumerate(theirs) if i != 2], allow_unused=True)
+    for g, w in zip(grads, want):
+        torch.testing.assert_close(g, torch.zeros_like(g) if w is None else w)
+
+
 def test_module_and_errors():
     model = vtt.DualAttentionMatching(audio_dim=8, visual_dim=12, dim=6, key_dim=3)
     p, p_audio, p_visual, global_audio, global_visual = model(torch.randn(2, 5, 8), torch.randn(2, 5, 12),

@@ -276,10 +276,11 @@ def bench_dual_attention_matching(repeat, torch):
     outputs = [np.empty((n, t), np.float32) for _ in range(3)] + [np.empty((n, d), np.float32) for _ in range(2)]
     grads = [np.empty_like(arrays[0]), np.empty_like(arrays[1])] + [np.empty_like(w) for w in arrays[3:]]
     ones = [np.ones_like(o) for o in outputs]
+    workspace = np.empty(_C.dual_attention_matching_workspace_count(n, t, d, dk), np.float32)
 
     def ours():
-        _C.dual_attention_matching_forward(*arrays, *outputs)
-        _C.dual_attention_matching_backward(*ones, *arrays, *grads)
+        _C.dual_attention_matching_forward(*arrays, *outputs, workspace)
+        _C.dual_attention_matching_backward(*ones, *arrays, workspace, *grads)
     rows = {"forward + backward (preallocated)": timeit(ours, repeat * 10)}
     ratios, targets = {}, {}
     # Per-call overhead from Python at N = 1: the public numpy function minus the bare kernel call
@@ -289,8 +290,8 @@ def bench_dual_attention_matching(repeat, torch):
     one_out = [np.empty((1, t), np.float32) for _ in range(3)] + [np.empty((1, d), np.float32) for _ in range(2)]
     empty_out = [np.empty((0, t), np.float32) for _ in range(3)] + [np.empty((0, d), np.float32) for _ in range(2)]
     api = timeit(lambda: dual_attention_matching(*one), repeat * 200)
-    kernel_call = timeit(lambda: _C.dual_attention_matching_forward(*one, *one_out), repeat * 200)
-    extension = timeit(lambda: _C.dual_attention_matching_forward(*empty, *empty_out), repeat * 200)
+    kernel_call = timeit(lambda: _C.dual_attention_matching_forward(*one, *one_out, None), repeat * 200)
+    extension = timeit(lambda: _C.dual_attention_matching_forward(*empty, *empty_out, None), repeat * 200)
     rows["forward, N=1 (vidtemporal.dual_attention_matching)"] = api
     rows["forward, N=1 (extension call, preallocated)"] = kernel_call
     rows["forward, N=0 (extension call: argument handling only)"] = extension

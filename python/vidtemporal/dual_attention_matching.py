@@ -20,7 +20,7 @@ def dual_attention_matching(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, w
     global_visual)``: three ``(N, T)`` and two ``(N, D)`` arrays."""
     n, t, d = _args.dims(audio, "audio", "dual_attention_matching", 3, "(N, T, D)")
     outputs = [np.empty((n, t), audio.dtype) for _ in range(3)] + [np.empty((n, d), audio.dtype) for _ in range(2)]
-    _C.dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, *outputs)
+    _C.dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, *outputs, None)
     return tuple(outputs)
 
 
@@ -34,5 +34,5 @@ def dual_attention_matching_backward(grad_p, grad_p_audio, grad_p_visual, grad_g
     grads = [_args.empty_like(audio, "audio", fn), _args.empty_like(visual, "visual", fn)]
     grads += [_args.empty_like(w, name, fn) for w, name in zip(weights, WEIGHTS)]
     _C.dual_attention_matching_backward(grad_p, grad_p_audio, grad_p_visual, grad_global_audio, grad_global_visual,
-                                        audio, visual, mask, *weights, *grads)
+                                        audio, visual, mask, *weights, None, *grads)
     return (grads[0], grads[1], np.zeros_like(mask), *grads[2:])

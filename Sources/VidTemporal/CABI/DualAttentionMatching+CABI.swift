@@ -37,8 +37,8 @@ private struct DamInputs<T: KernelScalar> {
 
 private func damForward<T: KernelScalar>(
     _ function: String, _ audio: UnsafePointer<T>?, _ visual: UnsafePointer<T>?, _ mask: UnsafePointer<T>?,
-    _ weights: [UnsafePointer<T>?], _ outputs: [UnsafeMutablePointer<T>?], _ n: Int64, _ t: Int64, _ d: Int64,
-    _ dk: Int64, _ err: UnsafeMutablePointer<vt_error>?
+    _ weights: [UnsafePointer<T>?], _ outputs: [UnsafeMutablePointer<T>?], _ workspace: UnsafeMutablePointer<T>?,
+    _ n: Int64, _ t: Int64, _ d: Int64, _ dk: Int64, _ err: UnsafeMutablePointer<vt_error>?
 ) -> Int32 {
     cabiCall(function, err) { () throws(VTError) in
         let shape = try DualAttentionMatching.shape(n: n, t: t, d: d, dk: dk, elementSize: MemoryLayout<T>.stride)
@@ -46,20 +46,24 @@ private func damForward<T: KernelScalar>(
         let names = ["p", "p_audio", "p_visual", "global_audio", "global_visual"]
         let counts = [shape.rows, shape.rows, shape.rows, shape.globalCount, shape.globalCount]
         for index in outputs.indices { try requireData(outputs[index], names[index], count: counts[index]) }
-        try requireSeparate(outputs: outputs.indices.map { ArrayExtent(outputs[$0], names[$0], count: counts[$0]) },
+        let workspaceCount = DualAttentionMatching.workspaceCount(shape)
+        try requireSeparate(outputs: outputs.indices.map { ArrayExtent(outputs[$0], names[$0], count: counts[$0]) }
+                                + [ArrayExtent(workspace, "workspace", count: workspaceCount)],
                             inputs: DamInputs.extents(shape, audio, visual, mask, weights))
         let o = outputs.map { placeholder($0) }
         try DualAttentionMatching.forward(audio: inputs.audio, visual: inputs.visual, mask: inputs.mask,
                                           audioWeights: inputs.audioWeights, visualWeights: inputs.visualWeights,
                                           .init(p: o[0], pAudio: o[1], pVisual: o[2], globalAudio: o[3],
-                                                globalVisual: o[4]), shape)
+                                                globalVisual: o[4]),
+                                          workspace: workspaceCount > 0 ? workspace : nil, shape)
     }
 }
 
 private func damBackward<T: KernelScalar>(
     _ function: String, _ outputGrads: [UnsafePointer<T>?], _ audio: UnsafePointer<T>?, _ visual: UnsafePointer<T>?,
-    _ mask: UnsafePointer<T>?, _ weights: [UnsafePointer<T>?], _ grads: [UnsafeMutablePointer<T>?], _ n: Int64,
-    _ t: Int64, _ d: Int64, _ dk: Int64, _ err: UnsafeMutablePointer<vt_error>?
+    _ mask: UnsafePointer<T>?, _ weights: [UnsafePointer<T>?], _ workspace: UnsafePointer<T>?,
+    _ grads: [UnsafeMutablePointer<T>?], _ n: Int64, _ t: Int64, _ d: Int64, _ dk: Int64,
+    _ err: UnsafeMutablePointer<vt_error>?
 ) -> Int32 {
     cabiCall(function, err) { () throws(VTError) in
         let shape = try DualAttentionMatching.shape(n: n, t: t, d: d, dk: dk, elementSize: MemoryLayout<T>.stride)
@@ -73,7 +77,8 @@ private func damBackward<T: KernelScalar>(
         try requireSeparate(
             outputs: grads.indices.map { ArrayExtent(grads[$0], names[$0], count: counts[$0]) },
             inputs: DamInputs.extents(shape, audio, visual, mask, weights)
-                + outputGrads.indices.map { ArrayExtent(outputGrads[$0], gradNames[$0], count: gradCounts[$0]) })
+                + outputGrads.indices.map { ArrayExtent(outputGrads[$0], gradNames[$0], count: gradCounts[$0]) }
+                + [ArrayExtent(workspace, "workspace", count: DualAttentionMatching.workspaceCount(shape))])
         // Empty outputs are skipped like NULL ones.
         let g = grads.indices.map { counts[$0] > 0 ? grads[$0] : nil }
         let o = outputGrads.indices.map { gradCounts[$0] > 0 ? outputGrads[$0] : nil }
@@ -81,7 +86,8 @@ private func damBackward<T: KernelScalar>(
             audio: inputs.audio, visual: inputs.visual, mask: inputs.mask, audioWeights: inputs.audioWeights,
             visualWeights: inputs.visualWeights,
             .init(p: o[0], pAudio: o[1], pVisual: o[2], globalAudio: o[3], globalVisual: o[4], audio: g[0],
-                  visual: g[1], audioWeights: (g[2], g[3], g[4]), visualWeights: (g[5], g[6], g[7])), shape)
+                  visual: g[1], audioWeights: (g[2], g[3], g[4]), visualWeights: (g[5], g[6], g[7])),
+            workspace: DualAttentionMatching.workspaceCount(shape) > 0 ? workspace : nil, shape)
     }
 }
 
@@ -92,11 +98,11 @@ public func vt_dual_attention_matching_forward_f32(
     _ wq_v: UnsafePointer<Float>?, _ wk_v: UnsafePointer<Float>?, _ wv_v: UnsafePointer<Float>?,
     _ p: UnsafeMutablePointer<Float>?, _ p_audio: UnsafeMutablePointer<Float>?,
     _ p_visual: UnsafeMutablePointer<Float>?, _ global_audio: UnsafeMutablePointer<Float>?,
-    _ global_visual: UnsafeMutablePointer<Float>?, _ n: Int64, _ t: Int64, _ d: Int64, _ dk: Int64,
-    _ err: UnsafeMutablePointer<vt_error>?
+    _ global_visual: UnsafeMutablePointer<Float>?, _ workspace: UnsafeMutablePointer<Float>?, _ n: Int64, _ t: Int64,
+    _ d: Int64, _ dk: Int64, _ err: UnsafeMutablePointer<vt_error>?
 ) -> Int32 {
     damForward("vt_dual_attention_matching_forward_f32", audio, visual, mask, [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v],
-               [p, p_audio, p_visual, global_audio, global_visual], n, t, d, dk, err)
+               [p, p_audio, p_visual, global_audio, global_visual], workspace, n, t, d, dk, err)
 }
 
 @c @implementation
@@ -106,11 +112,11 @@ public func vt_dual_attention_matching_forward_f64(
     _ wq_v: UnsafePointer<Double>?, _ wk_v: UnsafePointer<Double>?, _ wv_v: UnsafePointer<Double>?,
     _ p: UnsafeMutablePointer<Double>?, _ p_audio: UnsafeMutablePointer<Double>?,
     _ p_visual: UnsafeMutablePointer<Double>?, _ global_audio: UnsafeMutablePointer<Double>?,
-    _ global_visual: UnsafeMutablePointer<Double>?, _ n: Int64, _ t: Int64, _ d: Int64, _ dk: Int64,
-    _ err: UnsafeMutablePointer<vt_error>?
+    _ global_visual: UnsafeMutablePointer<Double>?, _ workspace: UnsafeMutablePointer<Double>?, _ n: Int64, _ t: Int64,
+    _ d: Int64, _ dk: Int64, _ err: UnsafeMutablePointer<vt_error>?
 ) -> Int32 {
     damForward("vt_dual_attention_matching_forward_f64", audio, visual, mask, [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v],
-               [p, p_audio, p_visual, global_audio, global_visual], n, t, d, dk, err)
+               [p, p_audio, p_visual, global_audio, global_visual], workspace, n, t, d, dk, err)
 }
 
 @c @implementation
@@ -120,7 +126,7 @@ public func vt_dual_attention_matching_backward_f32(
     _ audio: UnsafePointer<Float>?, _ visual: UnsafePointer<Float>?, _ mask: UnsafePointer<Float>?,
     _ wq_a: UnsafePointer<Float>?, _ wk_a: UnsafePointer<Float>?, _ wv_a: UnsafePointer<Float>?,
     _ wq_v: UnsafePointer<Float>?, _ wk_v: UnsafePointer<Float>?, _ wv_v: UnsafePointer<Float>?,
-    _ grad_audio: UnsafeMutablePointer<Float>?, _ grad_visual: UnsafeMutablePointer<Float>?,
+    _ workspace: UnsafePointer<Float>?, _ grad_audio: UnsafeMutablePointer<Float>?, _ grad_visual: UnsafeMutablePointer<Float>?,
     _ grad_wq_a: UnsafeMutablePointer<Float>?, _ grad_wk_a: UnsafeMutablePointer<Float>?,
     _ grad_wv_a: UnsafeMutablePointer<Float>?, _ grad_wq_v: UnsafeMutablePointer<Float>?,
     _ grad_wk_v: UnsafeMutablePointer<Float>?, _ grad_wv_v: UnsafeMutablePointer<Float>?, _ n: Int64, _ t: Int64,
@@ -128,7 +134,7 @@ public func vt_dual_attention_matching_backward_f32(
 ) -> Int32 {
     damBackward("vt_dual_attention_matching_backward_f32",
                 [grad_p, grad_p_audio, grad_p_visual, grad_global_audio, grad_global_visual], audio, visual, mask,
-                [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v],
+                [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v], workspace,
                 [grad_audio, grad_visual, grad_wq_a, grad_wk_a, grad_wv_a, grad_wq_v, grad_wk_v, grad_wv_v],
                 n, t, d, dk, err)
 }
@@ -140,7 +146,7 @@ public func vt_dual_attention_matching_backward_f64(
     _ audio: UnsafePointer<Double>?, _ visual: UnsafePointer<Double>?, _ mask: UnsafePointer<Double>?,
     _ wq_a: UnsafePointer<Double>?, _ wk_a: UnsafePointer<Double>?, _ wv_a: UnsafePointer<Double>?,
     _ wq_v: UnsafePointer<Double>?, _ wk_v: UnsafePointer<Double>?, _ wv_v: UnsafePointer<Double>?,
-    _ grad_audio: UnsafeMutablePointer<Double>?, _ grad_visual: UnsafeMutablePointer<Double>?,
+    _ workspace: UnsafePointer<Double>?, _ grad_audio: UnsafeMutablePointer<Double>?, _ grad_visual: UnsafeMutablePointer<Double>?,
     _ grad_wq_a: UnsafeMutablePointer<Double>?, _ grad_wk_a: UnsafeMutablePointer<Double>?,
     _ grad_wv_a: UnsafeMutablePointer<Double>?, _ grad_wq_v: UnsafeMutablePointer<Double>?,
     _ grad_wk_v: UnsafeMutablePointer<Double>?, _ grad_wv_v: UnsafeMutablePointer<Double>?, _ n: Int64, _ t: Int64,
@@ -148,7 +154,18 @@ public func vt_dual_attention_matching_backward_f64(
 ) -> Int32 {
     damBackward("vt_dual_attention_matching_backward_f64",
                 [grad_p, grad_p_audio, grad_p_visual, grad_global_audio, grad_global_visual], audio, visual, mask,
-                [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v],
+                [wq_a, wk_a, wv_a, wq_v, wk_v, wv_v], workspace,
                 [grad_audio, grad_visual, grad_wq_a, grad_wk_a, grad_wv_a, grad_wq_v, grad_wk_v, grad_wv_v],
                 n, t, d, dk, err)
+}
+
+@c @implementation
+public func vt_dual_attention_matching_workspace_count(_ n: Int64, _ t: Int64, _ d: Int64, _ dk: Int64,
+                                                       _ count: UnsafeMutablePointer<Int64>?,
+                                                       _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
+    cabiCall("vt_dual_attention_matching_workspace_count", err) { () throws(VTError) in
+        guard let count else { throw .nullPointer("count is NULL") }
+        let shape = try DualAttentionMatching.shape(n: n, t: t, d: d, dk: dk, elementSize: 8)
+        count.pointee = Int64(DualAttentionMatching.workspaceCount(shape))
+    }
 }

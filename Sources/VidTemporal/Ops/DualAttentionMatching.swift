@@ -9,8 +9,10 @@ import Glibc
 ///     φ = mean over R of self_att(F) = w^T F Wv,  w_j = (1/|R|) Σ_{i∈R} P_ij   (φ = 0 if R = ∅)
 ///
 /// and the cross-modal event relevance p_a[t] = σ(φ_v · audio[t]), p_v[t] = σ(φ_a · visual[t]),
-/// p = (p_a + p_v) / 2. The projections of all clips are single GEMMs; the T x T attention of
-/// each clip is small and done in loops, clips in parallel.
+/// p = (p_a + p_v) / 2. Only the region's segments enter the attention, so they are packed (clip
+/// by clip) and projected by one GEMM with the fused weights [Wq | Wk]; the r x r attention of
+/// each clip is small and done in loops, clips in parallel. The forward can save the projections
+/// and φ in a workspace, which spares the backward those GEMMs.
 enum DualAttentionMatching {
     struct Shape: Sendable {
         let clips: Int
@@ -43,6 +45,9 @@ enum DualAttentionMatching {
         for (value, name) in [(shape.rows, "n * t"), (shape.dim, "d"), (shape.keyDim, "dk"), (shape.clips, "n")] {
             try requireBLASSize(value, name)
         }
+        // Bounds every scratch and workspace size the kernels form below (with room to spare).
+        _ = try checkedCount([[shape.rows, shape.dim + 2 * shape.keyDim + 1, 8], [shape.dim, shape.dim + 2 * shape.keyDim, 8],
+                              [shape.clips, shape.dim, 16]], "the scratch for these dims")
         return shape
     }
 
@@ -53,41 +58,55 @@ enum DualAttentionMatching {
         }
     }
 
-    /// The attention pieces of one modality that the forward makes and the backward reuses.
+    /// Elements of the optional workspace: per modality, the region's projections (at most N*T
+    /// rows of 2 Dk) and φ (N x D).
+    static func workspaceCount(_ shape: Shape) -> Int { 2 * (shape.rows * 2 * shape.keyDim + shape.globalCount) }
+
+    /// The event regions of all clips, packed: the segments with mask 1, clip by clip.
+    struct Region: Sendable {
+        /// The global row (clip * T + t) of each packed row.
+        let rows: [Int]
+        /// Packed rows of clip n: starts[n] ..< starts[n + 1].
+        let starts: [Int]
+
+        init<T: KernelScalar>(_ mask: UnsafePointer<T>, _ shape: Shape) {
+            var rows: [Int] = [], starts = [0]
+            for clip in 0..<shape.clips {
+                for t in 0..<shape.segments where mask[clip * shape.segments + t] == 1 { rows.append(clip * shape.segments + t) }
+                starts.append(rows.count)
+            }
+            (self.rows, self.starts) = (rows, starts)
+        }
+
+        var count: Int { rows.count }
+    }
+
+    /// One modality's attention, in scratch memory.
     struct Attention<T: KernelScalar> {
-        /// F Wq and F Wk, (N*T) x Dk.
-        let queries: UnsafeMutablePointer<T>
-        let keys: UnsafeMutablePointer<T>
-        /// w per segment (N x T): the column means of P over the region.
+        /// The region's feature rows, packed (R x D), and the fused weights [Wq | Wk] (D x 2Dk).
+        let features: UnsafeMutablePointer<T>
+        let fused: UnsafeMutablePointer<T>
+        /// [F Wq | F Wk] for the packed rows (R x 2Dk); may live in the caller's workspace.
+        let projections: UnsafeMutablePointer<T>
+        /// w per packed row: the column means of the region softmax.
         let weights: UnsafeMutablePointer<T>
-        /// u = w^T F per clip (N x D), and φ = u Wv (N x D).
+        /// u = w^T F and φ = u Wv per clip (N x D); φ may be the caller's output.
         let pooled: UnsafeMutablePointer<T>
         let global: UnsafeMutablePointer<T>
 
-        /// Scratch elements one modality needs.
-        static func count(_ shape: Shape) -> Int { 2 * shape.keyCount + shape.rows + 2 * shape.globalCount }
+        static func count(_ shape: Shape) -> Int {
+            shape.rows * (shape.dim + 2 * shape.keyDim + 1) + shape.dim * 2 * shape.keyDim + 2 * shape.globalCount
+        }
 
-        init(_ scratch: UnsafeMutablePointer<T>, _ shape: Shape, global: UnsafeMutablePointer<T>? = nil) {
-            queries = scratch
-            keys = queries + shape.keyCount
-            weights = keys + shape.keyCount
+        init(_ scratch: UnsafeMutablePointer<T>, _ shape: Shape, projections: UnsafeMutablePointer<T>? = nil,
+             global: UnsafeMutablePointer<T>? = nil) {
+            features = scratch
+            fused = features + shape.rows * shape.dim
+            let ownProjections = fused + shape.dim * 2 * shape.keyDim
+            self.projections = projections ?? ownProjections
+            weights = ownProjections + shape.rows * 2 * shape.keyDim
             pooled = weights + shape.rows
             self.global = global ?? pooled + shape.globalCount
-        }
-    }
-
-    /// The softmax rows of one clip over its region: P[i][j] for i, j in `region`.
-    private static func probabilities<T: KernelScalar>(_ queries: UnsafePointer<T>, _ keys: UnsafePointer<T>,
-                                                       region: [Int], _ shape: Shape) -> [[Double]] {
-        let scale = attentionScale(shape)
-        return region.map { i in
-            let logits = region.map { j in
-                scale * dotProduct(queries + i * shape.keyDim, keys + j * shape.keyDim, count: shape.keyDim)
-            }
-            let top = logits.max() ?? 0
-            let e = logits.map { exp($0 - top) }
-            let sum = e.reduce(0, +)
-            return e.map { $0 / sum }
         }
     }
 
@@ -96,39 +115,75 @@ enum DualAttentionMatching {
         shape.keyDim > 0 ? 1 / Double(shape.keyDim).squareRoot() : 0
     }
 
-    private static func region<T: KernelScalar>(_ mask: UnsafePointer<T>, clip: Int, _ shape: Shape) -> [Int] {
-        (0..<shape.segments).filter { mask[clip * shape.segments + $0] == 1 }
+    /// Packs the region's rows of F and lays out [Wq | Wk].
+    private static func prepare<T: KernelScalar>(_ features: UnsafePointer<T>, _ weights: Weights<T>,
+                                                 _ attention: Attention<T>, _ region: Region, _ shape: Shape) {
+        let (d, dk) = (shape.dim, shape.keyDim)
+        for (packed, row) in region.rows.enumerated() {
+            (attention.features + packed * d).update(from: features + row * d, count: d)
+        }
+        for r in 0..<d {
+            (attention.fused + r * 2 * dk).update(from: weights.query + r * dk, count: dk)
+            (attention.fused + r * 2 * dk + dk).update(from: weights.key + r * dk, count: dk)
+        }
     }
 
-    /// Fills `attention` for features F: projections, region softmax, w, u, φ.
-    static func attend<T: KernelScalar>(_ features: UnsafePointer<T>, _ mask: UnsafePointer<T>, _ weights: Weights<T>,
-                                        _ attention: Attention<T>, _ shape: Shape) {
-        let (d, dk) = (shape.dim, shape.keyDim)
-        BLAS.parallelGemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.query, ldb: dk, attention.queries,
-                          ldc: dk)
-        BLAS.parallelGemm(m: shape.rows, n: dk, k: d, features, lda: d, weights.key, ldb: dk, attention.keys, ldc: dk)
-        let pointers = UnsafeTransfer((features, mask, attention))
-        parallelFor(shape.clips, bytesPerItem: shape.segments * (d + dk) * 16) { clips in
-            let (features, mask, attention) = pointers.value
-            for clip in clips {
-                let region = region(mask, clip: clip, shape)
-                let w = attention.weights + clip * shape.segments
-                w.update(repeating: 0, count: shape.segments)
-                let p = probabilities(attention.queries + clip * shape.segments * dk,
-                                      attention.keys + clip * shape.segments * dk, region: region, shape)
-                for (b, j) in region.enumerated() {
-                    w[j] = T(p.reduce(0) { $0 + $1[b] } / Double(region.count))
-                }
+    private static func project<T: KernelScalar>(_ attention: Attention<T>, _ region: Region, _ shape: Shape) {
+        let (d, dk2) = (shape.dim, 2 * shape.keyDim)
+        BLAS.gemm(m: region.count, n: dk2, k: d, attention.features, lda: d, attention.fused, ldb: dk2,
+                  attention.projections, ldc: dk2)
+    }
+
+    /// P[a * r + b] = softmax over b of (Q_a · K_b) / sqrt(Dk) for the r rows of one clip.
+    private static func softmaxRows<T: KernelScalar>(_ projections: UnsafePointer<T>, first: Int, count r: Int,
+                                                     _ shape: Shape, into p: UnsafeMutableBufferPointer<Double>) {
+        let (dk, scale) = (shape.keyDim, attentionScale(shape))
+        for a in 0..<r {
+            let q = projections + (first + a) * 2 * dk
+            var top = -Double.infinity
+            for b in 0..<r {
+                let logit = scale * dotProduct(q, projections + (first + b) * 2 * dk + dk, count: dk)
+                p[a * r + b] = logit
+                top = max(top, logit)
+            }
+            var sum = 0.0
+            for b in 0..<r {
+                p[a * r + b] = exp(p[a * r + b] - top)
+                sum += p[a * r + b]
+            }
+            for b in 0..<r { p[a * r + b] /= sum }
+        }
+    }
+
+    /// w and u = w^T F for every clip, from the projections.
+    private static func pool<T: KernelScalar>(_ attention: Attention<T>, _ region: Region, _ shape: Shape) {
+        let d = shape.dim
+        do {
+            for clip in 0..<shape.clips {
+                let (first, r) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
                 let u = attention.pooled + clip * d
                 u.update(repeating: 0, count: d)
-                for j in region {
-                    let row = features + (clip * shape.segments + j) * d
-                    for c in 0..<d { u[c] += w[j] * row[c] }
+                guard r > 0 else { continue }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: r * r) { p in
+                    softmaxRows(attention.projections, first: first, count: r, shape, into: p)
+                    for b in 0..<r {
+                        var column = 0.0
+                        for a in 0..<r { column += p[a * r + b] }
+                        let w = T(column / Double(r))
+                        attention.weights[first + b] = w
+                        let f = attention.features + (first + b) * d
+                        for c in 0..<d { u[c] += w * f[c] }
+                    }
                 }
             }
         }
-        BLAS.parallelGemm(m: shape.clips, n: d, k: d, attention.pooled, lda: d, weights.value, ldb: d, attention.global,
-                          ldc: d)
+    }
+
+    /// φ = U Wv.
+    private static func globalFeature<T: KernelScalar>(_ attention: Attention<T>, _ weights: Weights<T>,
+                                                       _ shape: Shape) {
+        let d = shape.dim
+        BLAS.gemm(m: shape.clips, n: d, k: d, attention.pooled, lda: d, weights.value, ldb: d, attention.global, ldc: d)
     }
 
     static func sigmoid(_ z: Double) -> Double { z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)) }
@@ -147,13 +202,41 @@ enum DualAttentionMatching {
         let p, pAudio, pVisual, globalAudio, globalVisual: UnsafeMutablePointer<T>
     }
 
+    /// Runs body(0) for audio and body(1) for visual, in parallel: the two modalities' pipelines
+    /// are independent, and splitting them keeps every GEMM whole (its rounding fixed) while using
+    /// two cores. The GEMMs at the AVE size are too small to split well themselves.
+    private static func eachModality(_ shape: Shape, _ body: @Sendable (Int) -> Void) {
+        parallelFor(2, bytesPerItem: shape.rows * shape.dim * MemoryLayout<Double>.stride * 16) { slots in
+            for slot in slots { body(slot) }
+        }
+    }
+
+    /// The forward; `workspace` (workspaceCount elements, or nil) receives what the backward can reuse.
     static func forward<T: KernelScalar>(audio: UnsafePointer<T>, visual: UnsafePointer<T>, mask: UnsafePointer<T>,
                                          audioWeights: Weights<T>, visualWeights: Weights<T>, _ out: Outputs<T>,
-                                         _ shape: Shape) throws(VTError) {
+                                         workspace: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
+        let region = Region(mask, shape)
         let count = Attention<T>.count(shape)
+        let half = workspaceCount(shape) / 2
         try withScratch(2 * count, of: T.self) { scratch in
-            attend(audio, mask, audioWeights, Attention(scratch, shape, global: out.globalAudio), shape)
-            attend(visual, mask, visualWeights, Attention(scratch + count, shape, global: out.globalVisual), shape)
+            let pointers = UnsafeTransfer((audio, visual, audioWeights, visualWeights, out, workspace, scratch))
+            eachModality(shape) { slot in
+                let (audio, visual, audioWeights, visualWeights, out, workspace, scratch) = pointers.value
+                let (features, weights, global) = slot == 0 ? (audio, audioWeights, out.globalAudio)
+                                                            : (visual, visualWeights, out.globalVisual)
+                let saved = workspace.map { $0 + slot * half }
+                let attention = Attention(scratch + slot * count, shape, projections: saved, global: global)
+                prepare(features, weights, attention, region, shape)
+                project(attention, region, shape)
+                pool(attention, region, shape)
+                globalFeature(attention, weights, shape)
+                if let saved {
+                    // Rows past the region are unused; zero them so the workspace is fully defined.
+                    let used = region.count * 2 * shape.keyDim
+                    (saved + used).update(repeating: 0, count: shape.rows * 2 * shape.keyDim - used)
+                    (saved + shape.rows * 2 * shape.keyDim).update(from: global, count: shape.globalCount)
+                }
+            }
         }
         relevance(audio, out.globalVisual, out.pAudio, shape)
         relevance(visual, out.globalAudio, out.pVisual, shape)
@@ -168,23 +251,37 @@ enum DualAttentionMatching {
                                           value: UnsafeMutablePointer<T>?)
     }
 
+    /// The backward; `workspace` is the forward's (same inputs) or nil to recompute it.
     static func backward<T: KernelScalar>(audio: UnsafePointer<T>, visual: UnsafePointer<T>, mask: UnsafePointer<T>,
                                           audioWeights: Weights<T>, visualWeights: Weights<T>, _ grads: Gradients<T>,
-                                          _ shape: Shape) throws(VTError) {
+                                          workspace: UnsafePointer<T>?, _ shape: Shape) throws(VTError) {
+        let region = Region(mask, shape)
         let (rows, globals, count) = (shape.rows, shape.globalCount, Attention<T>.count(shape))
-        let total = 2 * count + 4 * rows + 3 * globals + 2 * shape.keyCount
+        let backwardCount = rows * (2 * shape.keyDim + shape.dim) + shape.dim * 2 * shape.keyDim + globals
+        let total = 2 * count + 4 * rows + 2 * globals + 2 * backwardCount
+        let half = workspaceCount(shape) / 2
         try withScratch(total, of: T.self) { scratch in
-            let audioAttention = Attention(scratch, shape), visualAttention = Attention(scratch + count, shape)
+            let attentions = (0..<2).map { slot in
+                let saved = workspace.map { UnsafeMutablePointer(mutating: $0) + slot * half }
+                return Attention(scratch + slot * count, shape, projections: saved,
+                                 global: saved.map { $0 + rows * 2 * shape.keyDim })
+            }
+            let recompute = workspace == nil
+            let inputs = UnsafeTransfer((audio, visual, audioWeights, visualWeights, attentions))
+            eachModality(shape) { slot in
+                let (audio, visual, audioWeights, visualWeights, attentions) = inputs.value
+                let (features, weights) = slot == 0 ? (audio, audioWeights) : (visual, visualWeights)
+                prepare(features, weights, attentions[slot], region, shape)
+                if recompute { project(attentions[slot], region, shape) }
+                pool(attentions[slot], region, shape)
+                if recompute { globalFeature(attentions[slot], weights, shape) }
+            }
             let pAudio = scratch + 2 * count, pVisual = pAudio + rows
             let dzAudio = pVisual + rows, dzVisual = dzAudio + rows
-            let dGlobalAudio = dzVisual + rows, dGlobalVisual = dGlobalAudio + globals, dPooled = dGlobalVisual + globals
-            let dQueries = dPooled + globals, dKeys = dQueries + shape.keyCount
-
-            // Recompute the forward.
-            attend(audio, mask, audioWeights, audioAttention, shape)
-            attend(visual, mask, visualWeights, visualAttention, shape)
-            relevance(audio, visualAttention.global, pAudio, shape)
-            relevance(visual, audioAttention.global, pVisual, shape)
+            let dGlobalAudio = dzVisual + rows, dGlobalVisual = dGlobalAudio + globals
+            let work = dGlobalVisual + globals
+            relevance(audio, attentions[1].global, pAudio, shape)
+            relevance(visual, attentions[0].global, pVisual, shape)
 
             // Through the sigmoids: dz = (dp_m + dp / 2) p_m (1 - p_m).
             for i in 0..<rows {
@@ -194,17 +291,18 @@ enum DualAttentionMatching {
             }
             // z_a[t] = φ_v · audio[t] and z_v[t] = φ_a · visual[t]: each global gets the other
             // modality's features, each feature the other modality's global.
-            crossGradients(dzAudio, audio, visualAttention.global, dGlobal: dGlobalVisual, given: grads.globalVisual,
+            crossGradients(dzAudio, audio, attentions[1].global, dGlobal: dGlobalVisual, given: grads.globalVisual,
                            dFeatures: grads.audio, shape)
-            crossGradients(dzVisual, visual, audioAttention.global, dGlobal: dGlobalAudio, given: grads.globalAudio,
+            crossGradients(dzVisual, visual, attentions[0].global, dGlobal: dGlobalAudio, given: grads.globalAudio,
                            dFeatures: grads.visual, shape)
-
-            attentionBackward(audio, mask, audioWeights, audioAttention, dGlobal: dGlobalAudio, dPooled: dPooled,
-                              dQueries: dQueries, dKeys: dKeys, dFeatures: grads.audio, dWeights: grads.audioWeights,
-                              shape)
-            attentionBackward(visual, mask, visualWeights, visualAttention, dGlobal: dGlobalVisual, dPooled: dPooled,
-                              dQueries: dQueries, dKeys: dKeys, dFeatures: grads.visual, dWeights: grads.visualWeights,
-                              shape)
+            let state = UnsafeTransfer((attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads))
+            eachModality(shape) { slot in
+                let (attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads) = state.value
+                attentionBackward(attentions[slot], slot == 0 ? audioWeights : visualWeights, region,
+                                  dGlobal: slot == 0 ? dGlobalAudio : dGlobalVisual, work: work + slot * backwardCount,
+                                  dFeatures: slot == 0 ? grads.audio : grads.visual,
+                                  dWeights: slot == 0 ? grads.audioWeights : grads.visualWeights, shape)
+            }
         }
     }
 
@@ -229,74 +327,77 @@ enum DualAttentionMatching {
         }
     }
 
-    /// Back through φ = (w^T F) Wv and the region softmax into F and the three weights.
+    /// Back through φ = (w^T F) Wv and the region softmax into F and the three weights. `work`
+    /// holds R x 2Dk projection gradients, R x D packed feature gradients, the D x 2Dk fused
+    /// weight gradient and N x D for dU.
     private static func attentionBackward<T: KernelScalar>(
-        _ features: UnsafePointer<T>, _ mask: UnsafePointer<T>, _ weights: Weights<T>, _ attention: Attention<T>,
-        dGlobal: UnsafeMutablePointer<T>, dPooled: UnsafeMutablePointer<T>, dQueries: UnsafeMutablePointer<T>,
-        dKeys: UnsafeMutablePointer<T>, dFeatures: UnsafeMutablePointer<T>?,
+        _ attention: Attention<T>, _ weights: Weights<T>, _ region: Region, dGlobal: UnsafeMutablePointer<T>,
+        work: UnsafeMutablePointer<T>, dFeatures: UnsafeMutablePointer<T>?,
         dWeights: (query: UnsafeMutablePointer<T>?, key: UnsafeMutablePointer<T>?, value: UnsafeMutablePointer<T>?),
         _ shape: Shape
     ) {
-        let (d, dk, n) = (shape.dim, shape.keyDim, shape.clips)
+        let (d, dk, n, r) = (shape.dim, shape.keyDim, shape.clips, region.count)
+        let dProjections = work, dPacked = dProjections + shape.rows * 2 * dk
+        let dFused = dPacked + shape.rows * d, dPooled = dFused + d * 2 * dk
         // φ = u Wv: dWv = U^T dΦ, dU = dΦ Wv^T.
         if let value = dWeights.value {
-            BLAS.parallelGemm(transposeA: true, m: d, n: d, k: n, attention.pooled, lda: d, dGlobal, ldb: d, value,
-                              ldc: d)
+            BLAS.gemm(transposeA: true, m: d, n: d, k: n, attention.pooled, lda: d, dGlobal, ldb: d, value, ldc: d)
         }
-        BLAS.parallelGemm(transposeB: true, m: n, n: d, k: d, dGlobal, lda: d, weights.value, ldb: d, dPooled, ldc: d)
-        dQueries.update(repeating: 0, count: shape.keyCount)
-        dKeys.update(repeating: 0, count: shape.keyCount)
-        let scale = attentionScale(shape)
-        let pointers = UnsafeTransfer((features, mask, attention, dPooled, dQueries, dKeys, dFeatures))
-        parallelFor(n, bytesPerItem: shape.segments * (d + dk) * 16) { clips in
-            let (features, mask, attention, dPooled, dQueries, dKeys, dFeatures) = pointers.value
-            for clip in clips {
-                let region = region(mask, clip: clip, shape)
-                guard !region.isEmpty else { continue }
-                let base = clip * shape.segments
+        BLAS.gemm(transposeB: true, m: n, n: d, k: d, dGlobal, lda: d, weights.value, ldb: d, dPooled, ldc: d)
+        dProjections.update(repeating: 0, count: r * 2 * dk)
+        dPacked.update(repeating: 0, count: r * d)
+        let scale = T(attentionScale(shape))
+        do {
+            for clip in 0..<n {
+                let (first, count) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
+                guard count > 0 else { continue }
                 let du = dPooled + clip * d
-                // u = Σ_j w_j F_j: dF_j += w_j du, dw_j = F_j · du.
-                var dw = [Double](repeating: 0, count: region.count)
-                for (b, j) in region.enumerated() {
-                    let row = features + (base + j) * d
-                    dw[b] = dotProduct(row, du, count: d)
-                    if let dFeatures {
-                        let w = attention.weights[base + j]
-                        let out = dFeatures + (base + j) * d
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: count * (count + 1)) { buffer in
+                    let p = UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * count)])
+                    let dw = UnsafeMutableBufferPointer(rebasing: buffer[(count * count)...])
+                    // u = Σ_j w_j F_j: dF_j += w_j du, dw_j = F_j · du.
+                    for b in 0..<count {
+                        let row = first + b
+                        dw[b] = dotProduct(attention.features + row * d, du, count: d)
+                        let (w, out) = (attention.weights[row], dPacked + row * d)
                         for c in 0..<d { out[c] += w * du[c] }
                     }
-                }
-                // w_j = (1/r) Σ_i P_ij, then the softmax of each row i over the region.
-                let p = probabilities(attention.queries + base * dk, attention.keys + base * dk, region: region, shape)
-                let r = Double(region.count)
-                for (a, i) in region.enumerated() {
-                    let centre = zip(p[a], dw).reduce(0) { $0 + $1.0 * $1.1 / r }
-                    for (b, j) in region.enumerated() {
-                        let ds = T(p[a][b] * (dw[b] / r - centre) * scale)
-                        let (qi, kj) = (attention.queries + (base + i) * dk, attention.keys + (base + j) * dk)
-                        let (dqi, dkj) = (dQueries + (base + i) * dk, dKeys + (base + j) * dk)
-                        for c in 0..<dk {
-                            dqi[c] += ds * kj[c]
-                            dkj[c] += ds * qi[c]
+                    // w_j = (1/r) Σ_i P_ij, then the softmax of each row i over the region.
+                    softmaxRows(attention.projections, first: first, count: count, shape, into: p)
+                    let size = Double(count)
+                    for a in 0..<count {
+                        var centre = 0.0
+                        for b in 0..<count { centre += p[a * count + b] * dw[b] / size }
+                        let qa = attention.projections + (first + a) * 2 * dk
+                        let dqa = dProjections + (first + a) * 2 * dk
+                        for b in 0..<count {
+                            let ds = T(p[a * count + b] * (dw[b] / size - centre)) * scale
+                            let kb = attention.projections + (first + b) * 2 * dk + dk
+                            let dkb = dProjections + (first + b) * 2 * dk + dk
+                            for c in 0..<dk {
+                                dqa[c] += ds * kb[c]
+                                dkb[c] += ds * qa[c]
+                            }
                         }
                     }
                 }
             }
         }
-        // Q = F Wq, K = F Wk.
-        if let query = dWeights.query {
-            BLAS.parallelGemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dQueries, ldb: dk, query,
-                              ldc: dk)
+        // [Q | K] = F [Wq | Wk] over the packed rows.
+        if dWeights.query != nil || dWeights.key != nil {
+            BLAS.gemm(transposeA: true, m: d, n: 2 * dk, k: r, attention.features, lda: d, dProjections, ldb: 2 * dk,
+                      dFused, ldc: 2 * dk)
+            for row in 0..<d {
+                dWeights.query.map { ($0 + row * dk).update(from: dFused + row * 2 * dk, count: dk) }
+                dWeights.key.map { ($0 + row * dk).update(from: dFused + row * 2 * dk + dk, count: dk) }
+            }
         }
-        if let key = dWeights.key {
-            BLAS.parallelGemm(transposeA: true, m: d, n: dk, k: shape.rows, features, lda: d, dKeys, ldb: dk, key,
-                              ldc: dk)
-        }
-        if let dFeatures {
-            BLAS.parallelGemm(transposeB: true, m: shape.rows, n: d, k: dk, dQueries, lda: dk, weights.query, ldb: dk,
-                              beta: 1, dFeatures, ldc: d)
-            BLAS.parallelGemm(transposeB: true, m: shape.rows, n: d, k: dk, dKeys, lda: dk, weights.key, ldb: dk,
-                              beta: 1, dFeatures, ldc: d)
+        guard let dFeatures else { return }
+        BLAS.gemm(transposeB: true, m: r, n: d, k: 2 * dk, dProjections, lda: 2 * dk, attention.fused, ldb: 2 * dk,
+                  beta: 1, dPacked, ldc: d)
+        for (packed, row) in region.rows.enumerated() {
+            let (out, from) = (dFeatures + row * d, dPacked + packed * d)
+            for c in 0..<d { out[c] += from[c] }
         }
     }
 }

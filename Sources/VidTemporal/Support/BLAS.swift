@@ -17,6 +17,12 @@ enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        if m == 1 {
+            // A row vector times B: GEMV, which skips GEMM's packing of the whole of B.
+            gemv(transpose: !transposeB, rows: transposeB ? n : k, columns: transposeB ? k : n, alpha: alpha, b,
+                 ld: ldb, a, increment: transposeA ? lda : 1, beta: beta, c)
+            return
+        }
         let ta = transposeA ? CblasTrans : CblasNoTrans
         let tb = transposeB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
@@ -34,6 +40,32 @@ enum BLAS {
                     c.withMemoryRebound(to: Double.self, capacity: 1) { c in
                         cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha), a, Int32(lda),
                                     b, Int32(ldb), Double(beta), c, Int32(ldc))
+                    }
+                }
+            }
+        }
+    }
+
+    /// y = alpha * op(M) x + beta * y for the row-major rows x columns matrix M.
+    private static func gemv<T: KernelScalar>(transpose: Bool, rows: Int, columns: Int, alpha: T, _ matrix: UnsafePointer<T>,
+                                              ld: Int, _ x: UnsafePointer<T>, increment: Int, beta: T,
+                                              _ y: UnsafeMutablePointer<T>) {
+        let trans = transpose ? CblasTrans : CblasNoTrans
+        if T.self == Float.self {
+            matrix.withMemoryRebound(to: Float.self, capacity: 1) { m in
+                x.withMemoryRebound(to: Float.self, capacity: 1) { x in
+                    y.withMemoryRebound(to: Float.self, capacity: 1) { y in
+                        cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), Float(alpha), m, Int32(ld), x,
+                                    Int32(increment), Float(beta), y, 1)
+                    }
+                }
+            }
+        } else {
+            matrix.withMemoryRebound(to: Double.self, capacity: 1) { m in
+                x.withMemoryRebound(to: Double.self, capacity: 1) { x in
+                    y.withMemoryRebound(to: Double.self, capacity: 1) { y in
+                        cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), Double(alpha), m, Int32(ld), x,
+                                    Int32(increment), Double(beta), y, 1)
                     }
                 }
             }

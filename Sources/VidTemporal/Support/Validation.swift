@@ -81,3 +81,20 @@ func placeholder<T>(_ pointer: UnsafePointer<T>?) -> UnsafePointer<T> {
 func placeholder<T>(_ pointer: UnsafeMutablePointer<T>?) -> UnsafeMutablePointer<T> {
     pointer ?? UnsafeMutablePointer(bitPattern: MemoryLayout<T>.alignment)!
 }
+
+/// Σ over terms of Π over each term's factors, rejecting overflow (scratch sizes from user dims).
+func checkedCount(_ terms: [[Int]], _ what: String) throws(VTError) -> Int {
+    var total = 0
+    for term in terms {
+        var product = 1
+        for factor in term {
+            let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+            guard !overflow else { throw .shapeMismatch("\(what) overflows the address space") }
+            product = next
+        }
+        let (sum, overflow) = total.addingReportingOverflow(product)
+        guard !overflow else { throw .shapeMismatch("\(what) overflows the address space") }
+        total = sum
+    }
+    return total
+}

@@ -1,7 +1,7 @@
 """Dual attention matching (DAM) for PyTorch: the autograd op, the loss, localisation, and the
 ``DualAttentionMatching`` module (projections of VGGish-style audio and VGG-style visual segment
 features into a common space, then the op)."""
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -12,52 +12,58 @@ from ..cml_localize import cml_localize as _cml_localize
 from ._tensors import as_numpy, require_cpu
 
 
+def _workspace_count(audio, wq_a):
+    n, t, d = audio.shape
+    return _C.dual_attention_matching_workspace_count(n, t, d, wq_a.shape[1])
+
+
 @torch.library.custom_op("vidtemporal::dual_attention_matching", mutates_args=())
 def _dam(audio: torch.Tensor, visual: torch.Tensor, mask: torch.Tensor, wq_a: torch.Tensor, wk_a: torch.Tensor,
          wv_a: torch.Tensor, wq_v: torch.Tensor, wk_v: torch.Tensor,
-         wv_v: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+         wv_v: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The five outputs and the workspace (the region's projections and φ) the backward reuses."""
     n, t, d = audio.shape
     outputs = [audio.new_empty(n, t) for _ in range(3)] + [audio.new_empty(n, d) for _ in range(2)]
+    workspace = audio.new_empty(_workspace_count(audio, wq_a))
     _C.dual_attention_matching_forward(*map(as_numpy, (audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v)),
-                                       *map(as_numpy, outputs))
-    return tuple(outputs)
+                                       *map(as_numpy, outputs), as_numpy(workspace))
+    return (*outputs, workspace)
 
 
 @_dam.register_fake
 def _(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v):
     n, t, d = audio.shape
-    return (*(audio.new_empty(n, t) for _ in range(3)), *(audio.new_empty(n, d) for _ in range(2)))
+    return (*(audio.new_empty(n, t) for _ in range(3)), *(audio.new_empty(n, d) for _ in range(2)),
+            audio.new_empty(_workspace_count(audio, wq_a)))
 
 
 @torch.library.custom_op("vidtemporal::dual_attention_matching_backward", mutates_args=())
-def _dam_backward(grads: List[torch.Tensor], inputs: List[torch.Tensor]) -> List[torch.Tensor]:
+def _dam_backward(grads: List[Optional[torch.Tensor]], inputs: List[torch.Tensor],
+                  workspace: torch.Tensor) -> List[torch.Tensor]:
     audio, visual, mask, *weights = inputs
     results = [torch.empty_like(audio), torch.empty_like(visual)] + [torch.empty_like(w) for w in weights]
-    _C.dual_attention_matching_backward(*map(as_numpy, grads), *map(as_numpy, inputs), *map(as_numpy, results))
+    _C.dual_attention_matching_backward(*(None if g is None else as_numpy(g) for g in grads), *map(as_numpy, inputs),
+                                        as_numpy(workspace), *map(as_numpy, results))
     return results
 
 
 @_dam_backward.register_fake
-def _(grads, inputs):
+def _(grads, inputs, workspace):
     audio, visual, mask, *weights = inputs
     return [torch.empty_like(audio), torch.empty_like(visual)] + [torch.empty_like(w) for w in weights]
 
 
 def _setup_context(ctx, inputs, output):
-    ctx.save_for_backward(*inputs)
+    ctx.mark_non_differentiable(output[5])
+    ctx.save_for_backward(*inputs, output[5])
 
 
 def _backward(ctx, *grads):
-    inputs = ctx.saved_tensors
-    full = [g.contiguous() if g is not None else torch.zeros_like(o) for g, o in zip(grads, _output_likes(inputs))]
-    audio_grad, visual_grad, *weight_grads = _dam_backward(full, list(inputs))
+    *inputs, workspace = ctx.saved_tensors
+    # Unused outputs come as None: the kernel treats a missing output gradient as zero.
+    given = [None if g is None else g.contiguous() for g in grads[:5]]
+    audio_grad, visual_grad, *weight_grads = _dam_backward(given, inputs, workspace)
     return (audio_grad, visual_grad, None, *weight_grads)
-
-
-def _output_likes(inputs):
-    audio = inputs[0]
-    n, t, d = audio.shape
-    return [audio.new_empty(n, t)] * 3 + [audio.new_empty(n, d)] * 2
 
 
 _dam.register_autograd(_backward, setup_context=_setup_context)
@@ -73,7 +79,7 @@ def dual_attention_matching(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, w
         require_cpu(tensor, name, fn)
     if audio.dim() != 3:
         raise ValueError(f"{fn}: audio must have 3 dims (N, T, D), got shape {tuple(audio.shape)}")
-    return _dam(*(x.contiguous() for x in tensors))
+    return _dam(*(x.contiguous() for x in tensors))[:5]
 
 
 @torch.library.custom_op("vidtemporal::dam_loss", mutates_args=())
