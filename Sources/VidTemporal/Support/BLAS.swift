@@ -71,28 +71,4 @@ enum BLAS {
             }
         }
     }
-
-    /// Rows of C per task in `parallelGemm`: fixed, so the split (and every rounding) is the same
-    /// for any thread count.
-    static let rowsPerTask = 64
-
-    /// gemm with the rows of C (m) split into fixed blocks that run in parallel: for one large
-    /// GEMM at the top level of a kernel (each task's GEMM is single-threaded). Transposing A
-    /// moves its block start by columns instead of rows.
-    static func parallelGemm<T: KernelScalar>(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int,
-                                              k: Int, alpha: T = 1, _ a: UnsafePointer<T>, lda: Int,
-                                              _ b: UnsafePointer<T>, ldb: Int, beta: T = 0,
-                                              _ c: UnsafeMutablePointer<T>, ldc: Int) {
-        let blocks = (m + rowsPerTask - 1) / rowsPerTask
-        let pointers = UnsafeTransfer((a, b, c))
-        parallelFor(blocks, bytesPerItem: rowsPerTask * max(n, k) * MemoryLayout<T>.stride * 4) { range in
-            let (a, b, c) = pointers.value
-            for block in range {
-                let first = block * rowsPerTask
-                let rows = min(rowsPerTask, m - first)
-                gemm(transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-                     a + (transposeA ? first : first * lda), lda: lda, b, ldb: ldb, beta: beta, c + first * ldc, ldc: ldc)
-            }
-        }
-    }
 }
