@@ -352,7 +352,8 @@ def main(argv=None):
         for name, seconds in result["seconds"].items():
             print(f"  {name:<50} {seconds * 1e3:9.3f} ms")
         for name, ratio in result["ratios"].items():
-            print(f"  {name:<50} {ratio:9.2f}x   target {result['targets'][name]}")
+            unit = "" if name.endswith("(us)") else "x"
+            print(f"  {name:<50} {ratio:9.2f}{unit:1}   target {result['targets'][name]}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
