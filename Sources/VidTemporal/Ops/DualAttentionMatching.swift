@@ -280,21 +280,23 @@ enum DualAttentionMatching {
             let dzAudio = pVisual + rows, dzVisual = dzAudio + rows
             let dGlobalAudio = dzVisual + rows, dGlobalVisual = dGlobalAudio + globals
             let work = dGlobalVisual + globals
-            relevance(audio, attentions[1].global, pAudio, shape)
-            relevance(visual, attentions[0].global, pVisual, shape)
-
-            // Through the sigmoids: dz = (dp_m + dp / 2) p_m (1 - p_m).
-            for i in 0..<rows {
-                let half = (grads.p?[i] ?? 0) / 2
-                dzAudio[i] = ((grads.pAudio?[i] ?? 0) + half) * pAudio[i] * (1 - pAudio[i])
-                dzVisual[i] = ((grads.pVisual?[i] ?? 0) + half) * pVisual[i] * (1 - pVisual[i])
+            // Each modality's relevance p_m = σ(φ_other · F_m), through its sigmoid dz_m = (dp_m + dp / 2)
+            // p_m (1 - p_m), into the other modality's global and its own features (the first term
+            // of dF). The two halves touch disjoint outputs, so they run in parallel.
+            let cross = UnsafeTransfer((audio, visual, attentions, pAudio, pVisual, dzAudio, dzVisual, dGlobalAudio,
+                                        dGlobalVisual, grads))
+            eachModality(shape) { slot in
+                let (audio, visual, attentions, pAudio, pVisual, dzAudio, dzVisual, dGlobalAudio, dGlobalVisual,
+                     grads) = cross.value
+                let features = slot == 0 ? audio : visual
+                let (p, dz) = slot == 0 ? (pAudio, dzAudio) : (pVisual, dzVisual)
+                relevance(features, attentions[1 - slot].global, p, shape)
+                let given = slot == 0 ? grads.pAudio : grads.pVisual
+                for i in 0..<rows { dz[i] = ((given?[i] ?? 0) + (grads.p?[i] ?? 0) / 2) * p[i] * (1 - p[i]) }
+                crossGradients(dz, features, attentions[1 - slot].global, dGlobal: slot == 0 ? dGlobalVisual : dGlobalAudio,
+                               given: slot == 0 ? grads.globalVisual : grads.globalAudio,
+                               dFeatures: slot == 0 ? grads.audio : grads.visual, shape)
             }
-            // z_a[t] = φ_v · audio[t] and z_v[t] = φ_a · visual[t]: each global gets the other
-            // modality's features, each feature the other modality's global.
-            crossGradients(dzAudio, audio, attentions[1].global, dGlobal: dGlobalVisual, given: grads.globalVisual,
-                           dFeatures: grads.audio, shape)
-            crossGradients(dzVisual, visual, attentions[0].global, dGlobal: dGlobalAudio, given: grads.globalAudio,
-                           dFeatures: grads.visual, shape)
             let state = UnsafeTransfer((attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads))
             eachModality(shape) { slot in
                 let (attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads) = state.value
