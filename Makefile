@@ -13,12 +13,14 @@ WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
 all: lib
 
-# Debian packages the build needs: OpenBLAS (GEMM kernels), pkg-config (C test), Python headers and
-# venv (Debian's python3).
+# Debian packages the build needs: OpenBLAS (GEMM kernels), pkg-config, a C compiler and binutils
+# (extension, C tests, export check), Python headers and venv (Debian's python3).
 deps:
 	@missing=""; \
 	dpkg -s libopenblas-dev >/dev/null 2>&1 || missing="$$missing libopenblas-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v cc >/dev/null || missing="$$missing gcc"; \
+	command -v readelf >/dev/null || missing="$$missing binutils"; \
 	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  || missing="$$missing python3-dev"; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \

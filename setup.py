@@ -50,7 +50,7 @@ setup(
     packages=["vidtemporal", "vidtemporal.torch"],
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwiftLibrary},
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     install_requires=["numpy"],
     extras_require={"torch": ["torch"]},
 )

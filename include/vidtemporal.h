@@ -319,7 +319,7 @@ int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q,
 
 /* ---------------------------------------------------------------------------------------------
  * Dual attention matching (DAM, Wu et al. ICCV 2019; no official code exists, this follows the
- * method as published). audio, visual: (n, t, d) segment features in a common space; mask: (n, t),
+ * method as the seminar notes present it). audio, visual: (n, t, d) segment features in a common space; mask: (n, t),
  * 0 or 1 (the event-relevant region T_E), of the features' dtype; per modality wq, wk: (d, dk),
  * wv: (d, d). For modality m with features F:
  *
@@ -392,7 +392,7 @@ int32_t vt_dam_loss_backward_f64(const double *grad_loss, const double *p, const
  * segments other_local (n, t, d) by σ(query_global · f_t) with query_global (n, d), slide a
  * window of `length` segments (1 <= length <= t, else VT_ERR_INVALID_ARGUMENT) and write the
  * start with the largest summed score to start[clip] (the first on ties). No gradient: the
- * result is an index. */
+ * result is an index, so these are the only functions named without _forward. */
 int32_t vt_cml_localize_f32(const float *query_global, const float *other_local, int64_t *start,
                             int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
 int32_t vt_cml_localize_f64(const double *query_global, const double *other_local, int64_t *start,

@@ -88,8 +88,8 @@ final class DualAttentionMatchingTests: XCTestCase {
         }
     }
 
-    /// A size where the packed region spans several GEMM row blocks, checked against the reference,
-    /// and bit-identical results for any thread count.
+    /// A larger problem (about a hundred region rows) against the reference, and bit-identical
+    /// results for any thread count.
     func testLargerProblemAndThreadCounts() {
         defer { XCTAssertEqual(vt_set_num_threads(0, nil), Int32(VT_OK)) }
         var random = SeededRandom(seed: 97)

@@ -1,5 +1,5 @@
 /* The C tests' one assertion: counts passes and failures, prints each failure with its line.
- * main() ends with REPORT(), whose "N passed, N failed" line CI reads. */
+ * main() ends with REPORT(): an "N passed, N failed" line, and a failing exit status. */
 #ifndef VT_TEST_CHECK_H
 #define VT_TEST_CHECK_H
 

@@ -14,7 +14,7 @@ static int check_inputs(const vtx_arg *a, const char *fn) {
     return 0;
 }
 
-#define INPUTS(first)                                                                                   \
+#define INPUTS()                                                                                   \
     {.name = "audio", .ndim = 3, .layout = FEATURES}, {.name = "visual", .ndim = 3, .layout = FEATURES},  \
         {.name = "mask", .ndim = 2, .layout = "(N, T)"}, {.name = "wq_a", .ndim = 2, .layout = "(D, Dk)"}, \
         {.name = "wk_a", .ndim = 2, .layout = "(D, Dk)"}, {.name = "wv_a", .ndim = 2, .layout = "(D, D)"}, \
@@ -47,7 +47,7 @@ static PyObject *workspace_count(PyObject *self, PyObject *args) {
 /* dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v,
  *                                 p, p_audio, p_visual, global_audio, global_visual, workspace_or_None) */
 static PyObject *forward(PyObject *self, PyObject *args) {
-    vtx_arg a[15] = {INPUTS(0),
+    vtx_arg a[15] = {INPUTS(),
                      {.name = "p", .ndim = 2, .layout = "(N, T)", .writable = 1},
                      {.name = "p_audio", .ndim = 2, .layout = "(N, T)", .writable = 1},
                      {.name = "p_visual", .ndim = 2, .layout = "(N, T)", .writable = 1},
@@ -91,7 +91,7 @@ done:
  *     grad_visual, grad_wq_a, ..., grad_wv_v); None output gradients are zero, None input
  *     gradients are not computed. The inputs come first in the array here, so their dtype rules. */
 static PyObject *backward(PyObject *self, PyObject *args) {
-    vtx_arg a[23] = {INPUTS(0),
+    vtx_arg a[23] = {INPUTS(),
                      {.name = "grad_p", .ndim = 2, .layout = "(N, T)", .optional = 1},
                      {.name = "grad_p_audio", .ndim = 2, .layout = "(N, T)", .optional = 1},
                      {.name = "grad_p_visual", .ndim = 2, .layout = "(N, T)", .optional = 1},

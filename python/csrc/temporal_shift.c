@@ -8,8 +8,6 @@ typedef int32_t (*shift_f32)(const float *, float *, int64_t, int64_t, int64_t, 
                              vt_error *);
 typedef int32_t (*shift_f64)(const double *, double *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int32_t,
                              vt_error *);
-typedef int32_t (*inplace_f32)(float *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int32_t, vt_error *);
-typedef int32_t (*inplace_f64)(double *, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int32_t, vt_error *);
 
 /* temporal_shift(input, output, num_segments, fold_div, mode, adjoint): output = shift(input), or
  * its adjoint (the backward). */
@@ -47,27 +45,26 @@ done:
     return result;
 }
 
-/* temporal_shift_inplace(x, num_segments, fold_div, mode, adjoint): x = shift(x) in place. */
+/* temporal_shift_inplace(x, num_segments, fold_div, mode): x = shift(x) in place. (The in-place
+ * backward exists in C; Python's autograd uses the out-of-place one, which keeps grad intact.) */
 static PyObject *temporal_shift_inplace(PyObject *self, PyObject *args) {
     PyObject *data_obj;
     long long num_segments, fold_div;
-    int mode, adjoint;
-    if (!PyArg_ParseTuple(args, "OLLip", &data_obj, &num_segments, &fold_div, &mode, &adjoint)) return NULL;
-    const char *fn = adjoint ? "temporal_shift_backward_" : "temporal_shift_";
+    int mode;
+    if (!PyArg_ParseTuple(args, "OLLi", &data_obj, &num_segments, &fold_div, &mode)) return NULL;
+    const char *fn = "temporal_shift_";
     Py_buffer data = {0};
     vtx_dtype dtype;
-    if (vtx_get_array(data_obj, fn, adjoint ? "grad" : "x", 4, LAYOUT, 1, &data, &dtype) < 0) return NULL;
+    if (vtx_get_array(data_obj, fn, "x", 4, LAYOUT, 1, &data, &dtype) < 0) return NULL;
     const Py_ssize_t *s = data.shape;
     vt_error error;
     int32_t status;
     Py_BEGIN_ALLOW_THREADS
-    if (dtype == VTX_F32) {
-        inplace_f32 f = adjoint ? vt_temporal_shift_inplace_backward_f32 : vt_temporal_shift_inplace_forward_f32;
-        status = f(data.buf, s[0], s[1], s[2], s[3], num_segments, fold_div, mode, &error);
-    } else {
-        inplace_f64 f = adjoint ? vt_temporal_shift_inplace_backward_f64 : vt_temporal_shift_inplace_forward_f64;
-        status = f(data.buf, s[0], s[1], s[2], s[3], num_segments, fold_div, mode, &error);
-    }
+    status = dtype == VTX_F32
+                 ? vt_temporal_shift_inplace_forward_f32(data.buf, s[0], s[1], s[2], s[3], num_segments, fold_div, mode,
+                                                         &error)
+                 : vt_temporal_shift_inplace_forward_f64(data.buf, s[0], s[1], s[2], s[3], num_segments, fold_div, mode,
+                                                         &error);
     Py_END_ALLOW_THREADS
     vtx_release(&data);
     return vtx_result(status, &error);
@@ -141,7 +138,7 @@ static PyObject *temporal_shift_stream_reset(PyObject *self, PyObject *capsule) 
 PyMethodDef vtx_temporal_shift_methods[] = {
     {"temporal_shift", temporal_shift, METH_VARARGS, "temporal_shift(input, out, num_segments, fold_div, mode, adjoint)"},
     {"temporal_shift_inplace", temporal_shift_inplace, METH_VARARGS,
-     "temporal_shift_inplace(x, num_segments, fold_div, mode, adjoint)"},
+     "temporal_shift_inplace(x, num_segments, fold_div, mode)"},
     {"temporal_shift_stream_create", temporal_shift_stream_create, METH_VARARGS,
      "temporal_shift_stream_create(frame, fold_div) -> stream"},
     {"temporal_shift_stream_step", temporal_shift_stream_step, METH_VARARGS,

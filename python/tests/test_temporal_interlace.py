@@ -139,6 +139,16 @@ def test_non_finite_offsets(bad):
         vt.temporal_interlace_backward(x, x, offsets, weights, 4)
 
 
+def test_groups_keyword_must_match_the_offsets():
+    x, offsets, weights = arrays()
+    np.testing.assert_array_equal(vt.temporal_interlace(x, offsets, weights, 4, groups=2),
+                                  vt.temporal_interlace(x, offsets, weights, 4))
+    with pytest.raises(ValueError, match=r"groups=3 but offsets has shape \(2, 2\)"):
+        vt.temporal_interlace(x, offsets, weights, 4, groups=3)
+    with pytest.raises(ValueError, match=r"temporal_interlace_backward: groups=1 but offsets"):
+        vt.temporal_interlace_backward(x, x, offsets, weights, 4, groups=1)
+
+
 def test_foundation_checks():
     x, offsets, weights = arrays()
     with pytest.raises(ValueError, match=r"nt=8 \(x.shape\[0\]\) is not a multiple of num_segments=3"):

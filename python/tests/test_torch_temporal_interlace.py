@@ -4,7 +4,6 @@ and 3), gradcheck in float64, opcheck, the module against a replica of the offic
 checkpoint key mapping and the ResNet placement helper."""
 import itertools
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")

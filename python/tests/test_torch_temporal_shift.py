@@ -125,6 +125,11 @@ def test_make_temporal_shift_matches_official_placement(place, block, layers):
     assert net.conv1.weight.grad.abs().sum() > 0
 
 
+def test_make_temporal_shift_takes_the_spec_keywords():
+    net = vtt.make_temporal_shift(resnet=ResNet(BasicBlock, [1, 1, 1, 1]), num_segments=4, fold_div=8, place="block")
+    assert isinstance(net.layer2[0], vtt.TemporalShift)
+
+
 def test_make_temporal_shift_every_other_block_for_deep_layer3():
     net = vtt.make_temporal_shift(ResNet(Bottleneck, [1, 1, 23, 1], width=2), num_segments=2)
     shifted = [isinstance(b.conv1, vtt.TemporalShift) for b in net.layer3]

@@ -47,3 +47,10 @@ def dims(value, name, fn, ndim, layout):
     if value.ndim != ndim:
         raise ValueError(f"{fn}: {name} must have {ndim} dims {layout}, got shape {value.shape}")
     return value.shape
+
+
+def groups_match(groups, offsets_shape, fn):
+    """An explicit ``groups`` must equal G = offsets.shape[1] (the offsets define the groups)."""
+    if groups is not None and (len(offsets_shape) != 2 or integer(groups, "groups", fn) != offsets_shape[1]):
+        raise ValueError(f"{fn}: groups={groups} but offsets has shape {tuple(offsets_shape)}; expected (N, G) "
+                         f"with G = groups")

@@ -1,7 +1,7 @@
 """Benchmarks: each op against the physical limit (memory copy bandwidth for data movement)
 and the PyTorch reference implementation, measured in the same run, reported as ratios.
 
-    python -m vidtemporal bench [--quick] [--json FILE]
+    python -m vidtemporal bench [--quick] [--json FILE] [--torch-huge-pages]
 """
 import argparse
 import json
@@ -50,7 +50,7 @@ def bench_temporal_shift(repeat, torch):
         "forward (preallocated out)": timeit(lambda: _C.temporal_shift(x, out, t, 8, mode, False), repeat),
         "backward (preallocated out)": timeit(lambda: _C.temporal_shift(x, out, t, 8, mode, True), repeat),
         "forward (vidtemporal.temporal_shift, allocates)": timeit(lambda: temporal_shift(x, t), repeat),
-        "in-place forward": timeit(lambda: _C.temporal_shift_inplace(x, t, 8, mode, False), repeat),
+        "in-place forward": timeit(lambda: _C.temporal_shift_inplace(x, t, 8, mode), repeat),
     }
     frame = np.ascontiguousarray(x[:1])
     frame_out = np.empty_like(frame)

@@ -10,9 +10,6 @@ import numpy as np
 
 import vidtemporal as vt
 
-DIRECTIONS = ["right", "left", "down", "up"]
-
-
 def show_shift():
     print("1) temporal_shift on one clip: T=4 frames, C=8 channels, fold_div=4 (fold=2), 1x1 pixels.")
     print("   value = 10*t + channel; channels 0-1 read the next frame, 2-3 the previous, 4-7 stay.")

@@ -1,5 +1,5 @@
 """Dual attention matching (DAM, Wu et al. ICCV 2019) on numpy arrays. No official code exists;
-this follows the method as published. For each modality, with segment features F (T x D) in a
+this follows the method as the seminar notes present it. For each modality, with segment features F (T x D) in a
 common space and the event region R (mask == 1)::
 
     self_att(F) = softmax((F Wq)(F Wk)^T / sqrt(Dk)) (F Wv)   over the segments of R only

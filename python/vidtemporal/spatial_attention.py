@@ -5,8 +5,6 @@
 ``q, k (B, d, S)``, ``v (B, dv, S)``. Stable for large logits; memory per thread is two 64 x S
 row blocks, never an S x S matrix.
 """
-import numpy as np
-
 from . import _C, _args
 
 

@@ -10,14 +10,14 @@ nearest integer shifts, and scaled by ``weights[n, t, q % G]``::
 with zeros outside the clip (a positive offset samples from the past). Channels ``[F, C)`` are
 copied.
 """
-import numpy as np
-
 from . import _C, _args
 
 
-def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
-    """``x (N*T, C, H, W)``, ``offsets (N, G)``, ``weights (N, T, G)`` -> ``y (N*T, C, H, W)``."""
+def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
+    """``x (N*T, C, H, W)``, ``offsets (N, G)``, ``weights (N, T, G)`` -> ``y (N*T, C, H, W)``.
+    ``groups`` defaults to ``offsets.shape[1]``; when given it must match."""
     fn = "temporal_interlace"
+    _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
     num_segments = _args.integer(num_segments, "num_segments", fn)
     shift_div = _args.integer(shift_div, "shift_div", fn)
     out = _args.empty_like(x, "x", fn)
@@ -25,11 +25,12 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
     return out
 
 
-def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_div=4):
+def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_div=4, groups=None):
     """Gradients ``(grad_x, grad_offsets, grad_weights)`` of ``temporal_interlace``. The offset
     gradient treats floor() as a constant: at an integer shift it is the right-sided derivative
     in the shift (left-sided in the offset for the reversed parts)."""
     fn = "temporal_interlace_backward"
+    _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
     num_segments = _args.integer(num_segments, "num_segments", fn)
     shift_div = _args.integer(shift_div, "shift_div", fn)
     grad_x = _args.empty_like(x, "x", fn)

@@ -39,7 +39,7 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     Bit-identical to the out-of-place op."""
     fn = "temporal_shift_"
     _C.temporal_shift_inplace(x, _args.integer(num_segments, "num_segments", fn),
-                              _args.integer(fold_div, "fold_div", fn), _args.choice(mode, "mode", fn, MODES), False)
+                              _args.integer(fold_div, "fold_div", fn), _args.choice(mode, "mode", fn, MODES))
     return x
 
 

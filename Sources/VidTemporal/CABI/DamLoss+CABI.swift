@@ -30,7 +30,7 @@ private func lossBackward<T: KernelScalar>(_ function: String, _ gradLoss: Unsaf
         guard let gradLoss else { throw .nullPointer("grad_loss is NULL") }
         try requireData(p, "p", count: count)
         try requireData(labels, "labels", count: count)
-        guard let p, let labels else { return }
+        let (p, labels) = (placeholder(p), placeholder(labels))   // count > 0: both present
         try requireSeparate(outputs: [ArrayExtent(gradP, "grad_p", count: count),
                                       ArrayExtent(gradLabels, "grad_labels", count: count)],
                             inputs: [ArrayExtent(p, "p", count: count), ArrayExtent(labels, "labels", count: count),

@@ -11,7 +11,7 @@ import Glibc
 /// and the cross-modal event relevance p_a[t] = σ(φ_v · audio[t]), p_v[t] = σ(φ_a · visual[t]),
 /// p = (p_a + p_v) / 2. Only the region's segments enter the attention, so they are packed (clip
 /// by clip) and projected by one GEMM with the fused weights [Wq | Wk]; the r x r attention of
-/// each clip is small and done in loops, clips in parallel. The forward can save the projections
+/// each clip is small and done in loops. The two modalities run in parallel. The forward can save the projections
 /// and φ in a workspace, which spares the backward those GEMMs.
 enum DualAttentionMatching {
     struct Shape: Sendable {
@@ -22,7 +22,6 @@ enum DualAttentionMatching {
 
         var rows: Int { clips * segments }
         var featureCount: Int { rows * dim }
-        var keyCount: Int { rows * keyDim }
         var queryWeightCount: Int { dim * keyDim }
         var valueWeightCount: Int { dim * dim }
         var globalCount: Int { clips * dim }
@@ -158,22 +157,20 @@ enum DualAttentionMatching {
     /// w and u = w^T F for every clip, from the projections.
     private static func pool<T: KernelScalar>(_ attention: Attention<T>, _ region: Region, _ shape: Shape) {
         let d = shape.dim
-        do {
-            for clip in 0..<shape.clips {
-                let (first, r) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
-                let u = attention.pooled + clip * d
-                u.update(repeating: 0, count: d)
-                guard r > 0 else { continue }
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: r * r) { p in
-                    softmaxRows(attention.projections, first: first, count: r, shape, into: p)
-                    for b in 0..<r {
-                        var column = 0.0
-                        for a in 0..<r { column += p[a * r + b] }
-                        let w = T(column / Double(r))
-                        attention.weights[first + b] = w
-                        let f = attention.features + (first + b) * d
-                        for c in 0..<d { u[c] += w * f[c] }
-                    }
+        for clip in 0..<shape.clips {
+            let (first, r) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
+            let u = attention.pooled + clip * d
+            u.update(repeating: 0, count: d)
+            guard r > 0 else { continue }
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: r * r) { p in
+                softmaxRows(attention.projections, first: first, count: r, shape, into: p)
+                for b in 0..<r {
+                    var column = 0.0
+                    for a in 0..<r { column += p[a * r + b] }
+                    let w = T(column / Double(r))
+                    attention.weights[first + b] = w
+                    let f = attention.features + (first + b) * d
+                    for c in 0..<d { u[c] += w * f[c] }
                 }
             }
         }
@@ -349,37 +346,35 @@ enum DualAttentionMatching {
         dProjections.update(repeating: 0, count: r * 2 * dk)
         dPacked.update(repeating: 0, count: r * d)
         let scale = T(attentionScale(shape))
-        do {
-            for clip in 0..<n {
-                let (first, count) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
-                guard count > 0 else { continue }
-                let du = dPooled + clip * d
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: count * (count + 1)) { buffer in
-                    let p = UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * count)])
-                    let dw = UnsafeMutableBufferPointer(rebasing: buffer[(count * count)...])
-                    // u = Σ_j w_j F_j: dF_j += w_j du, dw_j = F_j · du.
+        for clip in 0..<n {
+            let (first, count) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
+            guard count > 0 else { continue }
+            let du = dPooled + clip * d
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: count * (count + 1)) { buffer in
+                let p = UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * count)])
+                let dw = UnsafeMutableBufferPointer(rebasing: buffer[(count * count)...])
+                // u = Σ_j w_j F_j: dF_j += w_j du, dw_j = F_j · du.
+                for b in 0..<count {
+                    let row = first + b
+                    dw[b] = dotProduct(attention.features + row * d, du, count: d)
+                    let (w, out) = (attention.weights[row], dPacked + row * d)
+                    for c in 0..<d { out[c] += w * du[c] }
+                }
+                // w_j = (1/r) Σ_i P_ij, then the softmax of each row i over the region.
+                softmaxRows(attention.projections, first: first, count: count, shape, into: p)
+                let size = Double(count)
+                for a in 0..<count {
+                    var centre = 0.0
+                    for b in 0..<count { centre += p[a * count + b] * dw[b] / size }
+                    let qa = attention.projections + (first + a) * 2 * dk
+                    let dqa = dProjections + (first + a) * 2 * dk
                     for b in 0..<count {
-                        let row = first + b
-                        dw[b] = dotProduct(attention.features + row * d, du, count: d)
-                        let (w, out) = (attention.weights[row], dPacked + row * d)
-                        for c in 0..<d { out[c] += w * du[c] }
-                    }
-                    // w_j = (1/r) Σ_i P_ij, then the softmax of each row i over the region.
-                    softmaxRows(attention.projections, first: first, count: count, shape, into: p)
-                    let size = Double(count)
-                    for a in 0..<count {
-                        var centre = 0.0
-                        for b in 0..<count { centre += p[a * count + b] * dw[b] / size }
-                        let qa = attention.projections + (first + a) * 2 * dk
-                        let dqa = dProjections + (first + a) * 2 * dk
-                        for b in 0..<count {
-                            let ds = T(p[a * count + b] * (dw[b] / size - centre)) * scale
-                            let kb = attention.projections + (first + b) * 2 * dk + dk
-                            let dkb = dProjections + (first + b) * 2 * dk + dk
-                            for c in 0..<dk {
-                                dqa[c] += ds * kb[c]
-                                dkb[c] += ds * qa[c]
-                            }
+                        let ds = T(p[a * count + b] * (dw[b] / size - centre)) * scale
+                        let kb = attention.projections + (first + b) * 2 * dk + dk
+                        let dkb = dProjections + (first + b) * 2 * dk + dk
+                        for c in 0..<dk {
+                            dqa[c] += ds * kb[c]
+                            dkb[c] += ds * qa[c]
                         }
                     }
                 }

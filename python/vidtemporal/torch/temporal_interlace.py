@@ -53,13 +53,14 @@ def _backward(ctx, grad):
 _temporal_interlace.register_autograd(_backward, setup_context=_setup_context)
 
 
-def temporal_interlace(x, offsets, weights, num_segments, shift_div=4):
+def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
     """Temporal interlace with autograd for x, offsets and weights (see
     ``vidtemporal.temporal_interlace``): ``x (N*T, C, H, W)``, ``offsets (N, G)``,
-    ``weights (N, T, G)``."""
+    ``weights (N, T, G)``; ``groups`` defaults to ``offsets.shape[1]``."""
     fn = "temporal_interlace"
     for tensor, name in ((x, "x"), (offsets, "offsets"), (weights, "weights")):
         require_cpu(tensor, name, fn)
+    _args.groups_match(groups, offsets.shape, fn)
     return _temporal_interlace(x.contiguous(), offsets.contiguous(), weights.contiguous(),
                                _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn))
 
@@ -136,17 +137,17 @@ class TemporalInterlace(nn.Module):
         return f"num_segments={self.num_segments}, shift_div={self.shift_div}, groups={self.groups}"
 
 
-def make_temporal_interlace(net, num_segments, shift_div=4, groups=2):
+def make_temporal_interlace(resnet, num_segments, shift_div=4, groups=2):
     """Insert a TemporalInterlace before ``conv1`` of every residual block of a torchvision-style
-    ResNet (``layer1``..``layer4``), as the official code does. Modifies ``net`` and returns it."""
-    stages = [getattr(net, f"layer{i}", None) for i in range(1, 5)]
+    ResNet (``layer1``..``layer4``), as the official code does. Modifies ``resnet`` and returns it."""
+    stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
     if not all(isinstance(stage, nn.Sequential) for stage in stages):
-        raise TypeError(f"make_temporal_interlace: net must be a torchvision-style ResNet with Sequential "
-                        f"layer1..layer4, got {type(net).__name__}")
+        raise TypeError(f"make_temporal_interlace: resnet must be a torchvision-style ResNet with Sequential "
+                        f"layer1..layer4, got {type(resnet).__name__}")
     for stage in stages:
         for block in stage:
             block.conv1 = TemporalInterlace(block.conv1.in_channels, num_segments, shift_div, groups, net=block.conv1)
-    return net
+    return resnet
 
 
 # Key renames, applied in order, from the two released layouts to ours (torchvision ResNet names,

@@ -48,7 +48,7 @@ def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
 class _TemporalShiftInPlace(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, num_segments, fold_div, mode):
-        _C.temporal_shift_inplace(as_numpy(x), num_segments, fold_div, mode, False)
+        _C.temporal_shift_inplace(as_numpy(x), num_segments, fold_div, mode)
         ctx.mark_dirty(x)
         ctx.params = (num_segments, fold_div, mode)
         return x
@@ -90,7 +90,7 @@ class TemporalShift(nn.Module):
 PLACES = ("blockres", "block")
 
 
-def make_temporal_shift(net, num_segments, fold_div=8, place="blockres", mode="bidirectional"):
+def make_temporal_shift(resnet, num_segments, fold_div=8, place="blockres", mode="bidirectional"):
     """Insert temporal shifts into a torchvision-style ResNet (``layer1``..``layer4`` of residual
     blocks), like the official code. ``blockres``: shift inside each residual branch, before
     ``conv1`` (every other block when ``layer3`` has 23 or more blocks, as the official code does
@@ -98,15 +98,15 @@ def make_temporal_shift(net, num_segments, fold_div=8, place="blockres", mode="b
     fn = "make_temporal_shift"
     if place not in PLACES:
         raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
-    stages = [getattr(net, f"layer{i}", None) for i in range(1, 5)]
+    stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
     if not all(isinstance(stage, nn.Sequential) for stage in stages):
-        raise TypeError(f"{fn}: net must be a torchvision-style ResNet with Sequential layer1..layer4, "
-                        f"got {type(net).__name__}")
-    every = 2 if len(net.layer3) >= 23 else 1
-    for index, stage in enumerate(stages, start=1):
+        raise TypeError(f"{fn}: resnet must be a torchvision-style ResNet with Sequential layer1..layer4, "
+                        f"got {type(resnet).__name__}")
+    every = 2 if len(resnet.layer3) >= 23 else 1
+    for stage in stages:
         for i, block in enumerate(stage):
             if place == "block":
                 stage[i] = TemporalShift(block, num_segments, fold_div, mode)
             elif i % every == 0:
                 block.conv1 = TemporalShift(block.conv1, num_segments, fold_div, mode)
-    return net
+    return resnet
