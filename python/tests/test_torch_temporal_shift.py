@@ -77,6 +77,15 @@ def test_non_contiguous_input_is_made_contiguous_by_the_autograd_op():
     assert torch.equal(vtt.temporal_shift(x, 4, 4), reference.temporal_shift(x.contiguous(), 4, 4))
 
 
+def test_stream_on_tensors_equals_unidirectional():
+    clip = torch.randn(1 * 5, 16, 3, 3)
+    stream = vtt.TemporalShiftStream(fold_div=4)
+    streamed = torch.cat([stream.step(clip[t:t + 1]) for t in range(5)])
+    assert torch.equal(streamed, vtt.temporal_shift(clip, 5, 4, "unidirectional"))
+    with pytest.raises(ValueError, match="frame is on meta"):
+        stream.step(torch.empty(1, 16, 3, 3, device="meta"))
+
+
 def test_module_shifts_then_runs_net():
     conv = torch.nn.Conv2d(16, 8, 3, padding=1)
     module = vtt.TemporalShift(conv, num_segments=4, fold_div=8)

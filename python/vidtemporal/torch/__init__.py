@@ -7,10 +7,10 @@ from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
 from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, convert_tin_state_dict,
                                  make_temporal_interlace, temporal_interlace)
-from .temporal_shift import TemporalShift, make_temporal_shift, temporal_shift, temporal_shift_
+from .temporal_shift import TemporalShift, TemporalShiftStream, make_temporal_shift, temporal_shift, temporal_shift_
 
 __all__ = [
-    "TemporalShift", "make_temporal_shift", "temporal_shift", "temporal_shift_",
+    "TemporalShift", "TemporalShiftStream", "make_temporal_shift", "temporal_shift", "temporal_shift_",
     "TemporalInterlace", "OffsetNet", "WeightNet", "make_temporal_interlace", "temporal_interlace",
     "convert_tin_state_dict",
     "GlobalTemporalAttention", "global_temporal_attention", "region_pool", "region_unpool", "spatial_attention",

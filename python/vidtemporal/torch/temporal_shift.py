@@ -5,6 +5,7 @@ from torch import nn
 
 from .. import _args, _C
 from ..temporal_shift import MODES
+from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ._tensors import as_numpy, require_cpu
 
 
@@ -110,3 +111,18 @@ def make_temporal_shift(resnet, num_segments, fold_div=8, place="blockres", mode
             elif i % every == 0:
                 block.conv1 = TemporalShift(block.conv1, num_segments, fold_div, mode)
     return resnet
+
+
+class TemporalShiftStream:
+    """Online TSM on torch tensors, one frame ``(N, C, H, W)`` at a time, for inference on live
+    video (no autograd): ``vidtemporal.TemporalShiftStream`` with tensors in and out."""
+
+    def __init__(self, fold_div=8):
+        self._stream = _NumpyStream(fold_div)
+
+    def step(self, frame):
+        require_cpu(frame, "frame", "TemporalShiftStream.step")
+        return torch.from_numpy(self._stream.step(as_numpy(frame.contiguous())))
+
+    def reset(self):
+        self._stream.reset()
