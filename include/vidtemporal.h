@@ -398,6 +398,36 @@ int32_t vt_cml_localize_f32(const float *query_global, const float *other_local,
 int32_t vt_cml_localize_f64(const double *query_global, const double *other_local, int64_t *start,
                             int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Local correlation (the Motion Squeeze cost volume; spatial-correlation-sampler with
+ * kernel_size 1, stride 1, padding 0). f1, f2: (b, c, h, w); out: (b, P, P, h, w), P =
+ * patch_size (odd):
+ *
+ *     out[b,i,j,y,x] = Σ_c f1[b,c,y,x] * f2[b,c,y+dy,x+dx],
+ *     dy = (i - (P-1)/2) * dilation_patch,  dx = (j - (P-1)/2) * dilation_patch
+ *
+ * Samples outside the image count 0; no division by c. Backward gives grad_f1 and grad_f2
+ * (either may be NULL: not computed).
+ * Errors: even or non-positive patch_size, dilation_patch < 1, negative dims
+ * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH);
+ * NULL data for a non-empty tensor.
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_correlation_forward_f32(const float *f1, const float *f2, float *out, int64_t b, int64_t c,
+                                   int64_t h, int64_t w, int64_t patch_size, int64_t dilation_patch,
+                                   vt_error *err);
+int32_t vt_correlation_forward_f64(const double *f1, const double *f2, double *out, int64_t b,
+                                   int64_t c, int64_t h, int64_t w, int64_t patch_size,
+                                   int64_t dilation_patch, vt_error *err);
+int32_t vt_correlation_backward_f32(const float *grad_out, const float *f1, const float *f2,
+                                    float *grad_f1, float *grad_f2, int64_t b, int64_t c, int64_t h,
+                                    int64_t w, int64_t patch_size, int64_t dilation_patch,
+                                    vt_error *err);
+int32_t vt_correlation_backward_f64(const double *grad_out, const double *f1, const double *f2,
+                                    double *grad_f1, double *grad_f2, int64_t b, int64_t c, int64_t h,
+                                    int64_t w, int64_t patch_size, int64_t dilation_patch,
+                                    vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif

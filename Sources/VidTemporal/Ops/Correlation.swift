@@ -1,0 +1,120 @@
+/// Local correlation (as spatial-correlation-sampler with kernel_size 1, stride 1, padding 0):
+///
+///     out[b, i, j, y, x] = Σ_c f1[b,c,y,x] * f2[b,c, y + dy, x + dx],
+///     dy = (i - (P-1)/2) * dilation,  dx = (j - (P-1)/2) * dilation
+///
+/// with samples outside the image counting 0 and no division by C. Work is split by image rows
+/// (b, y): every output row, and every gradient row, is written by one task, with loops over the
+/// channels and displacements in a fixed order, vectorised along x.
+enum Correlation {
+    struct Shape: Sendable {
+        let batch: Int
+        let channels: Int
+        let height: Int
+        let width: Int
+        let patch: Int
+        let dilation: Int
+
+        var plane: Int { height * width }
+        var featureCount: Int { batch * channels * plane }
+        var outputCount: Int { batch * patch * patch * plane }
+        /// The displacement of index i (or j), in pixels.
+        func displacement(_ index: Int) -> Int { (index - (patch - 1) / 2) * dilation }
+    }
+
+    static func shape(b: Int64, c: Int64, h: Int64, w: Int64, patchSize: Int64, dilationPatch: Int64,
+                      elementSize: Int) throws(VTError) -> Shape {
+        let shape = Shape(batch: try dimension(b, "b"), channels: try dimension(c, "c"), height: try dimension(h, "h"),
+                          width: try dimension(w, "w"), patch: try positive(patchSize, "patch_size"),
+                          dilation: try positive(dilationPatch, "dilation_patch"))
+        guard shape.patch % 2 == 1 else { throw .invalidArgument("patch_size=\(shape.patch) must be odd") }
+        _ = try elementCount([shape.batch, shape.channels, shape.height, shape.width], elementSize: elementSize,
+                             tensor: "f1")
+        _ = try elementCount([shape.batch, shape.patch, shape.patch, shape.height, shape.width],
+                             elementSize: elementSize, tensor: "out")
+        // Displacements times the dilation must stay representable.
+        _ = try checkedCount([[shape.patch, shape.dilation]], "patch_size * dilation_patch")
+        return shape
+    }
+
+    /// The x range where both x and x + dx are inside the row.
+    @inline(__always)
+    private static func columns(_ dx: Int, _ width: Int) -> Range<Int> { max(0, -dx)..<max(max(0, -dx), min(width, width - dx)) }
+
+    /// Runs body(b, y) for every image row, rows in parallel.
+    private static func forEachRow(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
+        let work = shape.channels * shape.patch * shape.patch * shape.width * 8
+        parallelFor(shape.batch * shape.height, bytesPerItem: work) { rows in
+            for row in rows { body(row / shape.height, row % shape.height) }
+        }
+    }
+
+    static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                         _ shape: Shape) {
+        let pointers = UnsafeTransfer((f1, f2, out))
+        let (p, plane, w) = (shape.patch, shape.plane, shape.width)
+        forEachRow(shape) { b, y in
+            let (f1, f2, out) = pointers.value
+            for i in 0..<p {
+                let y2 = y + shape.displacement(i)
+                for j in 0..<p { (out + ((b * p + i) * p + j) * plane + y * w).update(repeating: 0, count: w) }
+                guard (0..<shape.height).contains(y2) else { continue }
+                for c in 0..<shape.channels {
+                    let a = f1 + (b * shape.channels + c) * plane + y * w
+                    let s = f2 + (b * shape.channels + c) * plane + y2 * w
+                    for j in 0..<p {
+                        let dx = shape.displacement(j)
+                        let o = out + ((b * p + i) * p + j) * plane + y * w
+                        for x in columns(dx, w) { o[x] += a[x] * s[x + dx] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gradients of f1 and f2 (a nil output is not computed).
+    static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
+                                          gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
+                                          _ shape: Shape) {
+        let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
+        let (p, plane, w, channels) = (shape.patch, shape.plane, shape.width, shape.channels)
+        forEachRow(shape) { b, y in
+            let (grad, f1, f2, gradF1, gradF2) = pointers.value
+            // grad_f1[c, y, x] = Σ_{i,j} g[i, j, y, x] f2[c, y + dy, x + dx]
+            if let gradF1 {
+                for c in 0..<channels { (gradF1 + (b * channels + c) * plane + y * w).update(repeating: 0, count: w) }
+                for i in 0..<p {
+                    let y2 = y + shape.displacement(i)
+                    guard (0..<shape.height).contains(y2) else { continue }
+                    for c in 0..<channels {
+                        let ga = gradF1 + (b * channels + c) * plane + y * w
+                        let s = f2 + (b * channels + c) * plane + y2 * w
+                        for j in 0..<p {
+                            let dx = shape.displacement(j)
+                            let g = grad + ((b * p + i) * p + j) * plane + y * w
+                            for x in columns(dx, w) { ga[x] += g[x] * s[x + dx] }
+                        }
+                    }
+                }
+            }
+            // grad_f2[c, y, x] = Σ_{i,j} g[i, j, y - dy, x - dx] f1[c, y - dy, x - dx] (this row is y2 = y)
+            if let gradF2 {
+                for c in 0..<channels { (gradF2 + (b * channels + c) * plane + y * w).update(repeating: 0, count: w) }
+                for i in 0..<p {
+                    let y1 = y - shape.displacement(i)
+                    guard (0..<shape.height).contains(y1) else { continue }
+                    for c in 0..<channels {
+                        let gb = gradF2 + (b * channels + c) * plane + y * w
+                        let a = f1 + (b * channels + c) * plane + y1 * w
+                        for j in 0..<p {
+                            let dx = shape.displacement(j)
+                            let g = grad + ((b * p + i) * p + j) * plane + y1 * w
+                            // x1 = x - dx ranges over columns(dx): gb[x1 + dx] += g[x1] a[x1]
+                            for x1 in columns(dx, w) { gb[x1 + dx] += g[x1] * a[x1] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
