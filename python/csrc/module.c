@@ -188,6 +188,7 @@ static PyMethodDef *const tables[] = {
     vtx_dual_attention_matching_methods,
     vtx_dam_loss_methods,
     vtx_cml_localize_methods,
+    vtx_correlation_methods,
 };
 
 static struct PyModuleDef module = {

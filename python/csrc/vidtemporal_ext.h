@@ -78,5 +78,6 @@ extern PyMethodDef vtx_spatial_attention_methods[];
 extern PyMethodDef vtx_dual_attention_matching_methods[];
 extern PyMethodDef vtx_dam_loss_methods[];
 extern PyMethodDef vtx_cml_localize_methods[];
+extern PyMethodDef vtx_correlation_methods[];
 
 #endif

@@ -151,3 +151,28 @@ def dual_attention_matching(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, w
     p_audio = sigmoid((audio * global_visual[:, None, :]).sum(-1))
     p_visual = sigmoid((visual * global_audio[:, None, :]).sum(-1))
     return (p_audio + p_visual) / 2, p_audio, p_visual, global_audio, global_visual
+
+
+def correlation(f1, f2, patch_size, dilation_patch=1):
+    """The reference loop over displacements: shift f2 with zero fill, multiply, sum channels
+    (numpy or torch; torch autograd through it is the reference gradient)."""
+    b, c, h, w = f1.shape
+    r = (patch_size - 1) // 2
+    torch_like = hasattr(f1, "detach")
+    rows = []
+    for i in range(patch_size):
+        row = []
+        for j in range(patch_size):
+            dy, dx = (i - r) * dilation_patch, (j - r) * dilation_patch
+            shifted = _zeros_like(f2)
+            ys, yd = slice(max(0, dy), min(h, h + dy)), slice(max(0, -dy), min(h, h - dy))
+            xs, xd = slice(max(0, dx), min(w, w + dx)), slice(max(0, -dx), min(w, w - dx))
+            if ys.start < ys.stop and xs.start < xs.stop:
+                shifted[:, :, yd, xd] = f2[:, :, ys, xs]
+            row.append((f1 * shifted).sum(1))
+        rows.append(row)
+    if torch_like:
+        import torch
+        return torch.stack([torch.stack(row, 1) for row in rows], 1)
+    import numpy as np
+    return np.stack([np.stack(row, 1) for row in rows], 1)

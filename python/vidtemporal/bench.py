@@ -246,6 +246,37 @@ def bench_spatial_attention(repeat, torch, sgemm):
             "targets": targets}
 
 
+def torch_correlation(torch, f1, f2, patch_size):
+    """The reference torch loop over displacements (spatial-correlation-sampler has no CPU build
+    here): shift f2 with zero padding, multiply, sum over channels."""
+    b, c, h, w = f1.shape
+    r = (patch_size - 1) // 2
+    padded = torch.nn.functional.pad(f2, (r, r, r, r))
+    return torch.stack([torch.stack([(f1 * padded[:, :, i:i + h, j:j + w]).sum(1) for j in range(patch_size)], 1)
+                        for i in range(patch_size)], 1)
+
+
+def bench_correlation(repeat, torch, sgemm):
+    b, c, h, w, p = 56, 64, 28, 28, 15
+    rng = np.random.default_rng(6)
+    f1, f2 = (rng.standard_normal((b, c, h, w), dtype=np.float32) for _ in range(2))
+    out = np.empty((b, p, p, h, w), np.float32)
+    grads = np.empty_like(f1), np.empty_like(f2)
+    flops = 2 * b * c * h * w * p * p
+    forward = timeit(lambda: _C.correlation_forward(f1, f2, out, p, 1), repeat)
+    backward = timeit(lambda: _C.correlation_backward(out, f1, f2, *grads, p, 1), repeat)
+    rows = {"forward (preallocated)": forward, "backward (preallocated)": backward}
+    ratios = {"forward GFLOP/s / sgemm GFLOP/s": flops / forward / 1e9 / sgemm, "backward / forward": backward / forward}
+    targets = {"forward GFLOP/s / sgemm GFLOP/s": ">= 0.4", "backward / forward": "<= 2.5"}
+    if torch is not None:
+        t1, t2 = torch.from_numpy(f1), torch.from_numpy(f2)
+        rows["forward (torch reference loop)"] = timeit(lambda: torch_correlation(torch, t1, t2, p), repeat)
+        ratios["torch loop / ours, forward"] = rows["forward (torch reference loop)"] / forward
+        targets["torch loop / ours, forward"] = ">= 10"
+    return {"shape": [b, c, h, w, p], "dtype": "float32", "gflop": flops / 1e9, "seconds": rows, "ratios": ratios,
+            "targets": targets}
+
+
 def torch_dam(torch, audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v):
     """DAM in plain torch, batched, with masked softmax attention: the reference implementation."""
     def global_feature(f, wq, wk, wv):
@@ -344,7 +375,8 @@ def main(argv=None):
                "temporal_interlace": bench_temporal_interlace(repeat, torch),
                "global_temporal_attention": bench_global_temporal_attention(repeat, torch, sgemm),
                "spatial_attention": bench_spatial_attention(repeat, torch, sgemm),
-               "dual_attention_matching": bench_dual_attention_matching(repeat, torch)}
+               "dual_attention_matching": bench_dual_attention_matching(repeat, torch),
+               "correlation": bench_correlation(repeat, torch, sgemm)}
     for op, result in results.items():
         if not isinstance(result, dict) or "seconds" not in result:
             continue
