@@ -17,7 +17,7 @@ private func correlationForward<T: KernelScalar>(
                             inputs: [ArrayExtent(f1, "f1", count: shape.featureCount),
                                      ArrayExtent(f2, "f2", count: shape.featureCount)])
         guard let out, shape.outputCount > 0 else { return }
-        Correlation.forward(placeholder(f1), placeholder(f2), out, shape)
+        try Correlation.forward(placeholder(f1), placeholder(f2), out, shape)
     }
 }
 
@@ -38,7 +38,8 @@ private func correlationBackward<T: KernelScalar>(
                                      ArrayExtent(f1, "f1", count: shape.featureCount),
                                      ArrayExtent(f2, "f2", count: shape.featureCount)])
         guard shape.featureCount > 0 else { return }
-        Correlation.backward(placeholder(grad), placeholder(f1), placeholder(f2), gradF1: gradF1, gradF2: gradF2, shape)
+        try Correlation.backward(placeholder(grad), placeholder(f1), placeholder(f2), gradF1: gradF1, gradF2: gradF2,
+                                 shape)
     }
 }
 
