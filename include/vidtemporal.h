@@ -428,6 +428,38 @@ int32_t vt_correlation_backward_f64(const double *grad_out, const double *f1, co
                                     int64_t w, int64_t patch_size, int64_t dilation_patch,
                                     vt_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Kernel soft-argmax (MSNet) of a correlation volume corr (b, P, P, h, w), P odd: per pixel, over
+ * its P*P scores c (index k = ky * P + kx),
+ *
+ *     k* = argmax c (first on ties),  g_k = exp(-((kx-kx*)^2 + (ky-ky*)^2) / (2 sigma^2)),
+ *     p = softmax(temperature * g * c),  u = Σ p_k (kx - r) / r,  v = Σ p_k (ky - r) / r,
+ *     r = (P-1)/2 (u = v = 0 for P = 1);  confidence = max_k c_k
+ *
+ * displacement (b, 2, h, w) receives [u, v] in [-1, 1] (u horizontal), confidence (b, 1, h, w).
+ * Backward: grad_corr from grad_displacement and grad_confidence (either may be NULL: zero); g
+ * and k* are constants, the confidence's gradient goes to k*.
+ * Errors: even or non-positive p, sigma not positive and finite, temperature not finite
+ * (VT_ERR_INVALID_ARGUMENT); the usual size, NULL and overlap checks.
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_kernel_soft_argmax_forward_f32(const float *corr, float *displacement, float *confidence,
+                                          int64_t b, int64_t p, int64_t h, int64_t w, double sigma,
+                                          double temperature, vt_error *err);
+int32_t vt_kernel_soft_argmax_forward_f64(const double *corr, double *displacement,
+                                          double *confidence, int64_t b, int64_t p, int64_t h,
+                                          int64_t w, double sigma, double temperature, vt_error *err);
+int32_t vt_kernel_soft_argmax_backward_f32(const float *grad_displacement,
+                                           const float *grad_confidence, const float *corr,
+                                           float *grad_corr, int64_t b, int64_t p, int64_t h,
+                                           int64_t w, double sigma, double temperature,
+                                           vt_error *err);
+int32_t vt_kernel_soft_argmax_backward_f64(const double *grad_displacement,
+                                           const double *grad_confidence, const double *corr,
+                                           double *grad_corr, int64_t b, int64_t p, int64_t h,
+                                           int64_t w, double sigma, double temperature,
+                                           vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif
