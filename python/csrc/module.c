@@ -189,6 +189,7 @@ static PyMethodDef *const tables[] = {
     vtx_dam_loss_methods,
     vtx_cml_localize_methods,
     vtx_correlation_methods,
+    vtx_kernel_soft_argmax_methods,
 };
 
 static struct PyModuleDef module = {

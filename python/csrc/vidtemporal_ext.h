@@ -79,5 +79,6 @@ extern PyMethodDef vtx_dual_attention_matching_methods[];
 extern PyMethodDef vtx_dam_loss_methods[];
 extern PyMethodDef vtx_cml_localize_methods[];
 extern PyMethodDef vtx_correlation_methods[];
+extern PyMethodDef vtx_kernel_soft_argmax_methods[];
 
 #endif

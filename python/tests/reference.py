@@ -176,3 +176,36 @@ def correlation(f1, f2, patch_size, dilation_patch=1):
         return torch.stack([torch.stack(row, 1) for row in rows], 1)
     import numpy as np
     return np.stack([np.stack(row, 1) for row in rows], 1)
+
+
+def kernel_soft_argmax(corr, sigma=5.0, temperature=100.0):
+    """MSNet's kernel soft-argmax, batched, with the Gaussian and the argmax as constants (numpy or
+    torch; torch autograd through it is the reference gradient)."""
+    b, p, _, h, w = corr.shape
+    r = (p - 1) // 2
+    torch_like = hasattr(corr, "detach")
+    xp = _xp(corr)
+    scores = corr.reshape(b, p * p, h, w)
+    best = (scores.detach() if torch_like else scores).argmax(1)        # first index on ties
+    ky, kx = xp.arange(p * p) // p, xp.arange(p * p) % p
+    cast = (lambda k: k.to(corr.dtype)) if torch_like else (lambda k: k.astype(corr.dtype))
+    offsets = [(cast(k) - r) / max(r, 1) for k in (kx, ky)]
+    by, bx = best // p, best % p
+    distance = (kx[None, :, None, None] - bx[:, None]) ** 2 + (ky[None, :, None, None] - by[:, None]) ** 2
+    distance = distance.to(corr.dtype) if torch_like else distance.astype(corr.dtype)
+    gaussian = xp.exp(-distance / (2 * sigma ** 2))
+    logits = temperature * gaussian * scores
+    if torch_like:
+        probabilities = logits.softmax(1)
+        confidence = scores.gather(1, best[:, None])
+    else:
+        e = xp.exp(logits - logits.max(1, keepdims=True))
+        probabilities = e / e.sum(1, keepdims=True)
+        confidence = xp.take_along_axis(scores, best[:, None], 1)
+    if r == 0:
+        displacement = xp.stack([probabilities[:, 0] * 0] * 2, 1)
+    else:
+        u = (probabilities * offsets[0][None, :, None, None]).sum(1)
+        v = (probabilities * offsets[1][None, :, None, None]).sum(1)
+        displacement = xp.stack([u, v], 1)
+    return displacement, confidence

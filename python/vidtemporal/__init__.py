@@ -12,6 +12,7 @@ _cpu.require_supported()
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
+from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
 from .dam_loss import dam_loss, dam_loss_backward
 from .dual_attention_matching import dual_attention_matching, dual_attention_matching_backward
 from .global_temporal_attention import global_temporal_attention, global_temporal_attention_backward
@@ -38,7 +39,7 @@ __all__ = [
     "temporal_interlace", "temporal_interlace_backward",
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",
     "region_unpool", "region_unpool_backward", "spatial_attention", "spatial_attention_backward",
-    "correlation", "correlation_backward",
+    "correlation", "correlation_backward", "kernel_soft_argmax", "kernel_soft_argmax_backward",
     "dual_attention_matching", "dual_attention_matching_backward", "dam_loss", "dam_loss_backward", "cml_localize",
     "set_num_threads", "get_num_threads", "__version__",
 ]

@@ -1,0 +1,61 @@
+"""Kernel soft-argmax at the numpy level: against the reference, exact one-hot peaks, ties, the
+gradient against central differences, bad input."""
+import numpy as np
+import pytest
+
+import vidtemporal as vt
+import reference
+from tolerances import tolerance
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_equal_reference(dtype):
+    rng = np.random.default_rng(0)
+    for b, p, h, w, sigma, temperature in [(2, 15, 3, 4, 5.0, 100.0), (1, 3, 2, 2, 0.8, 10.0), (1, 1, 2, 3, 5.0, 100.0)]:
+        corr = (rng.standard_normal((b, p, p, h, w)) * 0.1).astype(dtype)
+        got = vt.kernel_soft_argmax(corr, sigma, temperature)
+        want = reference.kernel_soft_argmax(corr.astype(np.float64), sigma, temperature)
+        rtol, atol = tolerance("kernel_soft_argmax", dtype)
+        for g, x in zip(got, want):
+            assert g.dtype == dtype
+            np.testing.assert_allclose(g, x, rtol=rtol, atol=atol)
+
+
+def test_one_hot_peaks_give_their_displacement():
+    p = 15
+    corr = np.zeros((1, p, p, 2, 1))
+    corr[0, 7 + 2, 7 + 4, 0, 0] = 1      # dy = +2 cells, dx = +4
+    corr[0, 7 - 1, 7 - 7, 1, 0] = 1      # dy = -1, dx = -7
+    displacement, confidence = vt.kernel_soft_argmax(corr)
+    np.testing.assert_allclose(displacement[0, :, 0, 0], [4 / 7, 2 / 7], atol=1e-12)
+    np.testing.assert_allclose(displacement[0, :, 1, 0], [-1, -1 / 7], atol=1e-12)
+    np.testing.assert_array_equal(confidence[0, 0, :, 0], [1, 1])
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    corr = rng.standard_normal((1, 5, 5, 2, 2)) * 0.05
+    gd, gc = rng.standard_normal((1, 2, 2, 2)), rng.standard_normal((1, 1, 2, 2))
+    grad = vt.kernel_soft_argmax_backward(gd, gc, corr, 1.5, 20.0)
+
+    def loss(c):
+        d, conf = vt.kernel_soft_argmax(c, 1.5, 20.0)
+        return np.vdot(d, gd) + np.vdot(conf, gc)
+    for index in [(0, 0, 0, 0, 0), (0, 2, 3, 1, 0), (0, 4, 4, 1, 1), (0, 1, 2, 0, 1)]:
+        plus, minus = corr.copy(), corr.copy()
+        plus[index] += 1e-6
+        minus[index] -= 1e-6
+        numeric = (loss(plus) - loss(minus)) / 2e-6
+        assert abs(grad[index] - numeric) < 1e-7 * max(1, abs(numeric)), (index, grad[index], numeric)
+
+
+def test_bad_input():
+    corr = np.zeros((1, 3, 3, 2, 2), np.float32)
+    with pytest.raises(ValueError, match="p=4 must be odd"):
+        vt.kernel_soft_argmax(np.zeros((1, 4, 4, 2, 2), np.float32))
+    with pytest.raises(ValueError, match="equal P dims"):
+        vt.kernel_soft_argmax(np.zeros((1, 3, 5, 2, 2), np.float32))
+    with pytest.raises(ValueError, match="sigma=-1.0 must be positive"):
+        vt.kernel_soft_argmax(corr, sigma=-1)
+    with pytest.raises(ValueError, match=r"corr must have 5 dims"):
+        vt.kernel_soft_argmax(corr[0])

@@ -1,0 +1,34 @@
+"""Kernel soft-argmax at the torch level: values and gradients against autograd of the reference
+(Gaussian and argmax held constant), gradcheck away from ties, opcheck."""
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import vidtemporal.torch as vtt
+import reference
+from tolerances import tolerance
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_values_and_gradients_equal_autograd_of_reference(dtype):
+    gen = torch.Generator().manual_seed(0)
+    rtol, atol = tolerance("kernel_soft_argmax", str(dtype).split(".")[1])
+    for b, p, h, w, sigma, temperature in [(2, 15, 3, 4, 5.0, 100.0), (1, 3, 2, 2, 0.8, 10.0)]:
+        corr = torch.randn(b, p, p, h, w, generator=gen, dtype=dtype) * 0.1
+        ours, theirs = corr.clone().requires_grad_(), corr.clone().requires_grad_()
+        out, ref = vtt.kernel_soft_argmax(ours, sigma, temperature), reference.kernel_soft_argmax(theirs, sigma,
+                                                                                                   temperature)
+        grads = [torch.randn(o.shape, generator=gen, dtype=dtype) for o in out]
+        for o, r in zip(out, ref):
+            torch.testing.assert_close(o, r, rtol=rtol, atol=atol)
+        torch.autograd.backward(out, grads)
+        torch.autograd.backward(ref, grads)
+        scale = max(1.0, float(theirs.grad.abs().max()))
+        torch.testing.assert_close(ours.grad, theirs.grad, rtol=rtol, atol=atol * scale)
+
+
+def test_gradcheck_and_opcheck():
+    corr = (torch.randn(1, 5, 5, 2, 2, dtype=torch.float64) * 0.05).requires_grad_()
+    assert torch.autograd.gradcheck(lambda c: vtt.kernel_soft_argmax(c, 1.5, 20.0), (corr,))
+    from vidtemporal.torch.kernel_soft_argmax import _soft_argmax
+    torch.library.opcheck(_soft_argmax, (torch.randn(1, 3, 3, 2, 2, requires_grad=True), 5.0, 100.0))
