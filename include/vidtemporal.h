@@ -460,6 +460,34 @@ int32_t vt_kernel_soft_argmax_backward_f64(const double *grad_displacement,
                                            int64_t w, double sigma, double temperature,
                                            vt_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Motion Squeeze, fused (MSNet): x (nt, c, h, w), nt = N * num_segments -> out (nt, 3, h, w).
+ * Per clip: if normalize, each pixel's channel vector is divided by sqrt(Σ_c x^2 + 1e-6);
+ * frame t is correlated with frame t + 1 (t < T-1; patch_size P odd, dilation 1); ReLU; the
+ * kernel soft-argmax (sigma, temperature) gives [u, v, confidence] for frame t; the last frame
+ * repeats frame T-2's map (T = 1: zeros). One pair's P*P*h*w volume is held at a time.
+ * Backward: grad_x from grad_out (the gradient through the soft-argmax treats its Gaussian and
+ * argmax as constants; the ReLU passes gradient where the correlation is positive).
+ * Errors: as correlation and kernel soft-argmax, plus nt not a multiple of num_segments.
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_motion_squeeze_forward_f32(const float *x, float *out, int64_t nt, int64_t c, int64_t h,
+                                      int64_t w, int64_t num_segments, int64_t patch_size,
+                                      double sigma, double temperature, int32_t normalize,
+                                      vt_error *err);
+int32_t vt_motion_squeeze_forward_f64(const double *x, double *out, int64_t nt, int64_t c, int64_t h,
+                                      int64_t w, int64_t num_segments, int64_t patch_size,
+                                      double sigma, double temperature, int32_t normalize,
+                                      vt_error *err);
+int32_t vt_motion_squeeze_backward_f32(const float *grad_out, const float *x, float *grad_x,
+                                       int64_t nt, int64_t c, int64_t h, int64_t w,
+                                       int64_t num_segments, int64_t patch_size, double sigma,
+                                       double temperature, int32_t normalize, vt_error *err);
+int32_t vt_motion_squeeze_backward_f64(const double *grad_out, const double *x, double *grad_x,
+                                       int64_t nt, int64_t c, int64_t h, int64_t w,
+                                       int64_t num_segments, int64_t patch_size, double sigma,
+                                       double temperature, int32_t normalize, vt_error *err);
+
 #ifdef __cplusplus
 }
 #endif
