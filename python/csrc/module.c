@@ -190,6 +190,7 @@ static PyMethodDef *const tables[] = {
     vtx_cml_localize_methods,
     vtx_correlation_methods,
     vtx_kernel_soft_argmax_methods,
+    vtx_motion_squeeze_methods,
 };
 
 static struct PyModuleDef module = {

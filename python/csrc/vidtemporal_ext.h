@@ -80,5 +80,6 @@ extern PyMethodDef vtx_dam_loss_methods[];
 extern PyMethodDef vtx_cml_localize_methods[];
 extern PyMethodDef vtx_correlation_methods[];
 extern PyMethodDef vtx_kernel_soft_argmax_methods[];
+extern PyMethodDef vtx_motion_squeeze_methods[];
 
 #endif

@@ -13,6 +13,7 @@ from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and F
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
+from .motion_squeeze import motion_squeeze, motion_squeeze_backward
 from .dam_loss import dam_loss, dam_loss_backward
 from .dual_attention_matching import dual_attention_matching, dual_attention_matching_backward
 from .global_temporal_attention import global_temporal_attention, global_temporal_attention_backward
@@ -40,6 +41,7 @@ __all__ = [
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",
     "region_unpool", "region_unpool_backward", "spatial_attention", "spatial_attention_backward",
     "correlation", "correlation_backward", "kernel_soft_argmax", "kernel_soft_argmax_backward",
+    "motion_squeeze", "motion_squeeze_backward",
     "dual_attention_matching", "dual_attention_matching_backward", "dam_loss", "dam_loss_backward", "cml_localize",
     "set_num_threads", "get_num_threads", "__version__",
 ]

@@ -2,6 +2,7 @@
 and the papers' ``nn.Module``s. CPU tensors run on the Swift kernels; CUDA tensors raise."""
 from .correlation import correlation
 from .kernel_soft_argmax import kernel_soft_argmax
+from .motion_squeeze import MotionSqueeze, motion_squeeze
 from .dual_attention_matching import DualAttentionMatching, cml_localize, dam_loss, dual_attention_matching
 from .global_temporal_attention import GlobalTemporalAttention, global_temporal_attention
 from .region_pool import region_pool
@@ -17,5 +18,5 @@ __all__ = [
     "convert_tin_state_dict",
     "GlobalTemporalAttention", "global_temporal_attention", "region_pool", "region_unpool", "spatial_attention",
     "DualAttentionMatching", "dual_attention_matching", "dam_loss", "cml_localize", "correlation",
-    "kernel_soft_argmax",
+    "kernel_soft_argmax", "MotionSqueeze", "motion_squeeze",
 ]

@@ -1,0 +1,87 @@
+"""Motion Squeeze (MSNet) for PyTorch: the fused op with autograd and the ``MotionSqueeze``
+module (reduction, fused op, depthwise-separable feature transform, residual add)."""
+import torch
+from torch import nn
+
+from .. import _args, _C
+from ._tensors import as_numpy, require_cpu
+
+
+@torch.library.custom_op("vidtemporal::motion_squeeze", mutates_args=())
+def _squeeze(x: torch.Tensor, num_segments: int, patch_size: int, sigma: float, temperature: float,
+             normalize: bool) -> torch.Tensor:
+    out = x.new_empty(x.shape[0], 3, x.shape[2], x.shape[3])
+    _C.motion_squeeze_forward(as_numpy(x), as_numpy(out), num_segments, patch_size, sigma, temperature, normalize)
+    return out
+
+
+@_squeeze.register_fake
+def _(x, num_segments, patch_size, sigma, temperature, normalize):
+    return x.new_empty(x.shape[0], 3, x.shape[2], x.shape[3])
+
+
+@torch.library.custom_op("vidtemporal::motion_squeeze_backward", mutates_args=())
+def _squeeze_backward(grad: torch.Tensor, x: torch.Tensor, num_segments: int, patch_size: int, sigma: float,
+                      temperature: float, normalize: bool) -> torch.Tensor:
+    grad_x = torch.empty_like(x)
+    _C.motion_squeeze_backward(as_numpy(grad), as_numpy(x), as_numpy(grad_x), num_segments, patch_size, sigma,
+                               temperature, normalize)
+    return grad_x
+
+
+@_squeeze_backward.register_fake
+def _(grad, x, num_segments, patch_size, sigma, temperature, normalize):
+    return torch.empty_like(x)
+
+
+def _setup_context(ctx, inputs, output):
+    x, *ctx.params = inputs
+    ctx.save_for_backward(x)
+
+
+def _backward(ctx, grad):
+    (x,) = ctx.saved_tensors
+    return (_squeeze_backward(grad.contiguous(), x, *ctx.params), None, None, None, None, None)
+
+
+_squeeze.register_autograd(_backward, setup_context=_setup_context)
+
+
+def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
+    """The fused Motion Squeeze core with autograd (see ``vidtemporal.motion_squeeze``):
+    ``x (N*T, C, H, W)`` -> ``(N*T, 3, H, W)`` = [u, v, confidence]."""
+    fn = "motion_squeeze"
+    require_cpu(x, "x", fn)
+    if x.dim() != 4:
+        raise ValueError(f"{fn}: x must have 4 dims (N*T, C, H, W), got shape {tuple(x.shape)}")
+    return _squeeze(x.contiguous(), _args.integer(num_segments, "num_segments", fn),
+                    _args.integer(patch_size, "patch_size", fn), float(sigma), float(temperature), bool(normalize))
+
+
+def _separable(cin, cout, kernel):
+    """Depthwise k x k then pointwise 1 x 1, each followed by BatchNorm and ReLU."""
+    return nn.Sequential(nn.Conv2d(cin, cin, kernel, padding=kernel // 2, groups=cin, bias=False), nn.BatchNorm2d(cin),
+                         nn.ReLU(inplace=True), nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
+
+
+class MotionSqueeze(nn.Module):
+    """The MS module (Kwon et al. ECCV 2020): ``x (N*T, C, H, W)`` -> ``x + F(x)``, where F is a
+    1x1 conv + BN + ReLU reduction to ``reduced`` channels, the fused motion op ([u, v,
+    confidence] per frame), and four depthwise-separable blocks 3 -> 16 -> 32 -> 64 -> C (the
+    first depthwise 7x7, the others 3x3). Drop it into a TSM-ResNet after stage 2."""
+
+    def __init__(self, in_channels, num_segments, reduced=64, patch_size=15, sigma=5.0, temperature=100.0):
+        super().__init__()
+        self.num_segments, self.patch_size, self.sigma, self.temperature = num_segments, patch_size, sigma, temperature
+        self.reduce = nn.Sequential(nn.Conv2d(in_channels, reduced, 1, bias=False), nn.BatchNorm2d(reduced),
+                                    nn.ReLU(inplace=True))
+        widths = [3, 16, 32, 64, in_channels]
+        self.transform = nn.Sequential(*(_separable(widths[i], widths[i + 1], 7 if i == 0 else 3) for i in range(4)))
+
+    def forward(self, x):
+        motion = motion_squeeze(self.reduce(x), self.num_segments, self.patch_size, self.sigma, self.temperature)
+        return x + self.transform(motion)
+
+    def extra_repr(self):
+        return f"num_segments={self.num_segments}, patch_size={self.patch_size}"
