@@ -277,6 +277,61 @@ def bench_correlation(repeat, torch, sgemm):
             "targets": targets}
 
 
+def torch_motion_squeeze(torch, x, t, p, sigma=5.0, temperature=100.0):
+    """Motion Squeeze composed from torch ops, the way MSNet's code does it: normalise, correlate
+    each frame pair (the displacement loop), ReLU, kernel soft-argmax, repeat the last map."""
+    nt, c, h, w = x.shape
+    x = x / torch.sqrt((x * x).sum(1, keepdim=True) + 1e-6)
+    frames = x.view(nt // t, t, c, h, w)
+    r = (p - 1) // 2
+    ky, kx = (torch.arange(p * p) // p).to(x.dtype), (torch.arange(p * p) % p).to(x.dtype)
+    maps = []
+    for s in range(t - 1):
+        corr = torch.relu(torch_correlation(torch, frames[:, s], frames[:, s + 1], p)).flatten(1, 2)
+        best = corr.detach().argmax(1, keepdim=True)
+        by, bx = (best // p).to(x.dtype), (best % p).to(x.dtype)
+        gaussian = torch.exp(-((kx[None, :, None, None] - bx) ** 2 + (ky[None, :, None, None] - by) ** 2)
+                             / (2 * sigma ** 2))
+        prob = (temperature * gaussian * corr).softmax(1)
+        u = (prob * ((kx - r) / r)[None, :, None, None]).sum(1, keepdim=True)
+        v = (prob * ((ky - r) / r)[None, :, None, None]).sum(1, keepdim=True)
+        maps.append(torch.cat([u, v, corr.gather(1, best)], 1))
+    maps.append(maps[-1])
+    return torch.stack(maps, 1).reshape(nt, 3, h, w)
+
+
+def bench_motion_squeeze(repeat, torch):
+    n, t, c, h, w, p = 8, 8, 64, 28, 28, 15
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n * t, c, h, w), dtype=np.float32)
+    out, grad_x = np.empty((n * t, 3, h, w), np.float32), np.empty_like(x)
+
+    def ours():
+        _C.motion_squeeze_forward(x, out, t, p, 5.0, 100.0, True)
+        _C.motion_squeeze_backward(out, x, grad_x, t, p, 5.0, 100.0, True)
+    rows = {"forward + backward (preallocated)": timeit(ours, repeat)}
+    volume = p * p * h * w * 4
+    ratios = {"volume held / volume of the whole clip": 2 * volume / (n * (t - 1) * volume)}
+    targets = {"volume held / volume of the whole clip": "well below 1"}
+    if torch is not None:
+        from .torch import motion_squeeze as vtt_squeeze
+        xt = torch.from_numpy(x.copy()).requires_grad_()
+        grad = torch.from_numpy(out)
+
+        def through_autograd():
+            torch.autograd.grad(vtt_squeeze(xt, t, p), xt, grad)
+
+        def reference():
+            torch.autograd.grad(torch_motion_squeeze(torch, xt, t, p), xt, grad)
+        rows["forward + backward (vidtemporal.torch, autograd)"] = timeit(through_autograd, repeat)
+        rows["forward + backward (composed torch reference)"] = timeit(reference, max(1, repeat // 3))
+        ratios["torch reference / ours, both through autograd"] = (
+            rows["forward + backward (composed torch reference)"]
+            / rows["forward + backward (vidtemporal.torch, autograd)"])
+        targets["torch reference / ours, both through autograd"] = ">= 5"
+    return {"shape": [n * t, c, h, w, p], "dtype": "float32", "seconds": rows, "ratios": ratios, "targets": targets}
+
+
 def torch_dam(torch, audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v):
     """DAM in plain torch, batched, with masked softmax attention: the reference implementation."""
     def global_feature(f, wq, wk, wv):
@@ -376,7 +431,8 @@ def main(argv=None):
                "global_temporal_attention": bench_global_temporal_attention(repeat, torch, sgemm),
                "spatial_attention": bench_spatial_attention(repeat, torch, sgemm),
                "dual_attention_matching": bench_dual_attention_matching(repeat, torch),
-               "correlation": bench_correlation(repeat, torch, sgemm)}
+               "correlation": bench_correlation(repeat, torch, sgemm),
+               "motion_squeeze": bench_motion_squeeze(repeat, torch)}
     for op, result in results.items():
         if not isinstance(result, dict) or "seconds" not in result:
             continue
