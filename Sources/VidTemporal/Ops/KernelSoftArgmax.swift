@@ -39,30 +39,37 @@ enum KernelSoftArgmax {
         return shape
     }
 
-    /// One pixel's softmax: fills p (P² probabilities) and returns (u, v, confidence, k*).
+    /// exp(-d² / (2σ²)) for d = -(P-1) ... P-1, at index d + P - 1: the Gaussian is separable, so a
+    /// pixel's P² weights are products of two table entries instead of P² exps.
+    static func gaussianTable(_ shape: Shape) -> [Double] {
+        let width = 2 * shape.sigma * shape.sigma
+        return (0..<(2 * shape.patch - 1)).map { index in
+            let d = Double(index - (shape.patch - 1))
+            return exp(-d * d / width)
+        }
+    }
+
+    /// One pixel's softmax: fills p (P² probabilities) and returns (u, v, confidence, k*). Float
+    /// volumes take the vectorised exp through `logits`, a P² Float buffer.
     private static func pixel<T: KernelScalar>(_ scores: UnsafePointer<T>, stride: Int, _ shape: Shape,
-                                               _ p: UnsafeMutableBufferPointer<Double>) -> (Double, Double, Double, Int) {
+                                               _ gaussian: [Double], _ p: UnsafeMutableBufferPointer<Double>,
+                                               _ logits: UnsafeMutableBufferPointer<T>) -> (Double, Double, Double, Int) {
         let (size, r) = (shape.patch, (shape.patch - 1) / 2)
         let count = size * size
         var best = 0
         for k in 1..<count where scores[k * stride] > scores[best * stride] { best = k }
         let (bestY, bestX) = best.quotientAndRemainder(dividingBy: size)
-        let width = 2 * shape.sigma * shape.sigma
-        var top = -Double.infinity
+        var top = -T.infinity
         for k in 0..<count {
             let (ky, kx) = k.quotientAndRemainder(dividingBy: size)
-            let distance = Double((kx - bestX) * (kx - bestX) + (ky - bestY) * (ky - bestY))
-            p[k] = shape.temperature * exp(-distance / width) * Double(scores[k * stride])
-            top = max(top, p[k])
+            let g = gaussian[ky - bestY + size - 1] * gaussian[kx - bestX + size - 1]
+            logits[k] = T(shape.temperature * g * Double(scores[k * stride]))
+            top = max(top, logits[k])
         }
-        var sum = 0.0
-        for k in 0..<count {
-            p[k] = exp(p[k] - top)
-            sum += p[k]
-        }
+        let sum = exponentiate(UnsafePointer(logits.baseAddress!), minus: top, into: logits.baseAddress!, count: count)
         var (u, v) = (0.0, 0.0)
         for k in 0..<count {
-            p[k] /= sum
+            p[k] = Double(logits[k]) / sum
             guard r > 0 else { continue }
             let (ky, kx) = k.quotientAndRemainder(dividingBy: size)
             u += p[k] * Double(kx - r) / Double(r)
@@ -86,14 +93,17 @@ enum KernelSoftArgmax {
     static func forward<T: KernelScalar>(_ corr: UnsafePointer<T>, _ displacement: UnsafeMutablePointer<T>,
                                          _ confidence: UnsafeMutablePointer<T>, _ shape: Shape) {
         let pointers = UnsafeTransfer((corr, displacement, confidence))
-        let (plane, count) = (shape.plane, shape.patch * shape.patch)
+        let (plane, count, gaussian) = (shape.plane, shape.patch * shape.patch, gaussianTable(shape))
         forEachPixel(shape) { b, pixel in
             let (corr, displacement, confidence) = pointers.value
             withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
-                let (u, v, top, _) = Self.pixel(corr + b * count * plane + pixel, stride: plane, shape, p)
+              withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
+                let (u, v, top, _) = Self.pixel(corr + b * count * plane + pixel, stride: plane, shape, gaussian, p,
+                                                logits)
                 displacement[(b * 2) * plane + pixel] = T(u)
                 displacement[(b * 2 + 1) * plane + pixel] = T(v)
                 confidence[b * plane + pixel] = T(top)
+              }
             }
         }
     }
@@ -104,13 +114,14 @@ enum KernelSoftArgmax {
                                           _ shape: Shape) {
         let pointers = UnsafeTransfer((gradDisplacement, gradConfidence, corr, gradCorr))
         let (plane, size, count, r) = (shape.plane, shape.patch, shape.patch * shape.patch, (shape.patch - 1) / 2)
-        let width = 2 * shape.sigma * shape.sigma
+        let gaussian = gaussianTable(shape)
         forEachPixel(shape) { b, pixel in
             let (gradDisplacement, gradConfidence, corr, gradCorr) = pointers.value
             let scores = corr + b * count * plane + pixel
             let out = gradCorr + b * count * plane + pixel
             withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
-                let (u, v, _, best) = Self.pixel(scores, stride: plane, shape, p)
+              withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
+                let (u, v, _, best) = Self.pixel(scores, stride: plane, shape, gaussian, p, logits)
                 let du = gradDisplacement.map { Double($0[(b * 2) * plane + pixel]) } ?? 0
                 let dv = gradDisplacement.map { Double($0[(b * 2 + 1) * plane + pixel]) } ?? 0
                 let (bestY, bestX) = best.quotientAndRemainder(dividingBy: size)
@@ -121,10 +132,11 @@ enum KernelSoftArgmax {
                     if r > 0 {
                         dz = p[k] * ((Double(kx - r) / Double(r) - u) * du + (Double(ky - r) / Double(r) - v) * dv)
                     }
-                    let distance = Double((kx - bestX) * (kx - bestX) + (ky - bestY) * (ky - bestY))
-                    out[k * plane] = T(dz * shape.temperature * exp(-distance / width))
+                    let g = gaussian[ky - bestY + size - 1] * gaussian[kx - bestX + size - 1]
+                    out[k * plane] = T(dz * shape.temperature * g)
                 }
                 if let gradConfidence { out[best * plane] += gradConfidence[b * plane + pixel] }
+              }
             }
         }
     }
