@@ -32,6 +32,29 @@ def test_one_hot_peaks_give_their_displacement():
     np.testing.assert_array_equal(confidence[0, 0, :, 0], [1, 1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_or_infinite_scores_give_nan_only_at_their_pixel(dtype):
+    corr = np.zeros((1, 3, 3, 1, 3), dtype=dtype)
+    corr[0, 1, 1, 0, 2] = 1
+    corr[0, 0, 0, 0, 0] = np.nan
+    corr[0, 2, 2, 0, 1] = np.inf
+    displacement, confidence = vt.kernel_soft_argmax(corr, 1.0, 10.0)
+    assert np.isnan(displacement[0, :, 0, :2]).all() and np.isnan(confidence[0, 0, 0, :2]).all()
+    np.testing.assert_allclose(displacement[0, :, 0, 2], [0, 0], atol=1e-6)   # a finite neighbour is untouched
+    assert confidence[0, 0, 0, 2] == 1
+
+
+def test_tiny_sigma_keeps_only_the_peak():
+    # sigma**2 underflows to zero in float64; the kernel must still be the limit: a one-hot
+    # Gaussian at the peak, so the peak's logit is the temperature and every other logit is 0.
+    corr = np.zeros((1, 3, 3, 1, 1))
+    corr[0, 0, 2, 0, 0], corr[0, 1, 1, 0, 0] = 1.0, 0.5
+    displacement, confidence = vt.kernel_soft_argmax(corr, 1e-170, 10.0)
+    assert np.isfinite(displacement).all()
+    u = (np.exp(10.0) - 1) / (np.exp(10.0) + 8)     # three cells at dx = +1 (the peak's column), three at -1
+    np.testing.assert_allclose(displacement[0, :, 0, 0], [u, -u], rtol=1e-12)
+
+
 def test_gradient_matches_finite_differences():
     rng = np.random.default_rng(1)
     corr = rng.standard_normal((1, 5, 5, 2, 2)) * 0.05

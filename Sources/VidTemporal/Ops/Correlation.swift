@@ -51,16 +51,19 @@ enum Correlation {
         }
     }
 
+    /// Scratch elements (of T) the float32 paths use: channel-last copies of both inputs and a
+    /// gradient. A caller that must not fail half-way passes them in, allocated up front.
+    static func scratchCount(_ shape: Shape) -> Int { 3 * shape.featureCount }
+
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                                         _ shape: Shape) throws(VTError) {
+                                         _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
         if T.self == Float.self {
-            try f1.withMemoryRebound(to: Float.self, capacity: shape.featureCount) { f1 throws(VTError) in
-                try f2.withMemoryRebound(to: Float.self, capacity: shape.featureCount) { f2 throws(VTError) in
-                    try out.withMemoryRebound(to: Float.self, capacity: shape.outputCount) { out throws(VTError) in
-                        try forwardChannelsLast(f1, f2, out, shape)
-                    }
-                }
-            }
+            let floats = UnsafeTransfer((f1, f2, out, scratch))
+            let (a, b, o, work) = floats.value
+            let rebind = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            try forwardChannelsLast(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                                    UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), rebind(o),
+                                    work.map(rebind), shape)
             return
         }
         let pointers = UnsafeTransfer((f1, f2, out))
@@ -87,15 +90,16 @@ enum Correlation {
     /// Gradients of f1 and f2 (a nil output is not computed).
     static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
                                           gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
-                                          _ shape: Shape) throws(VTError) {
+                                          _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
         if T.self == Float.self {
-            let rebound = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
-            let (g, a, b, g1, g2) = rebound.value
+            let rebound = UnsafeTransfer((grad, f1, f2, gradF1, gradF2, scratch))
+            let (g, a, b, g1, g2, work) = rebound.value
             try backwardChannelsLast(UnsafeRawPointer(g).assumingMemoryBound(to: Float.self),
                                      UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
                                      UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
                                      g1.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) },
-                                     g2.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }, shape)
+                                     g2.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) },
+                                     work.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }, shape)
             return
         }
         let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
@@ -140,6 +144,12 @@ enum Correlation {
         }
     }
 
+    /// The caller's scratch, or a fresh allocation.
+    private static func withGivenScratch(_ given: UnsafeMutablePointer<Float>?, _ count: Int,
+                                         _ body: (UnsafeMutablePointer<Float>) -> Void) throws(VTError) {
+        if let given { body(given) } else { try withScratch(count, of: Float.self) { scratch in body(scratch) } }
+    }
+
     /// (B, C, H, W) -> (B, H, W, C), so that each pixel's channel vector is contiguous.
     private static func channelsLast(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
                                      _ shape: Shape) {
@@ -156,9 +166,10 @@ enum Correlation {
     /// The float32 forward: each output is the dot product of two contiguous channel vectors;
     /// four displacements at a time share the loads of f1's vector.
     private static func forwardChannelsLast(_ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>,
-                                            _ out: UnsafeMutablePointer<Float>, _ shape: Shape) throws(VTError) {
+                                            _ out: UnsafeMutablePointer<Float>, _ given: UnsafeMutablePointer<Float>?,
+                                            _ shape: Shape) throws(VTError) {
         let (c, plane, w, p) = (shape.channels, shape.plane, shape.width, shape.patch)
-        try withScratch(2 * shape.featureCount, of: Float.self) { scratch in
+        try withGivenScratch(given, scratchCount(shape)) { scratch in
             channelsLast(f1, scratch, shape)
             channelsLast(f2, scratch + shape.featureCount, shape)
             let pointers = UnsafeTransfer((UnsafePointer(scratch), UnsafePointer(scratch + shape.featureCount), out))
@@ -238,9 +249,10 @@ enum Correlation {
     /// channel vectors (acc += g * f), which vectorises along the channels with no reductions.
     private static func backwardChannelsLast(_ grad: UnsafePointer<Float>, _ f1: UnsafePointer<Float>,
                                              _ f2: UnsafePointer<Float>, _ gradF1: UnsafeMutablePointer<Float>?,
-                                             _ gradF2: UnsafeMutablePointer<Float>?, _ shape: Shape) throws(VTError) {
+                                             _ gradF2: UnsafeMutablePointer<Float>?,
+                                             _ given: UnsafeMutablePointer<Float>?, _ shape: Shape) throws(VTError) {
         let (c, w, h, p, n) = (shape.channels, shape.width, shape.height, shape.patch, shape.featureCount)
-        try withScratch(3 * n, of: Float.self) { scratch in
+        try withGivenScratch(given, scratchCount(shape)) { scratch in
             let (a, s, result) = (scratch, scratch + n, scratch + 2 * n)
             channelsLast(f1, a, shape)
             channelsLast(f2, s, shape)

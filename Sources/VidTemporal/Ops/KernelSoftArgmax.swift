@@ -42,10 +42,9 @@ enum KernelSoftArgmax {
     /// exp(-d² / (2σ²)) for d = -(P-1) ... P-1, at index d + P - 1: the Gaussian is separable, so a
     /// pixel's P² weights are products of two table entries instead of P² exps.
     static func gaussianTable(_ shape: Shape) -> [Double] {
-        let width = 2 * shape.sigma * shape.sigma
-        return (0..<(2 * shape.patch - 1)).map { index in
-            let d = Double(index - (shape.patch - 1))
-            return exp(-d * d / width)
+        (0..<(2 * shape.patch - 1)).map { index in
+            let scaled = Double(index - (shape.patch - 1)) / shape.sigma   // no sigma² underflow
+            return exp(-0.5 * scaled * scaled)
         }
     }
 
@@ -59,12 +58,16 @@ enum KernelSoftArgmax {
         var best = 0
         for k in 1..<count where scores[k * stride] > scores[best * stride] { best = k }
         let (bestY, bestX) = best.quotientAndRemainder(dividingBy: size)
-        var top = -T.infinity
         for k in 0..<count {
             let (ky, kx) = k.quotientAndRemainder(dividingBy: size)
             let g = gaussian[ky - bestY + size - 1] * gaussian[kx - bestX + size - 1]
             logits[k] = T(shape.temperature * g * Double(scores[k * stride]))
-            top = max(top, logits[k])
+        }
+        // A NaN or infinite score has no finite answer: the pixel becomes NaN (as in attention).
+        let top = maximum(UnsafePointer(logits.baseAddress!), count: count)
+        guard top.isFinite, scores[best * stride].isFinite else {
+            p.update(repeating: .nan)
+            return (.nan, .nan, .nan, best)
         }
         let sum = exponentiate(UnsafePointer(logits.baseAddress!), minus: top, into: logits.baseAddress!, count: count)
         var (u, v) = (0.0, 0.0)

@@ -63,6 +63,7 @@ enum MotionSqueeze {
     /// Scratch: the normalised clip, its norms, one pair's volume (and its gradient).
     static func scratchCount(_ shape: Shape) -> Int {
         shape.clips * shape.segments * (shape.frameCount + shape.plane) + 2 * shape.patch * shape.patch * shape.plane
+            + Correlation.scratchCount(shape.pair)
     }
 
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
@@ -72,6 +73,7 @@ enum MotionSqueeze {
         try withScratch(scratchCount(shape), of: T.self) { scratch throws(VTError) in
             let frames = shape.clips * t
             let (xn, norms, volume) = (scratch, scratch + frames * frameCount, scratch + frames * (frameCount + plane))
+            let correlationScratch = volume + 2 * volumeCount
             normalize(x, xn, norms, frames: frames, shape)
             for clip in 0..<shape.clips {
                 let base = clip * t
@@ -81,7 +83,8 @@ enum MotionSqueeze {
                 }
                 for s in 0..<(t - 1) {
                     try Correlation.forward(UnsafePointer(xn + (base + s) * frameCount),
-                                            UnsafePointer(xn + (base + s + 1) * frameCount), volume, shape.pair)
+                                            UnsafePointer(xn + (base + s + 1) * frameCount), volume, shape.pair,
+                                            scratch: correlationScratch)
                     for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
                     let map = out + (base + s) * 3 * plane
                     KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
@@ -101,7 +104,8 @@ enum MotionSqueeze {
             scratch throws(VTError) in
             let (xn, norms) = (scratch, scratch + frames * frameCount)
             let volume = norms + frames * plane, gradVolume = volume + volumeCount
-            let gradXn = gradVolume + volumeCount, pairGrads = gradXn + frames * frameCount
+            let correlationScratch = gradVolume + volumeCount
+            let gradXn = correlationScratch + Correlation.scratchCount(shape.pair), pairGrads = gradXn + frames * frameCount
             let mapGrad = pairGrads + 2 * frameCount
             normalize(x, xn, norms, frames: frames, shape)
             gradXn.update(repeating: 0, count: frames * frameCount)
@@ -116,13 +120,13 @@ enum MotionSqueeze {
                         for k in 0..<(3 * plane) { mapGrad[k] += repeated[k] }
                     }
                     let (f1, f2) = (UnsafePointer(xn + (base + s) * frameCount), UnsafePointer(xn + (base + s + 1) * frameCount))
-                    try Correlation.forward(f1, f2, volume, shape.pair)
+                    try Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
                     for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
                     KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
                                               UnsafePointer(volume), gradVolume, shape.argmax)
                     for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
                     try Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: pairGrads,
-                                             gradF2: pairGrads + frameCount, shape.pair)
+                                             gradF2: pairGrads + frameCount, shape.pair, scratch: correlationScratch)
                     let (g1, g2) = (gradXn + (base + s) * frameCount, gradXn + (base + s + 1) * frameCount)
                     for k in 0..<frameCount {
                         g1[k] += pairGrads[k]
