@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib wheel python install test test-swift test-python test-c test-numpy-only demo bench clean
+.PHONY: all deps venv lib wheel python install test test-swift test-python test-c example-c test-numpy-only demo bench clean
 
 all: lib
 
@@ -68,6 +68,14 @@ test-c: deps
 	    $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm \
 	    && $$bin || exit 1; \
 	done
+	$(MAKE) --no-print-directory example-c
+
+# The C streaming example, built the way its header comment says (against the staged install).
+example-c:
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
+	cc -std=c11 -Wall -Wextra -Werror examples/c/stream_tsm.c -o .build/stream_tsm \
+	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib
+	.build/stream_tsm
 
 # Run from outside the repo so `import vidtemporal` is the installed package.
 test-python: python
