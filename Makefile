@@ -93,7 +93,7 @@ test-numpy-only: wheel
 	cd /tmp && $(CURDIR)/.build/venv-numpy/bin/python -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
 
 demo: python
-	$(PY) -m vidtemporal demo
+	$(PY) -m vidtemporal demo --output results
 
 bench: python
 	$(PY) -m vidtemporal bench
