@@ -1,5 +1,6 @@
 """The demo's quick run: every temporal module beats the frame-averaging baseline by a clear
-margin on held-out clips, and the results are written as JSON."""
+margin on held-out clips, DAM localises events far above chance, and the results are written as
+JSON."""
 import json
 
 import pytest
@@ -10,13 +11,17 @@ from vidtemporal import demo  # noqa: E402
 
 def test_quick_demo_temporal_modules_beat_tsn(tmp_path):
     results = demo.main(["--quick", "--output", str(tmp_path)])
+    dam = results.pop("dam")
     assert set(results) == set(demo.VARIANTS)
     baseline = results["tsn"]["accuracy"]
     for variant in set(demo.VARIANTS) - {"tsn"}:
         # Four balanced classes: the baseline sits near 25%; a module that sees motion is far above.
         assert results[variant]["accuracy"] > baseline + 0.25, (variant, results)
+    # DAM localises events far above chance in both directions, and beats predicting background.
+    assert min(dam["A2V"], dam["V2A"]) > 2 * dam["cml_chance"], dam
+    assert dam["event_localization"] > dam["background_only"] + 0.1, dam
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert saved["variants"] == results
+    assert saved["variants"] == results and saved["dam"] == dam
 
 
 def test_unknown_variant_is_an_error(capsys):
