@@ -28,3 +28,17 @@ def test_unknown_variant_is_an_error(capsys):
     with pytest.raises(SystemExit):
         demo.main(["--variants", "tsn,nope"])
     assert "nope" in capsys.readouterr().err
+
+
+def test_distributed_training_matches_one_process():
+    # Two processes each take half of every global batch; DDP averages their gradients, so the
+    # loss curve is single-process training's on the same batches (up to float32 rounding in the
+    # gradient all-reduce).
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = [demo.moving_squares(200, 8, 16, rng), demo.moving_squares(50, 8, 16, rng)]
+    single = demo.train("tsm", data, 15, 8, seed=3)
+    distributed = demo.train_distributed(2, "tsm", data, 15, 8, seed=3)
+    np.testing.assert_allclose(distributed["losses"], single["losses"], rtol=1e-5)
+    assert single["losses"][-1] < single["losses"][0]

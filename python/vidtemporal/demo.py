@@ -3,7 +3,7 @@ a temporal module (TSN) and with each of TSM, TIN, MS and GTA on a task that sin
 cannot solve; then train DAM on synthetic audio-visual events. The results go to
 OUTPUT/results.json.
 
-    python -m vidtemporal demo [--quick] [--steps N] [--variants tsn,tsm,...] [--output DIR] [--seed S]
+    python -m vidtemporal demo [--quick] [--steps N] [--variants tsn,tsm,...] [--output DIR] [--ddp N] [--seed S]
 """
 import argparse
 import json
@@ -90,35 +90,84 @@ def build(variant, t):
                          nn.Linear(32, 4))
 
 
-def train(variant, data, steps, t, seed):
-    """Adam on random batches of 32 clips; returns validation accuracy, parameters and seconds."""
+BATCH = 32
+
+
+def train(variant, data, steps, t, seed, rank=0, world=1):
+    """Adam on random batches of 32 clips; returns validation accuracy, parameters, seconds and
+    the loss per step. With ``world`` > 1 this is one process of a torch.distributed group: every
+    process draws the same global batch and trains on its share of the clips, and
+    DistributedDataParallel averages the gradients, so the steps equal single-process training
+    on the global batch (up to rounding; BatchNorm statistics are per process, as usual in DDP)."""
     import torch
+    import torch.distributed as dist
     from torch import nn
 
     torch.manual_seed(seed)
-    net = build(variant, t)
-    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    net = model = build(variant, t)
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(net)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     (x_train, y_train), (x_val, y_val) = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in data]
     size = x_train.shape[-2:]
 
-    def logits(frames):
-        return net(frames).view(-1, t, 4).mean(1)   # TSN consensus: average the frames' scores
+    def logits(module, frames):
+        return module(frames).view(-1, t, 4).mean(1)   # TSN consensus: average the frames' scores
 
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    net.train()
+    losses = []
+    model.train()
     for _ in range(steps):
-        idx = torch.from_numpy(rng.integers(0, len(y_train), 32))
+        idx = torch.from_numpy(rng.integers(0, len(y_train), BATCH))
+        idx = idx[rank * BATCH // world:(rank + 1) * BATCH // world]   # whole clips: T frames stay together
         frames = x_train.view(len(y_train), t, 1, *size)[idx].reshape(-1, 1, *size)
-        loss = nn.functional.cross_entropy(logits(frames), y_train[idx])
+        loss = nn.functional.cross_entropy(logits(model, frames), y_train[idx])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        global_loss = loss.detach().clone()
+        if world > 1:
+            dist.all_reduce(global_loss)
+            global_loss /= world
+        losses.append(global_loss.item())
     net.eval()
     with torch.no_grad():
-        accuracy = (logits(x_val).argmax(1) == y_val).float().mean().item()
+        accuracy = (logits(net, x_val).argmax(1) == y_val).float().mean().item()
     return {"accuracy": accuracy, "parameters": sum(p.numel() for p in net.parameters()),
-            "seconds": time.perf_counter() - start}
+            "seconds": time.perf_counter() - start, "losses": losses}
+
+
+def _distributed_process(rank, world, port, queue, args):
+    import torch
+    import torch.distributed as dist
+
+    # The processes share the machine's cores.
+    threads = max(1, (os.cpu_count() or 1) // world)
+    torch.set_num_threads(threads)
+    vt.set_num_threads(threads)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+    try:
+        result = train(*args, rank=rank, world=world)
+        if rank == 0:
+            queue.put(result)
+    finally:
+        dist.destroy_process_group()
+
+
+def train_distributed(world, variant, data, steps, t, seed):
+    """``train`` on ``world`` processes (torch.distributed, gloo backend, CPU); rank 0's result."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as probe:   # a free port for the rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    context = mp.get_context("spawn")
+    queue = context.SimpleQueue()
+    mp.spawn(_distributed_process, args=(world, port, queue, (variant, data, steps, t, seed)), nprocs=world)
+    return queue.get()
 
 
 def train_and_evaluate_dam(steps, seed):
@@ -157,8 +206,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a shorter run (fewer steps and clips)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of " + ",".join(VARIANTS))
     parser.add_argument("--output", default="vidtemporal-demo", help="directory for results.json")
+    parser.add_argument("--ddp", type=int, default=1, metavar="N",
+                        help="train each variant on N processes (torch.distributed, gloo)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.ddp < 1 or BATCH % args.ddp:
+        parser.error(f"--ddp: N must divide the batch of {BATCH} clips, got {args.ddp}")
     variants = args.variants.split(",")
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
@@ -176,10 +229,14 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     data = [moving_squares(train_clips, t, size, rng), moving_squares(400, t, size, rng)]
     print(f"\n3) Train the same tiny CNN for {steps} steps on moving squares (4 directions, T={t}, "
-          f"{size}x{size}, noise) with each temporal module; the frames' scores are averaged (TSN consensus).")
+          f"{size}x{size}, noise) with each temporal module; the frames' scores are averaged (TSN consensus)."
+          + (f" Each variant trains on {args.ddp} processes (torch.distributed, gloo)." if args.ddp > 1 else ""))
     results = {}
     for variant in variants:
-        results[variant] = train(variant, data, steps, t, args.seed)
+        if args.ddp > 1:
+            results[variant] = train_distributed(args.ddp, variant, data, steps, t, args.seed)
+        else:
+            results[variant] = train(variant, data, steps, t, args.seed)
         r = results[variant]
         print(f"   {VARIANTS[variant]:<44} accuracy {r['accuracy']:6.1%}   {r['parameters']:>6} parameters"
               f"   {r['seconds']:5.1f} s", flush=True)
