@@ -58,12 +58,7 @@ enum Correlation {
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                          _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
         if T.self == Float.self {
-            let floats = UnsafeTransfer((f1, f2, out, scratch))
-            let (a, b, o, work) = floats.value
-            let rebind = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
-            try forwardChannelsLast(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-                                    UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), rebind(o),
-                                    work.map(rebind), shape)
+            try forwardChannelsLast(asFloat(f1), asFloat(f2), asFloat(out), scratch.map(asFloat), shape)
             return
         }
         let pointers = UnsafeTransfer((f1, f2, out))
@@ -92,14 +87,8 @@ enum Correlation {
                                           gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
                                           _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
         if T.self == Float.self {
-            let rebound = UnsafeTransfer((grad, f1, f2, gradF1, gradF2, scratch))
-            let (g, a, b, g1, g2, work) = rebound.value
-            try backwardChannelsLast(UnsafeRawPointer(g).assumingMemoryBound(to: Float.self),
-                                     UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-                                     UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-                                     g1.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) },
-                                     g2.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) },
-                                     work.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }, shape)
+            try backwardChannelsLast(asFloat(grad), asFloat(f1), asFloat(f2), gradF1.map(asFloat), gradF2.map(asFloat),
+                                     scratch.map(asFloat), shape)
             return
         }
         let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
@@ -142,6 +131,15 @@ enum Correlation {
                 }
             }
         }
+    }
+
+    /// The float32 paths' view of a generic pointer (called only when T is Float).
+    private static func asFloat<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
+
+    private static func asFloat<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     /// The caller's scratch, or a fresh allocation.
