@@ -52,3 +52,22 @@ def test_bad_input():
         vt.motion_squeeze(x, 3, patch_size=4)
     with pytest.raises(ValueError, match=r"grad must have shape \(N\*T, 3, H, W\)"):
         vt.motion_squeeze_backward(np.ones((6, 2, 3, 3), np.float32), x, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_results_do_not_depend_on_thread_count(dtype):
+    # Pairs run in parallel when there are enough of them; a single pair splits its rows instead.
+    rng = np.random.default_rng(7)
+    for n, t in [(3, 4), (1, 2), (2, 1)]:
+        x = rng.standard_normal((n * t, 16, 12, 10)).astype(dtype)
+        grad = rng.standard_normal((n * t, 3, 12, 10)).astype(dtype)
+        results = []
+        try:
+            for threads in (1, 2, 3):
+                vt.set_num_threads(threads)
+                results.append((vt.motion_squeeze(x, t, 5, 2.0, 10.0), vt.motion_squeeze_backward(grad, x, t, 5, 2.0, 10.0)))
+        finally:
+            vt.set_num_threads(0)
+        for forward, backward in results[1:]:
+            np.testing.assert_array_equal(forward, results[0][0])
+            np.testing.assert_array_equal(backward, results[0][1])

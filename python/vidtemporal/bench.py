@@ -310,8 +310,9 @@ def bench_motion_squeeze(repeat, torch):
         _C.motion_squeeze_forward(x, out, t, p, 5.0, 100.0, True)
         _C.motion_squeeze_backward(out, x, grad_x, t, p, 5.0, 100.0, True)
     rows = {"forward + backward (preallocated)": timeit(ours, repeat)}
-    volume = p * p * h * w * 4
-    ratios = {"volume held / volume of the whole clip": 2 * volume / (n * (t - 1) * volume)}
+    # Each task (one per thread) holds one pair's volume and its gradient.
+    volume, tasks = p * p * h * w * 4, min(get_num_threads(), n * (t - 1))
+    ratios = {"volume held / volume of the whole clip": 2 * tasks * volume / (n * (t - 1) * volume)}
     targets = {"volume held / volume of the whole clip": "well below 1"}
     if torch is not None:
         from .torch import motion_squeeze as vtt_squeeze

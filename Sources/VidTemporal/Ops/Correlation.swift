@@ -16,6 +16,8 @@ enum Correlation {
         let width: Int
         let patch: Int
         let dilation: Int
+        /// Rows one after another on the calling thread: for callers that run pairs in parallel.
+        var serial = false
 
         var plane: Int { height * width }
         var featureCount: Int { batch * channels * plane }
@@ -46,19 +48,26 @@ enum Correlation {
     /// Runs body(b, y) for every image row, rows in parallel.
     private static func forEachRow(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
         let work = shape.channels * shape.patch * shape.patch * shape.width * 8
-        parallelFor(shape.batch * shape.height, bytesPerItem: work) { rows in
+        parallelTasks(shape.batch * shape.height, bytesPerItem: work, maxTasks: shape.serial ? 1 : Threads.count) {
+            _, rows in
             for row in rows { body(row / shape.height, row % shape.height) }
         }
     }
 
-    /// Scratch elements (of T) the float32 paths use: channel-last copies of both inputs and a
-    /// gradient. A caller that must not fail half-way passes them in, allocated up front.
-    static func scratchCount(_ shape: Shape) -> Int { 3 * shape.featureCount }
+    /// Scratch elements (of T) a call uses: for float32, channel-last copies of both inputs and a
+    /// gradient. A caller that must not fail half-way allocates them up front.
+    static func scratchCount<T>(_ shape: Shape, of _: T.Type) -> Int { T.self == Float.self ? 3 * shape.featureCount : 0 }
 
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                                         _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
+                                         _ shape: Shape) throws(VTError) {
+        try withScratch(scratchCount(shape, of: T.self), of: T.self) { scratch in forward(f1, f2, out, shape, scratch: scratch) }
+    }
+
+    /// The forward with the caller's scratch (scratchCount elements).
+    static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                         _ shape: Shape, scratch: UnsafeMutablePointer<T>) {
         if T.self == Float.self {
-            try forwardChannelsLast(asFloat(f1), asFloat(f2), asFloat(out), scratch.map(asFloat), shape)
+            forwardChannelsLast(asFloat(f1), asFloat(f2), asFloat(out), asFloat(scratch), shape)
             return
         }
         let pointers = UnsafeTransfer((f1, f2, out))
@@ -85,10 +94,19 @@ enum Correlation {
     /// Gradients of f1 and f2 (a nil output is not computed).
     static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
                                           gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
-                                          _ shape: Shape, scratch: UnsafeMutablePointer<T>? = nil) throws(VTError) {
+                                          _ shape: Shape) throws(VTError) {
+        try withScratch(scratchCount(shape, of: T.self), of: T.self) { scratch in
+            backward(grad, f1, f2, gradF1: gradF1, gradF2: gradF2, shape, scratch: scratch)
+        }
+    }
+
+    /// The backward with the caller's scratch (scratchCount elements).
+    static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
+                                          gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
+                                          _ shape: Shape, scratch: UnsafeMutablePointer<T>) {
         if T.self == Float.self {
-            try backwardChannelsLast(asFloat(grad), asFloat(f1), asFloat(f2), gradF1.map(asFloat), gradF2.map(asFloat),
-                                     scratch.map(asFloat), shape)
+            backwardChannelsLast(asFloat(grad), asFloat(f1), asFloat(f2), gradF1.map(asFloat), gradF2.map(asFloat),
+                                 asFloat(scratch), shape)
             return
         }
         let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
@@ -142,12 +160,6 @@ enum Correlation {
         UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
-    /// The caller's scratch, or a fresh allocation.
-    private static func withGivenScratch(_ given: UnsafeMutablePointer<Float>?, _ count: Int,
-                                         _ body: (UnsafeMutablePointer<Float>) -> Void) throws(VTError) {
-        if let given { body(given) } else { try withScratch(count, of: Float.self) { scratch in body(scratch) } }
-    }
-
     /// (B, C, H, W) -> (B, H, W, C), so that each pixel's channel vector is contiguous.
     private static func channelsLast(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>,
                                      _ shape: Shape) {
@@ -164,33 +176,31 @@ enum Correlation {
     /// The float32 forward: each output is the dot product of two contiguous channel vectors;
     /// four displacements at a time share the loads of f1's vector.
     private static func forwardChannelsLast(_ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>,
-                                            _ out: UnsafeMutablePointer<Float>, _ given: UnsafeMutablePointer<Float>?,
-                                            _ shape: Shape) throws(VTError) {
+                                            _ out: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
+                                            _ shape: Shape) {
         let (c, plane, w, p) = (shape.channels, shape.plane, shape.width, shape.patch)
-        try withGivenScratch(given, scratchCount(shape)) { scratch in
-            channelsLast(f1, scratch, shape)
-            channelsLast(f2, scratch + shape.featureCount, shape)
-            let pointers = UnsafeTransfer((UnsafePointer(scratch), UnsafePointer(scratch + shape.featureCount), out))
-            forEachRow(shape) { b, y in
-                let (a, s, out) = pointers.value
-                for i in 0..<p {
-                    let y2 = y + shape.displacement(i)
-                    let rowOut = out + (b * p + i) * p * plane + y * w
-                    guard (0..<shape.height).contains(y2) else {
-                        for j in 0..<p { (rowOut + j * plane).update(repeating: 0, count: w) }
-                        continue
-                    }
-                    for x in 0..<w {
-                        let av = a + ((b * shape.height + y) * w + x) * c
-                        let row2 = s + (b * shape.height + y2) * w * c
-                        var j = 0
-                        while j < p {
-                            let count = min(4, p - j)
-                            var sums = SIMD4<Float>()
-                            dot4(av, row2, x: x, j: j, count: count, shape, into: &sums)
-                            for q in 0..<count { rowOut[(j + q) * plane + x] = sums[q] }
-                            j += count
-                        }
+        channelsLast(f1, scratch, shape)
+        channelsLast(f2, scratch + shape.featureCount, shape)
+        let pointers = UnsafeTransfer((UnsafePointer(scratch), UnsafePointer(scratch + shape.featureCount), out))
+        forEachRow(shape) { b, y in
+            let (a, s, out) = pointers.value
+            for i in 0..<p {
+                let y2 = y + shape.displacement(i)
+                let rowOut = out + (b * p + i) * p * plane + y * w
+                guard (0..<shape.height).contains(y2) else {
+                    for j in 0..<p { (rowOut + j * plane).update(repeating: 0, count: w) }
+                    continue
+                }
+                for x in 0..<w {
+                    let av = a + ((b * shape.height + y) * w + x) * c
+                    let row2 = s + (b * shape.height + y2) * w * c
+                    var j = 0
+                    while j < p {
+                        let count = min(4, p - j)
+                        var sums = SIMD4<Float>()
+                        dot4(av, row2, x: x, j: j, count: count, shape, into: &sums)
+                        for q in 0..<count { rowOut[(j + q) * plane + x] = sums[q] }
+                        j += count
                     }
                 }
             }
@@ -248,40 +258,38 @@ enum Correlation {
     private static func backwardChannelsLast(_ grad: UnsafePointer<Float>, _ f1: UnsafePointer<Float>,
                                              _ f2: UnsafePointer<Float>, _ gradF1: UnsafeMutablePointer<Float>?,
                                              _ gradF2: UnsafeMutablePointer<Float>?,
-                                             _ given: UnsafeMutablePointer<Float>?, _ shape: Shape) throws(VTError) {
+                                             _ scratch: UnsafeMutablePointer<Float>, _ shape: Shape) {
         let (c, w, h, p, n) = (shape.channels, shape.width, shape.height, shape.patch, shape.featureCount)
-        try withGivenScratch(given, scratchCount(shape)) { scratch in
-            let (a, s, result) = (scratch, scratch + n, scratch + 2 * n)
-            channelsLast(f1, a, shape)
-            channelsLast(f2, s, shape)
-            for (target, second) in [(gradF1, false), (gradF2, true)] {
-                guard let target else { continue }
-                let pointers = UnsafeTransfer((grad, UnsafePointer(a), UnsafePointer(s), result))
-                forEachRow(shape) { b, y in
-                    let (grad, a, s, result) = pointers.value
-                    for x in 0..<w {
-                        let acc = result + ((b * h + y) * w + x) * c
-                        acc.update(repeating: 0, count: c)
-                        for i in 0..<p {
-                            // grad_f1 at (y, x) reads g at (y, x) and f2 at (y + dy, x + dx);
-                            // grad_f2 at (y, x) reads g and f1 at (y - dy, x - dx).
-                            let dy = shape.displacement(i)
-                            let yOther = second ? y - dy : y + dy
-                            guard (0..<h).contains(yOther) else { continue }
-                            for j in 0..<p {
-                                let dx = shape.displacement(j)
-                                let xOther = second ? x - dx : x + dx
-                                guard (0..<w).contains(xOther) else { continue }
-                                let (gy, gx) = second ? (yOther, xOther) : (y, x)
-                                let scale = grad[(((b * p + i) * p + j) * h + gy) * w + gx]
-                                let vector = (second ? a : s) + ((b * h + yOther) * w + xOther) * c
-                                for k in 0..<c { acc[k] += scale * vector[k] }
-                            }
+        let (a, s, result) = (scratch, scratch + n, scratch + 2 * n)
+        channelsLast(f1, a, shape)
+        channelsLast(f2, s, shape)
+        for (target, second) in [(gradF1, false), (gradF2, true)] {
+            guard let target else { continue }
+            let pointers = UnsafeTransfer((grad, UnsafePointer(a), UnsafePointer(s), result))
+            forEachRow(shape) { b, y in
+                let (grad, a, s, result) = pointers.value
+                for x in 0..<w {
+                    let acc = result + ((b * h + y) * w + x) * c
+                    acc.update(repeating: 0, count: c)
+                    for i in 0..<p {
+                        // grad_f1 at (y, x) reads g at (y, x) and f2 at (y + dy, x + dx);
+                        // grad_f2 at (y, x) reads g and f1 at (y - dy, x - dx).
+                        let dy = shape.displacement(i)
+                        let yOther = second ? y - dy : y + dy
+                        guard (0..<h).contains(yOther) else { continue }
+                        for j in 0..<p {
+                            let dx = shape.displacement(j)
+                            let xOther = second ? x - dx : x + dx
+                            guard (0..<w).contains(xOther) else { continue }
+                            let (gy, gx) = second ? (yOther, xOther) : (y, x)
+                            let scale = grad[(((b * p + i) * p + j) * h + gy) * w + gx]
+                            let vector = (second ? a : s) + ((b * h + yOther) * w + xOther) * c
+                            for k in 0..<c { acc[k] += scale * vector[k] }
                         }
                     }
                 }
-                channelsFirst(result, target, shape)
             }
+            channelsFirst(result, target, shape)
         }
     }
 }

@@ -19,6 +19,8 @@ enum KernelSoftArgmax {
         let width: Int
         let sigma: Double
         let temperature: Double
+        /// Pixels one after another on the calling thread: for callers that run pairs in parallel.
+        var serial = false
 
         var plane: Int { height * width }
         var volumeCount: Int { batch * patch * patch * plane }
@@ -84,7 +86,8 @@ enum KernelSoftArgmax {
     /// Runs body(batch, pixel) for every pixel, rows of pixels in parallel.
     private static func forEachPixel(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
         let perRow = shape.width * shape.patch * shape.patch * 64
-        parallelFor(shape.batch * shape.height, bytesPerItem: perRow) { rows in
+        parallelTasks(shape.batch * shape.height, bytesPerItem: perRow, maxTasks: shape.serial ? 1 : Threads.count) {
+            _, rows in
             for row in rows {
                 let (b, y) = row.quotientAndRemainder(dividingBy: shape.height)
                 for x in 0..<shape.width { body(b, y * shape.width + x) }

@@ -2,8 +2,11 @@
 /// (sqrt(Σ x² + 1e-6)), correlate frame t with t + 1, ReLU, kernel soft-argmax, and write
 /// [u, v, confidence] for frame t; the last frame repeats frame T-2's map (T = 1: zeros).
 ///
-/// One frame pair is in flight at a time, so the only volume held is one pair's (P² H W), not
-/// the clip's; the backward recomputes each pair's volume.
+/// Frame pairs run in parallel, one pair per task at a time, so the only volumes held are one
+/// pair's (P² H W) per thread, not the clip's; the backward recomputes each pair's volume. Each
+/// pair is computed the same way whichever task runs it, so results do not depend on the thread
+/// count. (Parallel pairs rather than parallel rows inside a pair: small frames give too little
+/// work per pair to split.)
 enum MotionSqueeze {
     struct Shape: Sendable {
         let clips: Int
@@ -20,13 +23,20 @@ enum MotionSqueeze {
         var frameCount: Int { channels * plane }
         var count: Int { clips * segments * frameCount }
         var outputCount: Int { clips * segments * 3 * plane }
+        var pairs: Int { segments > 1 ? clips * (segments - 1) : 0 }
+        var volumeCount: Int { patch * patch * plane }
+        /// Tasks that run pairs; with more than one, each pair's own loops stay on its task.
+        var tasks: Int { max(1, min(Threads.count, pairs)) }
         var pair: Correlation.Shape {
-            Correlation.Shape(batch: 1, channels: channels, height: height, width: width, patch: patch, dilation: 1)
+            Correlation.Shape(batch: 1, channels: channels, height: height, width: width, patch: patch, dilation: 1,
+                              serial: tasks > 1)
         }
         var argmax: KernelSoftArgmax.Shape {
             KernelSoftArgmax.Shape(batch: 1, patch: patch, height: height, width: width, sigma: sigma,
-                                   temperature: temperature)
+                                   temperature: temperature, serial: tasks > 1)
         }
+        /// Work per pair, for the decision to split (as the correlation counts it).
+        var bytesPerPair: Int { channels * volumeCount * 8 }
     }
 
     static let epsilon = 1e-6
@@ -47,49 +57,60 @@ enum MotionSqueeze {
                      width: pair.width, patch: pair.patch, sigma: sigma, temperature: temperature, normalize: normalize)
     }
 
-    /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy), and the norms.
+    /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy), and the norms; frames in parallel.
     private static func normalize<T: KernelScalar>(_ x: UnsafePointer<T>, _ xn: UnsafeMutablePointer<T>,
                                                    _ norms: UnsafeMutablePointer<T>, frames: Int, _ shape: Shape) {
         let (c, plane) = (shape.channels, shape.plane)
-        for frame in 0..<frames {
-            let (from, to, norm) = (x + frame * c * plane, xn + frame * c * plane, norms + frame * plane)
-            for p in 0..<plane { norm[p] = T(epsilon) }
-            for ch in 0..<c { for p in 0..<plane { norm[p] += from[ch * plane + p] * from[ch * plane + p] } }
-            for p in 0..<plane { norm[p] = shape.normalize ? norm[p].squareRoot() : 1 }
-            for ch in 0..<c { for p in 0..<plane { to[ch * plane + p] = from[ch * plane + p] / norm[p] } }
+        let pointers = UnsafeTransfer((x, xn, norms))
+        parallelFor(frames, bytesPerItem: shape.frameCount * 3 * MemoryLayout<T>.size) { range in
+            let (x, xn, norms) = pointers.value
+            for frame in range {
+                let (from, to, norm) = (x + frame * c * plane, xn + frame * c * plane, norms + frame * plane)
+                for p in 0..<plane { norm[p] = T(epsilon) }
+                for ch in 0..<c { for p in 0..<plane { norm[p] += from[ch * plane + p] * from[ch * plane + p] } }
+                for p in 0..<plane { norm[p] = shape.normalize ? norm[p].squareRoot() : 1 }
+                for ch in 0..<c { for p in 0..<plane { to[ch * plane + p] = from[ch * plane + p] / norm[p] } }
+            }
         }
     }
 
-    /// Scratch: the normalised clip, its norms, one pair's volume (and its gradient).
-    static func scratchCount(_ shape: Shape) -> Int {
-        shape.clips * shape.segments * (shape.frameCount + shape.plane) + 2 * shape.patch * shape.patch * shape.plane
-            + Correlation.scratchCount(shape.pair)
+    /// Runs body(task, clip, s) for every pair (frame s and s + 1 of a clip), pairs in parallel;
+    /// task < shape.tasks indexes the caller's per-task scratch.
+    private static func forEachPair(_ shape: Shape, _ body: @Sendable (Int, Int, Int) -> Void) {
+        parallelTasks(shape.pairs, bytesPerItem: shape.bytesPerPair, maxTasks: shape.tasks) { task, range in
+            for index in range {
+                let (clip, s) = index.quotientAndRemainder(dividingBy: shape.segments - 1)
+                body(task, clip, s)
+            }
+        }
+    }
+
+    /// Per-task scratch of the forward: one pair's volume and the correlation's copies.
+    private static func forwardTaskCount<T>(_ shape: Shape, of _: T.Type) -> Int {
+        shape.volumeCount + Correlation.scratchCount(shape.pair, of: T.self)
     }
 
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                          _ shape: Shape) throws(VTError) {
         let (t, plane, frameCount) = (shape.segments, shape.plane, shape.frameCount)
-        let volumeCount = shape.patch * shape.patch * plane
-        try withScratch(scratchCount(shape), of: T.self) { scratch throws(VTError) in
-            let frames = shape.clips * t
-            let (xn, norms, volume) = (scratch, scratch + frames * frameCount, scratch + frames * (frameCount + plane))
-            let correlationScratch = volume + 2 * volumeCount
+        let frames = shape.clips * t, perTask = forwardTaskCount(shape, of: T.self)
+        try withScratch(frames * (frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
+            let (xn, norms, tasks) = (scratch, scratch + frames * frameCount, scratch + frames * (frameCount + plane))
             normalize(x, xn, norms, frames: frames, shape)
+            let pointers = UnsafeTransfer((UnsafePointer(xn), out, tasks))
+            forEachPair(shape) { task, clip, s in
+                let (xn, out, tasks) = pointers.value
+                let volume = tasks + task * perTask
+                let frame = clip * t + s
+                Correlation.forward(xn + frame * frameCount, xn + (frame + 1) * frameCount, volume, shape.pair,
+                                    scratch: volume + shape.volumeCount)
+                for k in 0..<shape.volumeCount { volume[k] = max(volume[k], 0) }
+                let map = out + frame * 3 * plane
+                KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
+            }
             for clip in 0..<shape.clips {
-                let base = clip * t
-                guard t > 1 else {
-                    (out + base * 3 * plane).update(repeating: 0, count: 3 * plane)
-                    continue
-                }
-                for s in 0..<(t - 1) {
-                    try Correlation.forward(UnsafePointer(xn + (base + s) * frameCount),
-                                            UnsafePointer(xn + (base + s + 1) * frameCount), volume, shape.pair,
-                                            scratch: correlationScratch)
-                    for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
-                    let map = out + (base + s) * 3 * plane
-                    KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
-                }
-                (out + (base + t - 1) * 3 * plane).update(from: out + (base + t - 2) * 3 * plane, count: 3 * plane)
+                let last = out + (clip * t + t - 1) * 3 * plane
+                if t > 1 { last.update(from: last - 3 * plane, count: 3 * plane) } else { last.update(repeating: 0, count: 3 * plane) }
             }
         }
     }
@@ -97,51 +118,55 @@ enum MotionSqueeze {
     static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ x: UnsafePointer<T>,
                                           _ gradX: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
         let (t, plane, frameCount, c) = (shape.segments, shape.plane, shape.frameCount, shape.channels)
-        let volumeCount = shape.patch * shape.patch * plane
-        let frames = shape.clips * t
-        // The normalised clip's gradient, accumulated pair by pair, then through the norms.
-        try withScratch(scratchCount(shape) + frames * frameCount + 2 * frameCount + 3 * plane, of: T.self) {
-            scratch throws(VTError) in
+        let frames = shape.clips * t, volumeCount = shape.volumeCount
+        // Per task: the pair's volume, its gradient, the pair's map gradient, the correlation's copies.
+        let perTask = 2 * volumeCount + 3 * plane + Correlation.scratchCount(shape.pair, of: T.self)
+        // The normalised clip's gradient comes in two parts, so that pairs sharing a frame write
+        // disjoint memory: as the first frame of its pair and as the second.
+        try withScratch(frames * (3 * frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
             let (xn, norms) = (scratch, scratch + frames * frameCount)
-            let volume = norms + frames * plane, gradVolume = volume + volumeCount
-            let correlationScratch = gradVolume + volumeCount
-            let gradXn = correlationScratch + Correlation.scratchCount(shape.pair), pairGrads = gradXn + frames * frameCount
-            let mapGrad = pairGrads + 2 * frameCount
+            let asFirst = norms + frames * plane, asSecond = asFirst + frames * frameCount
+            let tasks = asSecond + frames * frameCount
             normalize(x, xn, norms, frames: frames, shape)
-            gradXn.update(repeating: 0, count: frames * frameCount)
-            for clip in 0..<shape.clips where t > 1 {
-                let base = clip * t
-                for s in 0..<(t - 1) {
-                    // Frame T-1 repeats frame T-2's map: its gradient joins the last pair's.
-                    let own = grad + (base + s) * 3 * plane
-                    mapGrad.update(from: own, count: 3 * plane)
-                    if s == t - 2 {
-                        let repeated = grad + (base + t - 1) * 3 * plane
-                        for k in 0..<(3 * plane) { mapGrad[k] += repeated[k] }
-                    }
-                    let (f1, f2) = (UnsafePointer(xn + (base + s) * frameCount), UnsafePointer(xn + (base + s + 1) * frameCount))
-                    try Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
-                    for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
-                    KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
-                                              UnsafePointer(volume), gradVolume, shape.argmax)
-                    for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
-                    try Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: pairGrads,
-                                             gradF2: pairGrads + frameCount, shape.pair, scratch: correlationScratch)
-                    let (g1, g2) = (gradXn + (base + s) * frameCount, gradXn + (base + s + 1) * frameCount)
-                    for k in 0..<frameCount {
-                        g1[k] += pairGrads[k]
-                        g2[k] += pairGrads[frameCount + k]
-                    }
+            for clip in 0..<shape.clips {   // the frames no pair writes
+                (asFirst + (clip * t + t - 1) * frameCount).update(repeating: 0, count: frameCount)
+                (asSecond + clip * t * frameCount).update(repeating: 0, count: frameCount)
+            }
+            let pointers = UnsafeTransfer((grad, UnsafePointer(xn), asFirst, asSecond, tasks))
+            forEachPair(shape) { task, clip, s in
+                let (grad, xn, asFirst, asSecond, tasks) = pointers.value
+                let volume = tasks + task * perTask, gradVolume = volume + volumeCount
+                let mapGrad = gradVolume + volumeCount, correlationScratch = mapGrad + 3 * plane
+                let frame = clip * t + s
+                // Frame T-1 repeats frame T-2's map: its gradient joins the last pair's.
+                mapGrad.update(from: grad + frame * 3 * plane, count: 3 * plane)
+                if s == t - 2 {
+                    let repeated = grad + (frame + 1) * 3 * plane
+                    for k in 0..<(3 * plane) { mapGrad[k] += repeated[k] }
                 }
+                let (f1, f2) = (xn + frame * frameCount, xn + (frame + 1) * frameCount)
+                Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
+                for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
+                KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
+                                          UnsafePointer(volume), gradVolume, shape.argmax)
+                for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
+                Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: asFirst + frame * frameCount,
+                                     gradF2: asSecond + (frame + 1) * frameCount, shape.pair, scratch: correlationScratch)
             }
             // xn = x / s, s = sqrt(Σ x² + eps): dx = (dxn - xn (xn · dxn)) / s.
-            for frame in 0..<frames {
-                let (g, n, out, norm) = (gradXn + frame * frameCount, xn + frame * frameCount, gradX + frame * frameCount,
-                                         norms + frame * plane)
-                for p in 0..<plane {
-                    var inner: T = 0
-                    if shape.normalize { for ch in 0..<c { inner += n[ch * plane + p] * g[ch * plane + p] } }
-                    for ch in 0..<c { out[ch * plane + p] = (g[ch * plane + p] - n[ch * plane + p] * inner) / norm[p] }
+            let finish = UnsafeTransfer((UnsafePointer(xn), UnsafePointer(norms), asFirst, UnsafePointer(asSecond), gradX))
+            parallelFor(frames, bytesPerItem: frameCount * 4 * MemoryLayout<T>.size) { range in
+                let (xn, norms, asFirst, asSecond, gradX) = finish.value
+                for frame in range {
+                    let (g, n, out, norm) = (asFirst + frame * frameCount, xn + frame * frameCount,
+                                             gradX + frame * frameCount, norms + frame * plane)
+                    let other = asSecond + frame * frameCount
+                    for k in 0..<frameCount { g[k] += other[k] }
+                    for p in 0..<plane {
+                        var inner: T = 0
+                        if shape.normalize { for ch in 0..<c { inner += n[ch * plane + p] * g[ch * plane + p] } }
+                        for ch in 0..<c { out[ch * plane + p] = (g[ch * plane + p] - n[ch * plane + p] * inner) / norm[p] }
+                    }
                 }
             }
         }
