@@ -52,5 +52,5 @@ setup(
     cmdclass={"build_ext": BuildWithSwiftLibrary},
     python_requires=">=3.10",
     install_requires=["numpy"],
-    extras_require={"torch": ["torch"]},
+    extras_require={"torch": ["torch"], "demo": ["torch", "tqdm", "matplotlib"]},
 )
