@@ -123,7 +123,7 @@ def test_cross_channel_off_keeps_heads_separate():
 
 
 def test_block_inserts_into_a_resnet_stage():
-    from resnet import BasicBlock, ResNet
+    from torchvision_resnet import BasicBlock, ResNet
     torch.manual_seed(0)
     net = ResNet(BasicBlock, [1, 1, 1, 1], width=16).eval()
     x = torch.randn(8, 3, 64, 64)

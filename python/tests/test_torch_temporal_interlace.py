@@ -11,7 +11,7 @@ from torch import nn
 
 import vidtemporal.torch as vtt
 import reference
-from resnet import Bottleneck, ResNet
+from torchvision_resnet import Bottleneck, ResNet
 from tolerances import tolerance
 
 OFFSETS = {

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 import vidtemporal.torch as vtt
 import reference
-from resnet import BasicBlock, Bottleneck, ResNet
+from torchvision_resnet import BasicBlock, Bottleneck, ResNet
 
 MODES = ["bidirectional", "unidirectional"]
 

@@ -1,6 +1,7 @@
-"""A small ResNet laid out exactly like torchvision's (conv1/bn1/layer1..layer4/fc, BasicBlock and
-Bottleneck with conv1..conv3 and downsample), so placement helpers see the structure and
-state-dict names they would see on torchvision.models.resnet50()."""
+"""ResNets laid out exactly like torchvision's (conv1/bn1/layer1..layer4/fc, BasicBlock and
+Bottleneck with conv1..conv3 and downsample): the structure and state-dict names that
+vidtemporal's placement helpers see on torchvision.models.resnet50(). For machines without a
+working torchvision; the tests use small ones."""
 from torch import nn
 
 
@@ -72,3 +73,8 @@ class ResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.avgpool(x).flatten(1))
+
+
+def resnet50(num_classes=1000):
+    """torchvision.models.resnet50's architecture (random weights)."""
+    return ResNet(Bottleneck, [3, 4, 6, 3], width=64, num_classes=num_classes)
