@@ -42,6 +42,7 @@ def show_stream():
 CLASSES = ("moving right", "moving left", "moving down", "moving up", "approaching", "receding", "appearing",
            "disappearing")
 SPEED = 2   # pixels per frame
+MOVES = {0: (0, SPEED), 1: (0, -SPEED), 2: (SPEED, 0), 3: (-SPEED, 0)}   # class -> (dy, dx) per frame
 
 
 def temporal_clips(count, t, size, rng):
@@ -57,7 +58,6 @@ def temporal_clips(count, t, size, rng):
     (clutter) and Gaussian noise (std 0.3) complete each clip."""
     sizes = 3 + np.arange(t)                    # approaching: 3, 4, ... pixels
     levels = np.linspace(0.3, 1.0, t)           # appearing: brightness 0.3 ... 1.0
-    moves = {0: (0, SPEED), 1: (0, -SPEED), 2: (SPEED, 0), 3: (-SPEED, 0)}
     if size < sizes[-1] + (t - 1) * SPEED:
         raise ValueError(f"temporal_clips: size must be at least {sizes[-1] + (t - 1) * SPEED} for t={t}, got {size}")
     clips = rng.normal(0.0, 0.3, (count, t, size, size)).astype(np.float32)
@@ -65,7 +65,7 @@ def temporal_clips(count, t, size, rng):
     for i, label in enumerate(labels):
         side = {4: sizes, 5: sizes[::-1]}.get(label, np.full(t, rng.choice(sizes)))
         bright = {6: levels, 7: levels[::-1]}.get(label, np.full(t, rng.choice(levels)))
-        dy, dx = moves.get(label, (0, 0))
+        dy, dx = MOVES.get(label, (0, 0))
         biggest = side.max()
         # The largest square's top-left corner: its whole path stays inside the frame.
         span_y, span_x = (t - 1) * abs(dy), (t - 1) * abs(dx)
@@ -137,9 +137,9 @@ def build(variant, t):
 
 def _global_batch_norm(module):
     """Every BatchNorm2d in ``module`` normalises with the statistics of the whole global batch:
-    float64 sums, added over the torch.distributed group when there is one (torch's
-    SyncBatchNorm is GPU-only). The sum is differentiable, so gradients flow to every process's
-    frames. One process runs the same arithmetic, so N processes train like one."""
+    float64 sums added over the torch.distributed group (torch's SyncBatchNorm is GPU-only). The
+    sum is differentiable, so gradients flow to every process's frames, and N processes train
+    like one (up to rounding: float64 statistics here, torch's BatchNorm with one process)."""
     import torch
     import torch.distributed as dist
     from torch import nn
@@ -150,15 +150,13 @@ def _global_batch_norm(module):
         @staticmethod
         def forward(ctx, x):
             x = x.clone()
-            if dist.is_initialized():
-                dist.all_reduce(x)
+            dist.all_reduce(x)
             return x
 
         @staticmethod
         def backward(ctx, grad):
             grad = grad.clone()
-            if dist.is_initialized():
-                dist.all_reduce(grad)
+            dist.all_reduce(grad)
             return grad
 
     class SyncBatchNorm2d(nn.BatchNorm2d):
@@ -201,9 +199,9 @@ def train(variant, validation, steps, t, size, seed, rank=0, world=1, progress=F
     from torch import nn
 
     torch.manual_seed(seed)
-    net = model = _global_batch_norm(build(variant, t))
+    net = model = build(variant, t)
     if world > 1:
-        model = nn.parallel.DistributedDataParallel(net)
+        model = nn.parallel.DistributedDataParallel(_global_batch_norm(net))
     optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer](model.parameters(), lr=3e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=steps, pct_start=0.15)
     x_val, y_val = (torch.from_numpy(a) for a in validation)
@@ -211,13 +209,15 @@ def train(variant, validation, steps, t, size, seed, rank=0, world=1, progress=F
     def logits(module, frames):
         return module(frames).view(-1, t, len(CLASSES)).mean(1)
 
-    def accuracy():
+    def predict():
         net.eval()
         with torch.no_grad():
-            correct = sum((logits(net, x_val[i:i + 512 * t]).argmax(1) == y_val[i // t:i // t + 512]).sum().item()
-                          for i in range(0, len(x_val), 512 * t))
+            predicted = torch.cat([logits(net, x_val[i:i + 512 * t]).argmax(1) for i in range(0, len(x_val), 512 * t)])
         net.train()
-        return correct / len(y_val)
+        return predicted
+
+    def accuracy():
+        return (predict() == y_val).float().mean().item()
 
     steps_iter = range(steps)
     if progress and rank == 0:
@@ -249,10 +249,12 @@ def train(variant, validation, steps, t, size, seed, rank=0, world=1, progress=F
         if evaluations and rank == 0 and (step + 1) % max(1, steps // evaluations) == 0 and step + 1 < steps:
             curve.append([step + 1, accuracy()])
     seconds = time.perf_counter() - start
-    curve.append([steps, accuracy()])
+    correct = predict() == y_val
+    curve.append([steps, correct.float().mean().item()])
+    per_class = {name: correct[y_val == c].float().mean().item() for c, name in enumerate(CLASSES) if (y_val == c).any()}
     net.eval()
     return {"accuracy": curve[-1][1], "parameters": sum(p.numel() for p in net.parameters()), "seconds": seconds,
-            "losses": losses, "accuracy_curve": curve}, net
+            "losses": losses, "accuracy_curve": curve, "per_class_accuracy": per_class}, net
 
 
 def _distributed_process(rank, world, port, queue, args):
@@ -351,7 +353,7 @@ def main(argv=None):
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         parser.error(f"--variants: unknown {unknown}, expected a subset of {list(VARIANTS)}")
-    steps = min(args.steps, 200) if args.quick else args.steps
+    steps, evaluations = (min(args.steps, 200), 4) if args.quick else (args.steps, 10)
     print(f"vidtemporal {vt.__version__}, {vt.get_num_threads()} threads\n")
     show_shift()
     show_stream()
@@ -372,11 +374,16 @@ def main(argv=None):
         if args.ddp > 1:
             results[variant], models[variant] = train_distributed(args.ddp, variant, validation, steps, t, size, args.seed)
         else:
-            results[variant], models[variant] = train(variant, validation, steps, t, size, args.seed, progress=True)
+            results[variant], models[variant] = train(variant, validation, steps, t, size, args.seed, progress=True,
+                                                      evaluations=evaluations)
         r = results[variant]
         print(f"   {VARIANTS[variant]:<54} accuracy {r['accuracy']:6.1%}   {r['parameters']:>6} parameters"
               f"   {r['seconds']:5.1f} s", flush=True)
     print(f"   chance is {1 / len(CLASSES):.1%}: averaging frames cannot tell a clip from its reverse.")
+    print("\n   accuracy per class: " + " ".join(f"{name.split()[-1][:7]:>8}" for name in CLASSES))
+    for variant, r in results.items():
+        print(f"   {variant.upper():<19}" + " ".join(f"{r['per_class_accuracy'].get(name, float('nan')):8.0%}"
+                                                 for name in CLASSES))
     dam_steps = 150 if args.quick else 300
     print(f"\n4) DAM on synthetic audio-visual events (10 segments, 5 classes, off-screen sounds and silent "
           f"objects as distractors): {dam_steps} steps, 200 held-out videos.")
@@ -397,7 +404,7 @@ def main(argv=None):
     except ImportError as error:
         print(f"   plots skipped: {error} (pip install matplotlib)")
     else:
-        plots = demo_plots.plot_all(args.output, results, models, validation, t, VARIANTS, CLASSES, STRIDE)
+        plots = demo_plots.plot_all(args.output, results, models, validation, t, VARIANTS, CLASSES, STRIDE, MOVES)
         for plot in plots:
             print(f"   plot: {plot}")
     return {**results, "dam": dam, "plots": plots}

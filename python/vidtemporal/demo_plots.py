@@ -50,9 +50,10 @@ def plot_tin_offsets(path, model, frames, t):
     plt.close(fig)
 
 
-def plot_ms_displacement(path, model, frames, labels, t, classes, stride):
+def plot_ms_displacement(path, model, frames, labels, t, classes, stride, moves):
     """The MS module's displacement field (u, v) between frames 3 and 4 of one validation clip
-    per moving class, drawn over frame 3 where its confidence is in the top fifth. Arrows are in
+    per moving class (``moves``: class -> (dy, dx) per frame), drawn over frame 3 where its
+    confidence is in the top fifth. Arrows are in
     input pixels (u, v times the patch radius in feature cells, times the cells' stride); the mean
     is over those pixels."""
     import torch
@@ -62,7 +63,7 @@ def plot_ms_displacement(path, model, frames, labels, t, classes, stride):
     module = next(m for m in model.modules() if isinstance(m, MotionSqueeze))
     captured = {}
     hook = module.reduce.register_forward_hook(lambda _m, _i, out: captured.update(reduced=out))
-    shown = [int(np.flatnonzero(labels == c)[0]) for c in range(4) if (labels == c).any()]
+    shown = [int(np.flatnonzero(labels == c)[0]) for c in moves if (labels == c).any()]
     fig, axes = plt.subplots(1, len(shown), figsize=(3 * len(shown), 3.3), squeeze=False)
     radius = (module.patch_size - 1) // 2
     try:
@@ -80,7 +81,9 @@ def plot_ms_displacement(path, model, frames, labels, t, classes, stride):
             confident = field[frame, 2] >= np.quantile(field[frame, 2], 0.8)
             xs, ys, u, v = xs[confident], ys[confident], u[confident], v[confident]
             ax.quiver(xs, ys, u, v, color="red", angles="xy", scale_units="xy", scale=1, width=0.008)
-            ax.set_title(f"{classes[labels[clip]]}\nmean (u, v) = ({u.mean():+.1f}, {v.mean():+.1f}) px", fontsize=8)
+            dy, dx = moves[labels[clip]]
+            ax.set_title(f"{classes[labels[clip]]} (true ({dx:+d}, {dy:+d}) px)\n"
+                         f"mean (u, v) = ({u.mean():+.1f}, {v.mean():+.1f}) px", fontsize=8)
             ax.axis("off")
     finally:
         hook.remove()
@@ -115,7 +118,7 @@ def plot_gta_attention(path, model):
     plt.close(fig)
 
 
-def plot_all(output, results, models, validation, t, names, classes, stride):
+def plot_all(output, results, models, validation, t, names, classes, stride, moves):
     """Every plot the trained variants allow; returns the paths written."""
     frames, labels = validation
     paths = []
@@ -129,7 +132,7 @@ def plot_all(output, results, models, validation, t, names, classes, stride):
     if "tin" in models:
         save("tin_offsets.png", plot_tin_offsets, models["tin"], frames, t)
     if "ms" in models:
-        save("ms_displacement.png", plot_ms_displacement, models["ms"], frames, labels, t, classes, stride)
+        save("ms_displacement.png", plot_ms_displacement, models["ms"], frames, labels, t, classes, stride, moves)
     if "gta" in models:
         save("gta_attention.png", plot_gta_attention, models["gta"])
     return paths
