@@ -53,7 +53,8 @@ def plot_tin_offsets(path, model, frames, t):
 def plot_ms_displacement(path, model, frames, labels, t, classes, stride, moves):
     """The MS module's displacement field (u, v) between frames 3 and 4 of one validation clip
     per moving class (``moves``: class -> (dy, dx) per frame), drawn over frame 3 where its
-    confidence is in the top fifth. Arrows are in
+    confidence is in the top fifth of the interior cells. The features are whatever the network
+    learned to correlate, so the field need not look like optical flow. Arrows are in
     input pixels (u, v times the patch radius in feature cells, times the cells' stride); the mean
     is over those pixels."""
     import torch
@@ -78,7 +79,11 @@ def plot_ms_displacement(path, model, frames, labels, t, classes, stride, moves)
             h, w = field.shape[-2:]
             ys, xs = np.mgrid[0:h, 0:w] * stride + (stride - 1) / 2
             u, v = field[frame, 0] * radius * stride, field[frame, 1] * radius * stride
-            confident = field[frame, 2] >= np.quantile(field[frame, 2], 0.8)
+            # Cells whose patch reaches past the border correlate with zero padding: left out.
+            interior = np.zeros((h, w), bool)
+            interior[radius:h - radius, radius:w - radius] = True
+            confidence = field[frame, 2]
+            confident = interior & (confidence >= np.quantile(confidence[interior], 0.8))
             xs, ys, u, v = xs[confident], ys[confident], u[confident], v[confident]
             ax.quiver(xs, ys, u, v, color="red", angles="xy", scale_units="xy", scale=1, width=0.008)
             dy, dx = moves[labels[clip]]
