@@ -465,7 +465,7 @@ int32_t vt_kernel_soft_argmax_backward_f64(const double *grad_displacement,
  * Per clip: if normalize, each pixel's channel vector is divided by sqrt(Σ_c x^2 + 1e-6);
  * frame t is correlated with frame t + 1 (t < T-1; patch_size P odd, dilation 1); ReLU; the
  * kernel soft-argmax (sigma, temperature) gives [u, v, confidence] for frame t; the last frame
- * repeats frame T-2's map (T = 1: zeros). One pair's P*P*h*w volume is held at a time.
+ * repeats frame T-2's map (T = 1: zeros). One pair's P*P*h*w volume is held at a time per thread.
  * Backward: grad_x from grad_out (the gradient through the soft-argmax treats its Gaussian and
  * argmax as constants; the ReLU passes gradient where the correlation is positive).
  * Errors: as correlation and kernel soft-argmax, plus nt not a multiple of num_segments.

@@ -1,7 +1,7 @@
 """The fused Motion Squeeze core (MSNet, Kwon et al. ECCV 2020) on numpy arrays. Per clip: if
 ``normalize``, divide each pixel's channel vector by sqrt(Σ x² + 1e-6); correlate frame t with
 t + 1; ReLU; kernel soft-argmax -> ``[u, v, confidence]`` per frame, the last frame repeating
-frame T-2's map (T = 1: zeros). Only one frame pair's correlation volume is held at a time.
+frame T-2's map (T = 1: zeros). Only one frame pair's correlation volume per thread is held at a time.
 """
 import numpy as np
 
