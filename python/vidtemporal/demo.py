@@ -202,7 +202,8 @@ def train(variant, validation, steps, t, size, seed, rank=0, world=1, progress=F
     net = model = build(variant, t)
     if world > 1:
         model = nn.parallel.DistributedDataParallel(_global_batch_norm(net))
-    optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer](model.parameters(), lr=3e-3)
+    optimizer_type = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer]
+    optimizer = optimizer_type(model.parameters(), lr=3e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=steps, pct_start=0.15)
     x_val, y_val = (torch.from_numpy(a) for a in validation)
 
