@@ -310,9 +310,11 @@ def bench_motion_squeeze(repeat, torch):
         _C.motion_squeeze_forward(x, out, t, p, 5.0, 100.0, True)
         _C.motion_squeeze_backward(out, x, grad_x, t, p, 5.0, 100.0, True)
     rows = {"forward + backward (preallocated)": timeit(ours, repeat)}
-    # Each task (one per thread) holds one pair's volume and its gradient.
-    volume, tasks = p * p * h * w * 4, min(get_num_threads(), n * (t - 1))
-    ratios = {"volume held / volume of the whole clip": 2 * tasks * volume / (n * (t - 1) * volume)}
+    # Each task holds one pair's volume and its gradient: one task per thread when every thread
+    # gets a pair (as here), else one.
+    pairs = n * (t - 1)
+    volume, tasks = p * p * h * w * 4, get_num_threads() if pairs >= get_num_threads() else 1
+    ratios = {"volume held / volume of the whole clip": 2 * tasks * volume / (pairs * volume)}
     targets = {"volume held / volume of the whole clip": "well below 1"}
     if torch is not None:
         from .torch import motion_squeeze as vtt_squeeze

@@ -18,6 +18,10 @@ enum MotionSqueeze {
         let sigma: Double
         let temperature: Double
         let normalize: Bool
+        /// Tasks that run pairs, fixed when the shape is made (the scratch is sized for them):
+        /// one per thread when every thread gets a pair, each pair's own loops then staying on
+        /// its task; otherwise 1, and each pair splits its rows over the threads.
+        let tasks: Int
 
         var plane: Int { height * width }
         var frameCount: Int { channels * plane }
@@ -25,8 +29,6 @@ enum MotionSqueeze {
         var outputCount: Int { clips * segments * 3 * plane }
         var pairs: Int { segments > 1 ? clips * (segments - 1) : 0 }
         var volumeCount: Int { patch * patch * plane }
-        /// Tasks that run pairs; with more than one, each pair's own loops stay on its task.
-        var tasks: Int { max(1, min(Threads.count, pairs)) }
         var pair: Correlation.Shape {
             Correlation.Shape(batch: 1, channels: channels, height: height, width: width, patch: patch, dilation: 1,
                               serial: tasks > 1)
@@ -53,8 +55,10 @@ enum MotionSqueeze {
         _ = try KernelSoftArgmax.shape(b: 1, p: patchSize, h: h, w: w, sigma: sigma, temperature: temperature,
                                        elementSize: elementSize)
         _ = try elementCount([frames, pair.channels, pair.height, pair.width], elementSize: elementSize, tensor: "x")
+        let (threads, pairs) = (Threads.count, segments > 1 ? frames / segments * (segments - 1) : 0)
         return Shape(clips: frames / segments, segments: segments, channels: pair.channels, height: pair.height,
-                     width: pair.width, patch: pair.patch, sigma: sigma, temperature: temperature, normalize: normalize)
+                     width: pair.width, patch: pair.patch, sigma: sigma, temperature: temperature, normalize: normalize,
+                     tasks: pairs >= threads ? threads : 1)
     }
 
     /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy), and the norms; frames in parallel.
