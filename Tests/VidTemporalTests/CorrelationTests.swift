@@ -6,10 +6,15 @@ import XCTest
 /// bad input.
 final class CorrelationTests: XCTestCase {
     struct Case { var b: Int, c: Int, h: Int, w: Int, patch: Int, dilation: Int }
-    // P = 1; dilation 2; P larger than the image; non-square; an empty channel dim.
+    // P = 1; dilation 2; P larger than the image; non-square; an empty channel dim. Rows at
+    // least 8 wide take float32's tiled kernels: widths 8 (one block), 11 and 19 (an overlapping
+    // last block), channels not a multiple of 4, row counts not a multiple of 3 (times the dilation).
     static let cases = [Case(b: 2, c: 3, h: 4, w: 5, patch: 1, dilation: 1), Case(b: 1, c: 4, h: 6, w: 5, patch: 3, dilation: 2),
                         Case(b: 2, c: 2, h: 2, w: 3, patch: 7, dilation: 1), Case(b: 1, c: 5, h: 9, w: 4, patch: 5, dilation: 1),
-                        Case(b: 1, c: 0, h: 3, w: 3, patch: 3, dilation: 1)]
+                        Case(b: 1, c: 0, h: 3, w: 3, patch: 3, dilation: 1), Case(b: 2, c: 5, h: 7, w: 11, patch: 5, dilation: 1),
+                        Case(b: 1, c: 6, h: 8, w: 8, patch: 3, dilation: 2), Case(b: 1, c: 3, h: 5, w: 19, patch: 25, dilation: 1),
+                        Case(b: 1, c: 9, h: 10, w: 9, patch: 7, dilation: 3), Case(b: 1, c: 2, h: 4, w: 10, patch: 1, dilation: 1),
+                        Case(b: 1, c: 0, h: 3, w: 9, patch: 3, dilation: 1)]
 
     func forward(_ k: Case, _ f1: [Double], _ f2: [Double]) -> [Double] {
         var out = [Double](repeating: -7, count: k.b * k.patch * k.patch * k.h * k.w)
@@ -48,6 +53,29 @@ final class CorrelationTests: XCTestCase {
             let tolerance = Tolerance.of("adjoint", .float64) * max(1, abs(value))
             XCTAssertEqual(value, dot(f1, g1), accuracy: tolerance, "in f1 \(k)")
             XCTAssertEqual(value, dot(f2, g2), accuracy: tolerance, "in f2 \(k)")
+        }
+    }
+
+    /// Both dtypes' gradients against the definition's.
+    func testBackwardEqualsDefinition() {
+        var random = SeededRandom(seed: 102)
+        for k in Self.cases {
+            let n = k.b * k.c * k.h * k.w
+            let f1: [Double] = random.uniform(n), f2: [Double] = random.uniform(n)
+            let g: [Double] = random.uniform(k.b * k.patch * k.patch * k.h * k.w)
+            let want = CorrelationReference.backward(g, f1, f2, b: k.b, c: k.c, h: k.h, w: k.w, patch: k.patch,
+                                                     dilation: k.dilation)
+            var (g1, g2) = ([Double](repeating: -7, count: n), [Double](repeating: -7, count: n))
+            XCTAssertEqual(vt_correlation_backward_f64(g, f1, f2, &g1, &g2, Int64(k.b), Int64(k.c), Int64(k.h),
+                                                       Int64(k.w), Int64(k.patch), Int64(k.dilation), nil), Int32(VT_OK))
+            assertClose(g1, want.gradF1, Tolerance.of("gemm", .float64), "grad_f1 \(k)")
+            assertClose(g2, want.gradF2, Tolerance.of("gemm", .float64), "grad_f2 \(k)")
+            var (h1, h2) = ([Float](repeating: -7, count: n), [Float](repeating: -7, count: n))
+            XCTAssertEqual(vt_correlation_backward_f32(g.map(Float.init), f1.map(Float.init), f2.map(Float.init), &h1, &h2,
+                                                       Int64(k.b), Int64(k.c), Int64(k.h), Int64(k.w), Int64(k.patch),
+                                                       Int64(k.dilation), nil), Int32(VT_OK))
+            assertClose(h1, want.gradF1, Tolerance.of("gemm", .float32), "float32 grad_f1 \(k)")
+            assertClose(h2, want.gradF2, Tolerance.of("gemm", .float32), "float32 grad_f2 \(k)")
         }
     }
 

@@ -29,10 +29,8 @@ enum MotionSqueeze {
         var outputCount: Int { clips * segments * 3 * plane }
         var pairs: Int { segments > 1 ? clips * (segments - 1) : 0 }
         var volumeCount: Int { patch * patch * plane }
-        var pair: Correlation.Shape {
-            Correlation.Shape(batch: 1, channels: channels, height: height, width: width, patch: patch, dilation: 1,
-                              serial: tasks > 1)
-        }
+        /// One pair's correlation: serial inside a task when pairs run in parallel.
+        let pair: Correlation.Shape
         var argmax: KernelSoftArgmax.Shape {
             KernelSoftArgmax.Shape(batch: 1, patch: patch, height: height, width: width, sigma: sigma,
                                    temperature: temperature, serial: tasks > 1)
@@ -50,15 +48,16 @@ enum MotionSqueeze {
         guard frames % segments == 0 else {
             throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
         }
+        let (threads, pairs) = (Threads.count, segments > 1 ? frames / segments * (segments - 1) : 0)
+        let tasks = pairs >= threads ? threads : 1
         let pair = try Correlation.shape(b: 1, c: c, h: h, w: w, patchSize: patchSize, dilationPatch: 1,
-                                         elementSize: elementSize)
+                                         elementSize: elementSize, tasks: tasks > 1 ? 1 : threads)
         _ = try KernelSoftArgmax.shape(b: 1, p: patchSize, h: h, w: w, sigma: sigma, temperature: temperature,
                                        elementSize: elementSize)
         _ = try elementCount([frames, pair.channels, pair.height, pair.width], elementSize: elementSize, tensor: "x")
-        let (threads, pairs) = (Threads.count, segments > 1 ? frames / segments * (segments - 1) : 0)
         return Shape(clips: frames / segments, segments: segments, channels: pair.channels, height: pair.height,
                      width: pair.width, patch: pair.patch, sigma: sigma, temperature: temperature, normalize: normalize,
-                     tasks: pairs >= threads ? threads : 1)
+                     tasks: tasks, pair: pair)
     }
 
     /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy), and the norms; frames in parallel.
