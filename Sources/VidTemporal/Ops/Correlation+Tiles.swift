@@ -6,25 +6,30 @@ extension Correlation {
     /// are read as zero-padded rows, so a displaced window never leaves its row; an image whose
     /// width is not a multiple of 8 gets a last block that overlaps the one before (those columns
     /// are computed twice, identically). Each task pads the images it works on into its own
-    /// scratch, small enough to be reused from the heap rather than mapped afresh on every call.
+    /// scratch, small enough to be reused from the heap rather than mapped afresh on every call;
+    /// zero rows above and below the image, and zero gradient rows where a term does not exist,
+    /// let every tile run its whole sum as one loop nest with fixed strides.
     enum Tiles {
         static let lanes = 8
         typealias Vector = SIMD8<Float>
 
         /// Scratch, as products of factors: per task, one image of f1 and one of f2 as padded rows
-        /// (y, c, paddedWidth) and the gradient rows one tile of grad_f2 reads (3 rows, i, j,
-        /// paddedWidth); one zero vector.
-        static func scratchTerms(_ s: Shape) -> [[Int]] { [[s.tasks, taskCount(s)], [lanes]] }
+        /// (paddedHeight, c, paddedWidth) and the gradient rows one tile reads.
+        static func scratchTerms(_ s: Shape) -> [[Int]] { [[s.tasks, taskCount(s)]] }
 
-        private static func imageCount(_ s: Shape) -> Int { s.height * s.channels * s.paddedWidth }
-        private static func gradientRowsCount(_ s: Shape) -> Int { 3 * s.patch * s.patch * s.paddedWidth }
+        /// Image rows run from -half * dilation to h + (half + 2) * dilation: every partner row a
+        /// tile of 3 rows (the last ones possibly past the image) can name.
+        private static func paddedHeight(_ s: Shape) -> Int { s.height + (s.patch + 1) * s.dilation }
+        private static func imageCount(_ s: Shape) -> Int { paddedHeight(s) * s.channels * s.paddedWidth }
+        /// Tile row r, index i + 2 (i from -2 to p + 1; the outer two at each end stay zero), j.
+        private static func gradientRowsCount(_ s: Shape) -> Int { 3 * (s.patch + 4) * s.patch * s.paddedWidth }
         private static func taskCount(_ s: Shape) -> Int { 2 * imageCount(s) + gradientRowsCount(s) }
 
         /// Twelve accumulators: rows r < 3 by columns q < 4.
         struct Tile {
-            var v00 = Vector(), v01 = Vector(), v02 = Vector(), v03 = Vector()
-            var v10 = Vector(), v11 = Vector(), v12 = Vector(), v13 = Vector()
-            var v20 = Vector(), v21 = Vector(), v22 = Vector(), v23 = Vector()
+            let v00: Vector, v01: Vector, v02: Vector, v03: Vector
+            let v10: Vector, v11: Vector, v12: Vector, v13: Vector
+            let v20: Vector, v21: Vector, v22: Vector, v23: Vector
 
             @inline(__always)
             func forEach(_ body: (Int, Int, Vector) -> Void) {
@@ -50,30 +55,42 @@ extension Correlation {
             q == 0 ? t.0 : q == 1 ? t.1 : q == 2 ? t.2 : t.3
         }
 
-        /// tile[r][q] += Σ_k rows_r[k * rowSteps_r] * columns_q[k * step], k < count.
+        /// tile[r][q] = Σ_{t < outer} Σ_{k < inner} rows_r[t * rowJump + k * rowStep]
+        ///                                       * columns_q[t * columnJump + k * columnStep].
+        /// The twelve sums stay in registers: plain locals, wrapping offset arithmetic (the
+        /// offsets are in bounds by construction) so that no overflow check splits the loop.
         @inline(__always)
-        private static func accumulate(_ tile: inout Tile, _ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                                       rowSteps: (Int, Int, Int),
-                                       _ columns: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                                   UnsafePointer<Float>),
-                                       step: Int, count: Int) {
-            var (a0, a1, a2) = rows
-            var (b0, b1, b2, b3) = columns
-            var t = tile
-            for _ in 0..<count {
-                let (u0, u1, u2) = (load(a0), load(a1), load(a2))
-                let w0 = load(b0)
-                t.v00 = t.v00.addingProduct(u0, w0); t.v10 = t.v10.addingProduct(u1, w0); t.v20 = t.v20.addingProduct(u2, w0)
-                let w1 = load(b1)
-                t.v01 = t.v01.addingProduct(u0, w1); t.v11 = t.v11.addingProduct(u1, w1); t.v21 = t.v21.addingProduct(u2, w1)
-                let w2 = load(b2)
-                t.v02 = t.v02.addingProduct(u0, w2); t.v12 = t.v12.addingProduct(u1, w2); t.v22 = t.v22.addingProduct(u2, w2)
-                let w3 = load(b3)
-                t.v03 = t.v03.addingProduct(u0, w3); t.v13 = t.v13.addingProduct(u1, w3); t.v23 = t.v23.addingProduct(u2, w3)
-                a0 += rowSteps.0; a1 += rowSteps.1; a2 += rowSteps.2
-                b0 += step; b1 += step; b2 += step; b3 += step
+        private static func tile(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+                                 rowStep: Int, rowJump: Int = 0,
+                                 _ columns: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                             UnsafePointer<Float>),
+                                 columnStep: Int, columnJump: Int = 0, inner: Int, outer: Int = 1) -> Tile {
+            let (a0, a1, a2) = rows
+            let (b0, b1, b2, b3) = columns
+            var (s00, s01, s02, s03) = (Vector(), Vector(), Vector(), Vector())
+            var (s10, s11, s12, s13) = (Vector(), Vector(), Vector(), Vector())
+            var (s20, s21, s22, s23) = (Vector(), Vector(), Vector(), Vector())
+            var (ka0, kb0) = (0, 0)
+            for _ in 0..<outer {
+                var (ka, kb) = (ka0, kb0)
+                for _ in 0..<inner {
+                    let (u0, u1, u2) = (load(a0 + ka), load(a1 + ka), load(a2 + ka))
+                    let w0 = load(b0 + kb)
+                    s00 = s00.addingProduct(u0, w0); s10 = s10.addingProduct(u1, w0); s20 = s20.addingProduct(u2, w0)
+                    let w1 = load(b1 + kb)
+                    s01 = s01.addingProduct(u0, w1); s11 = s11.addingProduct(u1, w1); s21 = s21.addingProduct(u2, w1)
+                    let w2 = load(b2 + kb)
+                    s02 = s02.addingProduct(u0, w2); s12 = s12.addingProduct(u1, w2); s22 = s22.addingProduct(u2, w2)
+                    let w3 = load(b3 + kb)
+                    s03 = s03.addingProduct(u0, w3); s13 = s13.addingProduct(u1, w3); s23 = s23.addingProduct(u2, w3)
+                    ka = ka &+ rowStep
+                    kb = kb &+ columnStep
+                }
+                ka0 = ka0 &+ rowJump
+                kb0 = kb0 &+ columnJump
             }
-            tile = t
+            return Tile(v00: s00, v01: s01, v02: s02, v03: s03, v10: s10, v11: s11, v12: s12, v13: s13,
+                        v20: s20, v21: s21, v22: s22, v23: s23)
         }
 
         /// The first column of every 8-wide block; the last block ends at the row's end.
@@ -83,22 +100,27 @@ extension Correlation {
             return starts
         }
 
-        /// A row of w values into a padded row: zeros, the values at offset margin, zeros.
+        /// A row of w >= 8 values into a padded row's interior, at offset half * dilation, in
+        /// vectors, the last one overlapping (small copies cost more as library calls). The
+        /// margins are zeroed once per task and never written.
         @inline(__always)
         private static func padRow(_ source: UnsafePointer<Float>, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
-            let margin = s.half * s.dilation
-            row.update(repeating: 0, count: margin)
-            (row + margin).update(from: source, count: s.width)
-            (row + margin + s.width).update(repeating: 0, count: s.paddedWidth - margin - s.width)
+            let target = row + s.half * s.dilation
+            var x = 0
+            while x + lanes <= s.width {
+                store(load(source + x), target + x)
+                x += lanes
+            }
+            if x < s.width { store(load(source + s.width - lanes), target + s.width - lanes) }
         }
 
-        /// Image b of a (B, C, H, W) tensor -> padded rows (H, C, paddedWidth).
+        /// Image b of a (B, C, H, W) tensor -> the interior of padded rows (paddedHeight, C, paddedWidth).
         private static func padImage(_ source: UnsafePointer<Float>, b: Int, _ target: UnsafeMutablePointer<Float>,
                                      _ s: Shape) {
             for y in 0..<s.height {
                 for ch in 0..<s.channels {
                     padRow(source + (b * s.channels + ch) * s.plane + y * s.width,
-                           target + (y * s.channels + ch) * s.paddedWidth, s)
+                           target + ((y + s.half * s.dilation) * s.channels + ch) * s.paddedWidth, s)
                 }
             }
         }
@@ -106,38 +128,39 @@ extension Correlation {
         static func forward(_ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                             _ scratch: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
-            let starts = blockStarts(w)
+            let (starts, margin) = (blockStarts(w), s.half * d)
             let pointers = UnsafeTransfer((f1, f2, out, scratch))
             parallelTasks(s.batch * h, bytesPerItem: c * p * p * w * 8, maxTasks: s.tasks) { task, items in
                 let (f1, f2, out, scratch) = pointers.value
-                let padded2 = scratch + task * taskCount(s)
+                let padded1 = scratch + task * taskCount(s), padded2 = padded1 + imageCount(s)
+                padded1.update(repeating: 0, count: 2 * imageCount(s))
+                // Row y of an image is padded row y + half * dilation.
+                let (image1, image2) = (UnsafePointer(padded1 + s.half * d * c * wp), UnsafePointer(padded2 + s.half * d * c * wp))
                 var image = -1
                 for item in items {
                     let (b, y2) = (item / h, item % h)
-                    if b != image { padImage(f2, b: b, padded2, s); image = b }
+                    if b != image { padImage(f1, b: b, padded1, s); padImage(f2, b: b, padded2, s); image = b }
                     // This task owns output row y2 where its partner row is outside the image (zeros)...
                     for i in 0..<p where !(0..<h).contains(y2 + s.displacement(i)) {
                         for j in 0..<p { (out + ((b * p + i) * p + j) * plane + y2 * w).update(repeating: 0, count: w) }
                     }
-                    // ...and every output row y = y2 - dy(i) that pairs with f2's row y2.
+                    // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2.
                     let valid = (0..<p).filter { (0..<h).contains(y2 - s.displacement($0)) }
                     guard let first = valid.first, let last = valid.last else { continue }
-                    let image1 = f1 + b * c * plane
-                    let row2 = UnsafePointer(padded2 + y2 * c * wp)
+                    let row2 = image2 + y2 * c * wp
                     for x0 in starts {
                         for i0 in stride(from: first, through: last, by: 3) {
                             // Past the last i, repeat it: the same values are written twice.
                             let ii = (i0, min(i0 + 1, last), min(i0 + 2, last))
                             let yy = (y2 - s.displacement(ii.0), y2 - s.displacement(ii.1), y2 - s.displacement(ii.2))
-                            let rows = (image1 + yy.0 * w + x0, image1 + yy.1 * w + x0, image1 + yy.2 * w + x0)
+                            let rows = (image1 + yy.0 * c * wp + margin + x0, image1 + yy.1 * c * wp + margin + x0,
+                                        image1 + yy.2 * c * wp + margin + x0)
                             for j0 in stride(from: 0, to: p, by: 4) {
                                 let jj = (j0, min(j0 + 1, p - 1), min(j0 + 2, p - 1), min(j0 + 3, p - 1))
                                 // The padded row holds column x + dx(j) at x + j * dilation.
                                 let columns = (row2 + x0 + jj.0 * d, row2 + x0 + jj.1 * d, row2 + x0 + jj.2 * d,
                                                row2 + x0 + jj.3 * d)
-                                var tile = Tile()
-                                accumulate(&tile, rows, rowSteps: (plane, plane, plane), columns, step: wp, count: c)
-                                tile.forEach { r, q, v in
+                                tile(rows, rowStep: wp, columns, columnStep: wp, inner: c).forEach { r, q, v in
                                     store(v, out + ((b * p + pick(ii, r)) * p + pick(jj, q)) * plane + pick(yy, r) * w + x0)
                                 }
                             }
@@ -160,15 +183,14 @@ extension Correlation {
         static func backward(_ grad: UnsafePointer<Float>, _ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>,
                              gradF1: UnsafeMutablePointer<Float>?, gradF2: UnsafeMutablePointer<Float>?,
                              _ scratch: UnsafeMutablePointer<Float>, _ s: Shape) {
-            let zeros = scratch + s.tasks * taskCount(s)
-            zeros.update(repeating: 0, count: lanes)
             let blocks = rowBlocks(s)
-            let pointers = UnsafeTransfer((grad, f1, f2, scratch, UnsafePointer(zeros), gradF1, gradF2))
+            let pointers = UnsafeTransfer((grad, f1, f2, scratch, gradF1, gradF2))
             let work = 3 * s.channels * s.patch * s.patch * s.width * 8
             parallelTasks(s.batch * blocks.count, bytesPerItem: work, maxTasks: s.tasks) { task, items in
-                let (grad, f1, f2, scratch, zeros, gradF1, gradF2) = pointers.value
+                let (grad, f1, f2, scratch, gradF1, gradF2) = pointers.value
                 let padded1 = scratch + task * taskCount(s), padded2 = padded1 + imageCount(s)
                 let gradientRows = padded2 + imageCount(s)
+                padded1.update(repeating: 0, count: taskCount(s))
                 var image = -1
                 for item in items {
                     let (b, y0) = (item / blocks.count, blocks[item % blocks.count])
@@ -177,38 +199,54 @@ extension Correlation {
                         if gradF2 != nil { padImage(f1, b: b, padded1, s) }
                         image = b
                     }
-                    if let gradF1 { firstGradient(grad, padded2, zeros, gradF1, b: b, y0: y0, s) }
-                    if let gradF2 { secondGradient(grad, padded1, zeros, gradF2, b: b, y0: y0, rows: gradientRows, s) }
+                    if let gradF1 { firstGradient(grad, padded2, gradF1, b: b, y0: y0, rows: gradientRows, s) }
+                    if let gradF2 { secondGradient(grad, padded1, gradF2, b: b, y0: y0, rows: gradientRows, s) }
+                }
+            }
+        }
+
+        /// For the tile's rows r inside the image and every i: gradient rows g[i, j, y(r, i), :]
+        /// into padded rows (r, i + 2, j) where y(r, i) is not nil (where it is, no tile reads them).
+        @inline(__always)
+        private static func gatherGradientRows(_ grad: UnsafePointer<Float>, _ gradientRows: UnsafeMutablePointer<Float>,
+                                               b: Int, rows yy: (Int, Int, Int), _ s: Shape,
+                                               source y: (_ r: Int, _ i: Int) -> Int?) {
+            let (p, plane, w) = (s.patch, s.plane, s.width)
+            for r in 0..<3 where pick(yy, r) < s.height {
+                for i in 0..<p {
+                    guard let row = y(r, i) else { continue }
+                    for j in 0..<p {
+                        padRow(grad + ((b * p + i) * p + j) * plane + row * w,
+                               gradientRows + ((r * (p + 4) + i + 2) * p + j) * s.paddedWidth, s)
+                    }
                 }
             }
         }
 
         /// grad_f1[c, y, x] = Σ_{i,j} g[i, j, y, x] f2[c, y + dy, x + dx] for rows y0 + r d:
-        /// row r with i = t - r reads f2's row y0 + (t - half) d, shared by the tile.
+        /// row r with i = t - r reads f2's row y0 + (t - half) d, shared by the tile, t < p + 2.
         private static func firstGradient(_ grad: UnsafePointer<Float>, _ padded2: UnsafePointer<Float>,
-                                          _ zeros: UnsafePointer<Float>, _ gradF1: UnsafeMutablePointer<Float>,
-                                          b: Int, y0: Int, _ s: Shape) {
+                                          _ gradF1: UnsafeMutablePointer<Float>, b: Int, y0: Int,
+                                          rows gradientRows: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
+            let margin = s.half * d
             let yy = (y0, y0 + d, y0 + 2 * d)
+            gatherGradientRows(grad, gradientRows, b: b, rows: yy, s) { r, i in
+                (0..<h).contains(pick(yy, r) + s.displacement(i)) ? pick(yy, r) : nil
+            }
+            // The t whose f2 row is inside the image (the others' terms do not exist).
+            let ts = (0..<(p + 2)).filter { (0..<h).contains(y0 + ($0 - s.half) * d) }
+            guard let first = ts.first, let last = ts.last else { return }
+            // Row r at t is slot i + 2 = t - r + 2; t steps one slot, j one padded row.
+            let rows = (0..<3).map { r in UnsafePointer(gradientRows) + (r * (p + 4) + first - r + 2) * p * wp + margin }
             for x0 in blockStarts(w) {
                 for c0 in stride(from: 0, to: c, by: 4) {
                     let cc = (c0, min(c0 + 1, c - 1), min(c0 + 2, c - 1), min(c0 + 3, c - 1))
-                    var tile = Tile()
-                    for t in 0..<(p + 2) {
-                        let y2 = y0 + (t - s.half) * d
-                        guard (0..<h).contains(y2) else { continue }
-                        // Row r's gradients over j (a row outside the image, or an i out of range, reads zeros).
-                        func row(_ r: Int) -> (UnsafePointer<Float>, Int) {
-                            let (i, y) = (t - r, pick(yy, r))
-                            guard y < h, (0..<p).contains(i) else { return (zeros, 0) }
-                            return (grad + (b * p + i) * p * plane + y * w + x0, plane)
-                        }
-                        let (r0, r1, r2) = (row(0), row(1), row(2))
-                        let row2 = padded2 + y2 * c * wp + x0
-                        let columns = (row2 + cc.0 * wp, row2 + cc.1 * wp, row2 + cc.2 * wp, row2 + cc.3 * wp)
-                        accumulate(&tile, (r0.0, r1.0, r2.0), rowSteps: (r0.1, r1.1, r2.1), columns, step: d, count: p)
-                    }
-                    tile.forEach { r, q, v in
+                    // f2's padded row y0 + (t - half) d sits at padded row y0 + t d.
+                    let row2 = padded2 + (y0 + first * d) * c * wp + x0
+                    let columns = (row2 + cc.0 * wp, row2 + cc.1 * wp, row2 + cc.2 * wp, row2 + cc.3 * wp)
+                    tile((rows[0] + x0, rows[1] + x0, rows[2] + x0), rowStep: wp, rowJump: p * wp,
+                         columns, columnStep: d, columnJump: d * c * wp, inner: p, outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
                         if y < h { store(v, gradF1 + (b * c + pick(cc, q)) * plane + y * w + x0) }
                     }
@@ -217,42 +255,32 @@ extension Correlation {
         }
 
         /// grad_f2[c, y, x] = Σ_{i,j} g[i, j, y - dy, x - dx] f1[c, y - dy, x - dx] for rows y0 + r d:
-        /// row r with i = t + r reads row y0 - (t - half) d of g and f1, shared by the tile. The
-        /// displaced gradient windows are read from zero-padded copies of the rows the tile needs.
+        /// row r with i = t + r reads row y0 - (t - half) d of g and f1, shared by the tile,
+        /// -2 <= t < p. The displaced gradient windows are read from padded copies of the rows.
         private static func secondGradient(_ grad: UnsafePointer<Float>, _ padded1: UnsafePointer<Float>,
-                                           _ zeros: UnsafePointer<Float>, _ gradF2: UnsafeMutablePointer<Float>,
-                                           b: Int, y0: Int, rows gradientRows: UnsafeMutablePointer<Float>, _ s: Shape) {
+                                           _ gradF2: UnsafeMutablePointer<Float>, b: Int, y0: Int,
+                                           rows gradientRows: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
             let margin = s.half * d
             let yy = (y0, y0 + d, y0 + 2 * d)
-            for r in 0..<3 where pick(yy, r) < h {
-                for i in 0..<p {
-                    let y1 = pick(yy, r) - s.displacement(i)
-                    guard (0..<h).contains(y1) else { continue }
-                    for j in 0..<p {
-                        padRow(grad + ((b * p + i) * p + j) * plane + y1 * w, gradientRows + ((r * p + i) * p + j) * wp, s)
-                    }
-                }
+            gatherGradientRows(grad, gradientRows, b: b, rows: yy, s) { r, i in
+                let y1 = pick(yy, r) - s.displacement(i)
+                return (0..<h).contains(y1) ? y1 : nil
             }
-            // Column x - dx(j) of a padded row sits at x + 2 margin - j d.
+            // The t whose shared row is inside the image (the others' terms do not exist).
+            let ts = (-2..<p).filter { (0..<h).contains(y0 - ($0 - s.half) * d) }
+            guard let first = ts.first, let last = ts.last else { return }
+            // Row r at t is slot i + 2 = t + r + 2; t steps one slot. Column x - dx(j) of a
+            // padded row sits at x + 2 margin - j d.
+            let rows = (0..<3).map { r in UnsafePointer(gradientRows) + (r * (p + 4) + first + r + 2) * p * wp + 2 * margin }
             for x0 in blockStarts(w) {
                 for c0 in stride(from: 0, to: c, by: 4) {
                     let cc = (c0, min(c0 + 1, c - 1), min(c0 + 2, c - 1), min(c0 + 3, c - 1))
-                    var tile = Tile()
-                    for t in -2..<p {
-                        let y1 = y0 - (t - s.half) * d
-                        guard (0..<h).contains(y1) else { continue }
-                        func row(_ r: Int) -> (UnsafePointer<Float>, Int) {
-                            let i = t + r
-                            guard pick(yy, r) < h, (0..<p).contains(i) else { return (zeros, 0) }
-                            return (UnsafePointer(gradientRows) + (r * p + i) * p * wp + x0 + 2 * margin, wp - d)
-                        }
-                        let (r0, r1, r2) = (row(0), row(1), row(2))
-                        let row1 = padded1 + y1 * c * wp + x0 + 2 * margin
-                        let columns = (row1 + cc.0 * wp, row1 + cc.1 * wp, row1 + cc.2 * wp, row1 + cc.3 * wp)
-                        accumulate(&tile, (r0.0, r1.0, r2.0), rowSteps: (r0.1, r1.1, r2.1), columns, step: -d, count: p)
-                    }
-                    tile.forEach { r, q, v in
+                    // f1's row y0 - (t - half) d sits at padded row y0 + (p - 1 - t) d.
+                    let row1 = padded1 + (y0 + (p - 1 - first) * d) * c * wp + x0 + 2 * margin
+                    let columns = (row1 + cc.0 * wp, row1 + cc.1 * wp, row1 + cc.2 * wp, row1 + cc.3 * wp)
+                    tile((rows[0] + x0, rows[1] + x0, rows[2] + x0), rowStep: wp - d, rowJump: p * wp,
+                         columns, columnStep: -d, columnJump: -d * c * wp, inner: p, outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
                         if y < h { store(v, gradF2 + (b * c + pick(cc, q)) * plane + y * w + x0) }
                     }
