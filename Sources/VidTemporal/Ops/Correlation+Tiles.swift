@@ -21,9 +21,10 @@ extension Correlation {
         /// tile of 3 rows (the last ones possibly past the image) can name.
         private static func paddedHeight(_ s: Shape) -> Int { s.height + (s.patch + 1) * s.dilation }
         private static func imageCount(_ s: Shape) -> Int { paddedHeight(s) * s.channels * s.paddedWidth }
-        /// Tile row r, index i + 2 (i from -2 to p + 1; the outer two at each end stay zero), j.
-        private static func gradientRowsCount(_ s: Shape) -> Int { 3 * (s.patch + 4) * s.patch * s.paddedWidth }
-        private static func taskCount(_ s: Shape) -> Int { 2 * imageCount(s) + gradientRowsCount(s) }
+        /// One 8-column block of a tile's rows, packed as (k, r, 8 lanes): k = (t, j), t < p + 2,
+        /// for the gradients; k = c for the forward.
+        private static func packCount(_ s: Shape) -> Int { max((s.patch + 2) * s.patch, s.channels) * 3 * lanes }
+        private static func taskCount(_ s: Shape) -> Int { 2 * imageCount(s) + packCount(s) }
 
         /// Twelve accumulators: rows r < 3 by columns q < 4.
         struct Tile {
@@ -55,42 +56,47 @@ extension Correlation {
             q == 0 ? t.0 : q == 1 ? t.1 : q == 2 ? t.2 : t.3
         }
 
-        /// tile[r][q] = Σ_{t < outer} Σ_{k < inner} rows_r[t * rowJump + k * rowStep]
-        ///                                       * columns_q[t * columnJump + k * columnStep].
-        /// The twelve sums stay in registers: plain locals, wrapping offset arithmetic (the
-        /// offsets are in bounds by construction) so that no overflow check splits the loop.
+        /// tile[r][q] = Σ_{t < outer} Σ_{k < inner} rows[t, k, r] * columns_q[t * columnJump + k * columnStep]
+        /// with the rows packed (t, k, r, 8 lanes) and the columns evenly spaced (columns_q =
+        /// columns + q * columnSpacing): two moving addresses and constant displacements, which
+        /// leave the registers to the sums (plain locals).
         @inline(__always)
-        private static func tile(_ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
-                                 rowStep: Int, rowJump: Int = 0,
-                                 _ columns: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                                             UnsafePointer<Float>),
-                                 columnStep: Int, columnJump: Int = 0, inner: Int, outer: Int = 1) -> Tile {
-            let (a0, a1, a2) = rows
-            let (b0, b1, b2, b3) = columns
+        private static func packedTile(rows: UnsafePointer<Float>, columns: UnsafePointer<Float>, columnSpacing: Int,
+                                       columnStep: Int, columnJump: Int, inner: Int, outer: Int) -> Tile {
+            let (c1, c2, c3) = (columnSpacing, 2 &* columnSpacing, 3 &* columnSpacing)
             var (s00, s01, s02, s03) = (Vector(), Vector(), Vector(), Vector())
             var (s10, s11, s12, s13) = (Vector(), Vector(), Vector(), Vector())
             var (s20, s21, s22, s23) = (Vector(), Vector(), Vector(), Vector())
-            var (ka0, kb0) = (0, 0)
+            var (row, columnStart) = (rows, columns)
             for _ in 0..<outer {
-                var (ka, kb) = (ka0, kb0)
+                var column = columnStart
                 for _ in 0..<inner {
-                    let (u0, u1, u2) = (load(a0 + ka), load(a1 + ka), load(a2 + ka))
-                    let w0 = load(b0 + kb)
+                    let (u0, u1, u2) = (load(row), load(row + lanes), load(row + 2 * lanes))
+                    let w0 = load(column)
                     s00 = s00.addingProduct(u0, w0); s10 = s10.addingProduct(u1, w0); s20 = s20.addingProduct(u2, w0)
-                    let w1 = load(b1 + kb)
+                    let w1 = load(column + c1)
                     s01 = s01.addingProduct(u0, w1); s11 = s11.addingProduct(u1, w1); s21 = s21.addingProduct(u2, w1)
-                    let w2 = load(b2 + kb)
+                    let w2 = load(column + c2)
                     s02 = s02.addingProduct(u0, w2); s12 = s12.addingProduct(u1, w2); s22 = s22.addingProduct(u2, w2)
-                    let w3 = load(b3 + kb)
+                    let w3 = load(column + c3)
                     s03 = s03.addingProduct(u0, w3); s13 = s13.addingProduct(u1, w3); s23 = s23.addingProduct(u2, w3)
-                    ka = ka &+ rowStep
-                    kb = kb &+ columnStep
+                    row += 3 * lanes
+                    column += columnStep
                 }
-                ka0 = ka0 &+ rowJump
-                kb0 = kb0 &+ columnJump
+                columnStart += columnJump
             }
             return Tile(v00: s00, v01: s01, v02: s02, v03: s03, v10: s10, v11: s11, v12: s12, v13: s13,
                         v20: s20, v21: s21, v22: s22, v23: s23)
+        }
+
+        /// Blocks of 4 channels (or displacements j): (first, spacing). The last block overlaps
+        /// the one before when c is not a multiple of 4 (those are computed twice, identically);
+        /// fewer than 4 take one block each, its 4 columns the same.
+        private static func channelBlocks(_ c: Int) -> [(first: Int, spacing: Int)] {
+            guard c >= 4 else { return (0..<c).map { ($0, 0) } }
+            var blocks = stride(from: 0, through: c - 4, by: 4).map { ($0, 1) }
+            if c % 4 != 0 { blocks.append((c - 4, 1)) }
+            return blocks
         }
 
         /// The first column of every 8-wide block; the last block ends at the row's end.
@@ -128,40 +134,39 @@ extension Correlation {
         static func forward(_ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                             _ scratch: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
-            let (starts, margin) = (blockStarts(w), s.half * d)
+            let (starts, displacementBlocks) = (blockStarts(w), channelBlocks(p))
             let pointers = UnsafeTransfer((f1, f2, out, scratch))
             parallelTasks(s.batch * h, bytesPerItem: c * p * p * w * 8, maxTasks: s.tasks) { task, items in
                 let (f1, f2, out, scratch) = pointers.value
-                let padded1 = scratch + task * taskCount(s), padded2 = padded1 + imageCount(s)
-                padded1.update(repeating: 0, count: 2 * imageCount(s))
-                // Row y of an image is padded row y + half * dilation.
-                let (image1, image2) = (UnsafePointer(padded1 + s.half * d * c * wp), UnsafePointer(padded2 + s.half * d * c * wp))
+                let padded2 = scratch + task * taskCount(s), pack = padded2 + imageCount(s)
+                padded2.update(repeating: 0, count: imageCount(s))
                 var image = -1
                 for item in items {
                     let (b, y2) = (item / h, item % h)
-                    if b != image { padImage(f1, b: b, padded1, s); padImage(f2, b: b, padded2, s); image = b }
+                    if b != image { padImage(f2, b: b, padded2, s); image = b }
                     // This task owns output row y2 where its partner row is outside the image (zeros)...
                     for i in 0..<p where !(0..<h).contains(y2 + s.displacement(i)) {
                         for j in 0..<p { (out + ((b * p + i) * p + j) * plane + y2 * w).update(repeating: 0, count: w) }
                     }
-                    // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2.
+                    // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2
+                    // (padded row y2 + half * dilation, column x + dx(j) at x + j * dilation).
                     let valid = (0..<p).filter { (0..<h).contains(y2 - s.displacement($0)) }
                     guard let first = valid.first, let last = valid.last else { continue }
-                    let row2 = image2 + y2 * c * wp
+                    let row2 = UnsafePointer(padded2) + (y2 + s.half * d) * c * wp
                     for x0 in starts {
                         for i0 in stride(from: first, through: last, by: 3) {
                             // Past the last i, repeat it: the same values are written twice.
                             let ii = (i0, min(i0 + 1, last), min(i0 + 2, last))
                             let yy = (y2 - s.displacement(ii.0), y2 - s.displacement(ii.1), y2 - s.displacement(ii.2))
-                            let rows = (image1 + yy.0 * c * wp + margin + x0, image1 + yy.1 * c * wp + margin + x0,
-                                        image1 + yy.2 * c * wp + margin + x0)
-                            for j0 in stride(from: 0, to: p, by: 4) {
-                                let jj = (j0, min(j0 + 1, p - 1), min(j0 + 2, p - 1), min(j0 + 3, p - 1))
-                                // The padded row holds column x + dx(j) at x + j * dilation.
-                                let columns = (row2 + x0 + jj.0 * d, row2 + x0 + jj.1 * d, row2 + x0 + jj.2 * d,
-                                               row2 + x0 + jj.3 * d)
-                                tile(rows, rowStep: wp, columns, columnStep: wp, inner: c).forEach { r, q, v in
-                                    store(v, out + ((b * p + pick(ii, r)) * p + pick(jj, q)) * plane + pick(yy, r) * w + x0)
+                            for ch in 0..<c {
+                                for r in 0..<3 {
+                                    store(load(f1 + (b * c + ch) * plane + pick(yy, r) * w + x0), pack + (ch * 3 + r) * lanes)
+                                }
+                            }
+                            for (j0, spacing) in displacementBlocks {
+                                packedTile(rows: pack, columns: row2 + x0 + j0 * d, columnSpacing: spacing * d, columnStep: wp,
+                                           columnJump: 0, inner: c, outer: 1).forEach { r, q, v in
+                                    store(v, out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
                                 }
                             }
                         }
@@ -189,7 +194,7 @@ extension Correlation {
             parallelTasks(s.batch * blocks.count, bytesPerItem: work, maxTasks: s.tasks) { task, items in
                 let (grad, f1, f2, scratch, gradF1, gradF2) = pointers.value
                 let padded1 = scratch + task * taskCount(s), padded2 = padded1 + imageCount(s)
-                let gradientRows = padded2 + imageCount(s)
+                let pack = padded2 + imageCount(s)
                 padded1.update(repeating: 0, count: taskCount(s))
                 var image = -1
                 for item in items {
@@ -199,25 +204,37 @@ extension Correlation {
                         if gradF2 != nil { padImage(f1, b: b, padded1, s) }
                         image = b
                     }
-                    if let gradF1 { firstGradient(grad, padded2, gradF1, b: b, y0: y0, rows: gradientRows, s) }
-                    if let gradF2 { secondGradient(grad, padded1, gradF2, b: b, y0: y0, rows: gradientRows, s) }
+                    if let gradF1 { firstGradient(grad, padded2, gradF1, b: b, y0: y0, rows: pack, s) }
+                    if let gradF2 { secondGradient(grad, padded1, gradF2, b: b, y0: y0, rows: pack, s) }
                 }
             }
         }
 
-        /// For the tile's rows r inside the image and every i: gradient rows g[i, j, y(r, i), :]
-        /// into padded rows (r, i + 2, j) where y(r, i) is not nil (where it is, no tile reads them).
+        /// Packs the gradient windows a tile reads, (t, j, r, 8 lanes) for first <= t <= last:
+        /// g[i, j, y, x0 - shift(j) ..< + 8] with (i, y) = source(t, r) and zeros outside the row,
+        /// or all zeros where source is nil (no such term).
         @inline(__always)
-        private static func gatherGradientRows(_ grad: UnsafePointer<Float>, _ gradientRows: UnsafeMutablePointer<Float>,
-                                               b: Int, rows yy: (Int, Int, Int), _ s: Shape,
-                                               source y: (_ r: Int, _ i: Int) -> Int?) {
+        private static func packGradient(_ grad: UnsafePointer<Float>, into pack: UnsafeMutablePointer<Float>, b: Int,
+                                         x0: Int, ts: ClosedRange<Int>, _ s: Shape, shift: (Int) -> Int,
+                                         source: (_ t: Int, _ r: Int) -> (i: Int, y: Int)?) {
             let (p, plane, w) = (s.patch, s.plane, s.width)
-            for r in 0..<3 where pick(yy, r) < s.height {
-                for i in 0..<p {
-                    guard let row = y(r, i) else { continue }
-                    for j in 0..<p {
-                        padRow(grad + ((b * p + i) * p + j) * plane + row * w,
-                               gradientRows + ((r * (p + 4) + i + 2) * p + j) * s.paddedWidth, s)
+            var target = pack
+            for t in ts {
+                let rows = (source(t, 0), source(t, 1), source(t, 2))
+                for j in 0..<p {
+                    let x = x0 - shift(j)
+                    for r in 0..<3 {
+                        defer { target += lanes }
+                        guard let (i, y) = r == 0 ? rows.0 : r == 1 ? rows.1 : rows.2 else {
+                            store(Vector(), target)
+                            continue
+                        }
+                        let row = grad + ((b * p + i) * p + j) * plane + y * w
+                        if x >= 0, x + lanes <= w {
+                            store(load(row + x), target)
+                        } else {
+                            for lane in 0..<lanes { target[lane] = (0..<w).contains(x + lane) ? row[x + lane] : 0 }
+                        }
                     }
                 }
             }
@@ -227,62 +244,52 @@ extension Correlation {
         /// row r with i = t - r reads f2's row y0 + (t - half) d, shared by the tile, t < p + 2.
         private static func firstGradient(_ grad: UnsafePointer<Float>, _ padded2: UnsafePointer<Float>,
                                           _ gradF1: UnsafeMutablePointer<Float>, b: Int, y0: Int,
-                                          rows gradientRows: UnsafeMutablePointer<Float>, _ s: Shape) {
+                                          rows pack: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
-            let margin = s.half * d
             let yy = (y0, y0 + d, y0 + 2 * d)
-            gatherGradientRows(grad, gradientRows, b: b, rows: yy, s) { r, i in
-                (0..<h).contains(pick(yy, r) + s.displacement(i)) ? pick(yy, r) : nil
-            }
             // The t whose f2 row is inside the image (the others' terms do not exist).
             let ts = (0..<(p + 2)).filter { (0..<h).contains(y0 + ($0 - s.half) * d) }
             guard let first = ts.first, let last = ts.last else { return }
-            // Row r at t is slot i + 2 = t - r + 2; t steps one slot, j one padded row.
-            let rows = (0..<3).map { r in UnsafePointer(gradientRows) + (r * (p + 4) + first - r + 2) * p * wp + margin }
             for x0 in blockStarts(w) {
-                for c0 in stride(from: 0, to: c, by: 4) {
-                    let cc = (c0, min(c0 + 1, c - 1), min(c0 + 2, c - 1), min(c0 + 3, c - 1))
-                    // f2's padded row y0 + (t - half) d sits at padded row y0 + t d.
-                    let row2 = padded2 + (y0 + first * d) * c * wp + x0
-                    let columns = (row2 + cc.0 * wp, row2 + cc.1 * wp, row2 + cc.2 * wp, row2 + cc.3 * wp)
-                    tile((rows[0] + x0, rows[1] + x0, rows[2] + x0), rowStep: wp, rowJump: p * wp,
-                         columns, columnStep: d, columnJump: d * c * wp, inner: p, outer: last - first + 1).forEach { r, q, v in
+                packGradient(grad, into: pack, b: b, x0: x0, ts: first...last, s, shift: { _ in 0 }) { t, r in
+                    let (i, y) = (t - r, pick(yy, r))
+                    return y < h && (0..<p).contains(i) ? (i, y) : nil
+                }
+                for (c0, spacing) in channelBlocks(c) {
+                    // f2's padded row y0 + (t - half) d sits at padded row y0 + t d; column x + dx(j) at x + j d.
+                    packedTile(rows: pack, columns: padded2 + ((y0 + first * d) * c + c0) * wp + x0,
+                               columnSpacing: spacing * wp, columnStep: d, columnJump: d * c * wp, inner: p,
+                               outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
-                        if y < h { store(v, gradF1 + (b * c + pick(cc, q)) * plane + y * w + x0) }
+                        if y < h { store(v, gradF1 + (b * c + c0 + q * spacing) * plane + y * w + x0) }
                     }
                 }
             }
         }
 
         /// grad_f2[c, y, x] = Σ_{i,j} g[i, j, y - dy, x - dx] f1[c, y - dy, x - dx] for rows y0 + r d:
-        /// row r with i = t + r reads row y0 - (t - half) d of g and f1, shared by the tile,
-        /// -2 <= t < p. The displaced gradient windows are read from padded copies of the rows.
+        /// row r with i = t + r reads row y0 - (t - half) d of g and f1, shared by the tile, -2 <= t < p.
         private static func secondGradient(_ grad: UnsafePointer<Float>, _ padded1: UnsafePointer<Float>,
                                            _ gradF2: UnsafeMutablePointer<Float>, b: Int, y0: Int,
-                                           rows gradientRows: UnsafeMutablePointer<Float>, _ s: Shape) {
+                                           rows pack: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
             let margin = s.half * d
             let yy = (y0, y0 + d, y0 + 2 * d)
-            gatherGradientRows(grad, gradientRows, b: b, rows: yy, s) { r, i in
-                let y1 = pick(yy, r) - s.displacement(i)
-                return (0..<h).contains(y1) ? y1 : nil
-            }
             // The t whose shared row is inside the image (the others' terms do not exist).
             let ts = (-2..<p).filter { (0..<h).contains(y0 - ($0 - s.half) * d) }
             guard let first = ts.first, let last = ts.last else { return }
-            // Row r at t is slot i + 2 = t + r + 2; t steps one slot. Column x - dx(j) of a
-            // padded row sits at x + 2 margin - j d.
-            let rows = (0..<3).map { r in UnsafePointer(gradientRows) + (r * (p + 4) + first + r + 2) * p * wp + 2 * margin }
             for x0 in blockStarts(w) {
-                for c0 in stride(from: 0, to: c, by: 4) {
-                    let cc = (c0, min(c0 + 1, c - 1), min(c0 + 2, c - 1), min(c0 + 3, c - 1))
-                    // f1's row y0 - (t - half) d sits at padded row y0 + (p - 1 - t) d.
-                    let row1 = padded1 + (y0 + (p - 1 - first) * d) * c * wp + x0 + 2 * margin
-                    let columns = (row1 + cc.0 * wp, row1 + cc.1 * wp, row1 + cc.2 * wp, row1 + cc.3 * wp)
-                    tile((rows[0] + x0, rows[1] + x0, rows[2] + x0), rowStep: wp - d, rowJump: p * wp,
-                         columns, columnStep: -d, columnJump: -d * c * wp, inner: p, outer: last - first + 1).forEach { r, q, v in
+                packGradient(grad, into: pack, b: b, x0: x0, ts: first...last, s, shift: { s.displacement($0) }) { t, r in
+                    let i = t + r
+                    return pick(yy, r) < h && (0..<p).contains(i) ? (i, y0 - (t - s.half) * d) : nil
+                }
+                for (c0, spacing) in channelBlocks(c) {
+                    // f1's row y0 - (t - half) d sits at padded row y0 + (p - 1 - t) d; column x - dx(j) at x + 2 margin - j d.
+                    packedTile(rows: pack, columns: padded1 + ((y0 + (p - 1 - first) * d) * c + c0) * wp + x0 + 2 * margin,
+                               columnSpacing: spacing * wp, columnStep: -d, columnJump: -d * c * wp, inner: p,
+                               outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
-                        if y < h { store(v, gradF2 + (b * c + pick(cc, q)) * plane + y * w + x0) }
+                        if y < h { store(v, gradF2 + (b * c + c0 + q * spacing) * plane + y * w + x0) }
                     }
                 }
             }
