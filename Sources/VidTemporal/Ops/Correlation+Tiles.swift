@@ -24,7 +24,14 @@ extension Correlation {
         /// One 8-column block of a tile's rows, packed as (k, r, 8 lanes): k = (t, j), t < p + 2,
         /// for the gradients; k = c for the forward.
         private static func packCount(_ s: Shape) -> Int { max((s.patch + 2) * s.patch, s.channels) * 3 * lanes }
-        private static func taskCount(_ s: Shape) -> Int { 2 * imageCount(s) + packCount(s) }
+        /// The pack first, on a cache line (aligned loads do not straddle two), then the images.
+        private static func taskCount(_ s: Shape) -> Int { packCount(s) + 2 * imageCount(s) + 16 }
+
+        /// Task `task`'s pack, at the first 64-byte boundary of its part of the scratch.
+        private static func taskPack(_ scratch: UnsafeMutablePointer<Float>, _ task: Int, _ s: Shape) -> UnsafeMutablePointer<Float> {
+            let start = scratch + task * taskCount(s)
+            return start + (16 - Int(bitPattern: start) / MemoryLayout<Float>.size % 16) % 16
+        }
 
         /// Twelve accumulators: rows r < 3 by columns q < 4.
         struct Tile {
@@ -138,7 +145,7 @@ extension Correlation {
             let pointers = UnsafeTransfer((f1, f2, out, scratch))
             parallelTasks(s.batch * h, bytesPerItem: c * p * p * w * 8, maxTasks: s.tasks) { task, items in
                 let (f1, f2, out, scratch) = pointers.value
-                let padded2 = scratch + task * taskCount(s), pack = padded2 + imageCount(s)
+                let pack = taskPack(scratch, task, s), padded2 = pack + packCount(s)
                 padded2.update(repeating: 0, count: imageCount(s))
                 var image = -1
                 for item in items {
@@ -193,9 +200,8 @@ extension Correlation {
             let work = 3 * s.channels * s.patch * s.patch * s.width * 8
             parallelTasks(s.batch * blocks.count, bytesPerItem: work, maxTasks: s.tasks) { task, items in
                 let (grad, f1, f2, scratch, gradF1, gradF2) = pointers.value
-                let padded1 = scratch + task * taskCount(s), padded2 = padded1 + imageCount(s)
-                let pack = padded2 + imageCount(s)
-                padded1.update(repeating: 0, count: taskCount(s))
+                let pack = taskPack(scratch, task, s), padded1 = pack + packCount(s), padded2 = padded1 + imageCount(s)
+                padded1.update(repeating: 0, count: 2 * imageCount(s))
                 var image = -1
                 for item in items {
                     let (b, y0) = (item / blocks.count, blocks[item % blocks.count])
