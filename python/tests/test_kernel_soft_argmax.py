@@ -11,7 +11,10 @@ from tolerances import tolerance
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_values_equal_reference(dtype):
     rng = np.random.default_rng(0)
-    for b, p, h, w, sigma, temperature in [(2, 15, 3, 4, 5.0, 100.0), (1, 3, 2, 2, 0.8, 10.0), (1, 1, 2, 3, 5.0, 100.0)]:
+    # Rows of 8 or more pixels take float32's 8-lane blocks: one block, and a last block that
+    # overlaps the one before; P = 1 there too.
+    for b, p, h, w, sigma, temperature in [(2, 15, 3, 4, 5.0, 100.0), (1, 3, 2, 2, 0.8, 10.0), (1, 1, 2, 3, 5.0, 100.0),
+                                           (2, 15, 3, 11, 5.0, 100.0), (1, 5, 2, 8, 1.5, 20.0), (1, 1, 2, 9, 5.0, 100.0)]:
         corr = (rng.standard_normal((b, p, p, h, w)) * 0.1).astype(dtype)
         got = vt.kernel_soft_argmax(corr, sigma, temperature)
         want = reference.kernel_soft_argmax(corr.astype(np.float64), sigma, temperature)
@@ -19,6 +22,13 @@ def test_values_equal_reference(dtype):
         for g, x in zip(got, want):
             assert g.dtype == dtype
             np.testing.assert_allclose(g, x, rtol=rtol, atol=atol)
+    # Ties take the first index, in 8-lane blocks too: equal scores everywhere, and pairs of equal peaks.
+    corr = np.zeros((1, 5, 5, 2, 9), dtype)
+    corr[0, 1, 3, 1, :], corr[0, 3, 1, 1, :] = 0.5, 0.5
+    got = vt.kernel_soft_argmax(corr, 1.0, 10.0)
+    want = reference.kernel_soft_argmax(corr.astype(np.float64), 1.0, 10.0)
+    for g, x in zip(got, want):
+        np.testing.assert_allclose(g, x, rtol=rtol, atol=atol)
 
 
 def test_one_hot_peaks_give_their_displacement():
@@ -42,6 +52,16 @@ def test_nan_or_infinite_scores_give_nan_only_at_their_pixel(dtype):
     assert np.isnan(displacement[0, :, 0, :2]).all() and np.isnan(confidence[0, 0, 0, :2]).all()
     np.testing.assert_allclose(displacement[0, :, 0, 2], [0, 0], atol=1e-6)   # a finite neighbour is untouched
     assert confidence[0, 0, 0, 2] == 1
+    # The same in a row wide enough for 8-lane blocks: only the bad pixels are NaN.
+    wide = np.zeros((1, 3, 3, 1, 10), dtype=dtype)
+    wide[0, 1, 1, 0, :] = 1
+    wide[0, 0, 0, 0, 0], wide[0, 2, 2, 0, 9] = np.nan, -np.inf
+    displacement, confidence = vt.kernel_soft_argmax(wide, 1.0, 10.0)
+    bad = np.zeros(10, bool)
+    bad[[0, 9]] = True
+    assert np.isnan(displacement[0, :, 0, bad]).all() and np.isnan(confidence[0, 0, 0, bad]).all()
+    np.testing.assert_allclose(displacement[0, :, 0, ~bad], 0, atol=1e-6)
+    np.testing.assert_array_equal(confidence[0, 0, 0, ~bad], 1)
 
 
 def test_tiny_sigma_keeps_only_the_peak():

@@ -10,7 +10,9 @@ import Glibc
 ///
 /// with r = (P-1)/2 (u = v = 0 for P = 1), kx the column (horizontal) and ky the row index of k.
 /// g and k* are constants for the gradient; the confidence's gradient goes to k*. The
-/// displacements are in [-1, 1], whatever the dilation of the volume.
+/// displacements are in [-1, 1], whatever the dilation of the volume. float32 rows at least 8
+/// pixels wide run 8 neighbouring pixels at once, one per SIMD lane (each score plane is
+/// contiguous along x); a block holding a NaN or infinite score takes the per-pixel path.
 enum KernelSoftArgmax {
     struct Shape: Sendable {
         let batch: Int
@@ -83,33 +85,126 @@ enum KernelSoftArgmax {
         return (u, v, Double(scores[best * stride]), best)
     }
 
-    /// Runs body(batch, pixel) for every pixel, rows of pixels in parallel.
-    private static func forEachPixel(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
+    /// Runs body(b, y) for every row of pixels, rows in parallel.
+    private static func forEachRow(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
         let perRow = shape.width * shape.patch * shape.patch * 64
         parallelTasks(shape.batch * shape.height, bytesPerItem: perRow, maxTasks: shape.serial ? 1 : Threads.count) {
             _, rows in
             for row in rows {
                 let (b, y) = row.quotientAndRemainder(dividingBy: shape.height)
-                for x in 0..<shape.width { body(b, y * shape.width + x) }
+                body(b, y)
             }
         }
+    }
+
+    typealias Lanes = SIMD8<Float>
+
+    /// The first pixel of every 8-pixel block of a row; the last block ends at the row's end
+    /// (overlapping the one before, its pixels computed twice, identically).
+    private static func blockStarts(_ width: Int) -> [Int] {
+        var starts = Array(stride(from: 0, through: width - 8, by: 8))
+        if width % 8 != 0 { starts.append(width - 8) }
+        return starts
+    }
+
+    /// The softmax of 8 neighbouring pixels, one per lane (scores[k * plane + lane]): fills e
+    /// (P² vectors) with exp(z - max z) and returns Σ e, u, v, the confidence and k*; nil when a
+    /// lane holds a NaN or infinite score or logit.
+    @inline(__always)
+    private static func block(_ scores: UnsafePointer<Float>, plane: Int, _ shape: Shape, _ gaussian: [Float],
+                              _ e: UnsafeMutablePointer<Lanes>, _ tables: UnsafeMutablePointer<Lanes>)
+        -> (sum: Lanes, u: Lanes, v: Lanes, confidence: Lanes, best: SIMD8<Int32>)? {
+        let (size, r) = (shape.patch, (shape.patch - 1) / 2)
+        let count = size * size
+        func scoresAt(_ k: Int) -> Lanes { UnsafeRawPointer(scores + k * plane).loadUnaligned(as: Lanes.self) }
+        var (top, best) = (scoresAt(0), SIMD8<Int32>())
+        var poison = top * 0   // NaN exactly where a score is NaN or infinite
+        for k in 1..<count {
+            let value = scoresAt(k)
+            poison += value * 0
+            let better = value .> top
+            top.replace(with: value, where: better)
+            best.replace(with: Int32(k), where: better)
+        }
+        // Row (y) and column (x) Gaussian factors of every lane, as vectors over the lanes.
+        let (rows, columns) = (tables, tables + size)
+        for index in 0..<size {
+            rows[index] = Lanes(); columns[index] = Lanes()
+        }
+        for lane in 0..<8 {
+            let (bestY, bestX) = Int(best[lane]).quotientAndRemainder(dividingBy: size)
+            for index in 0..<size {
+                rows[index][lane] = gaussian[index - bestY + size - 1]
+                columns[index][lane] = gaussian[index - bestX + size - 1]
+            }
+        }
+        let temperature = Lanes(repeating: Float(shape.temperature))
+        var largest = Lanes(repeating: -.infinity)
+        for ky in 0..<size {
+            let row = temperature * rows[ky]
+            for kx in 0..<size {
+                let k = ky * size + kx
+                let z = row * columns[kx] * scoresAt(k)
+                e[k] = z
+                largest = pointwiseMax(largest, z)
+                poison += z * 0
+            }
+        }
+        guard !(poison.sum().isNaN) else { return nil }
+        var (sum, su, sv) = (Lanes(), Lanes(), Lanes())
+        for ky in 0..<size {
+            for kx in 0..<size {
+                let k = ky * size + kx
+                let value = expVector(e[k] - largest)
+                e[k] = value
+                sum += value
+                guard r > 0 else { continue }
+                su += value * Float(kx - r) / Float(r)
+                sv += value * Float(ky - r) / Float(r)
+            }
+        }
+        return (sum, su / sum, sv / sum, top, best)
     }
 
     /// displacement (B, 2, H, W) = [u, v]; confidence (B, 1, H, W).
     static func forward<T: KernelScalar>(_ corr: UnsafePointer<T>, _ displacement: UnsafeMutablePointer<T>,
                                          _ confidence: UnsafeMutablePointer<T>, _ shape: Shape) {
         let pointers = UnsafeTransfer((corr, displacement, confidence))
-        let (plane, count, gaussian) = (shape.plane, shape.patch * shape.patch, gaussianTable(shape))
-        forEachPixel(shape) { b, pixel in
+        let (plane, w, count, gaussian) = (shape.plane, shape.width, shape.patch * shape.patch, gaussianTable(shape))
+        let (lanes, starts, gaussian32) = (T.self == Float.self && w >= 8, blockStarts(w), gaussian.map(Float.init))
+        forEachRow(shape) { b, y in
             let (corr, displacement, confidence) = pointers.value
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
-              withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
-                let (u, v, top, _) = Self.pixel(corr + b * count * plane + pixel, stride: plane, shape, gaussian, p,
-                                                logits)
-                displacement[(b * 2) * plane + pixel] = T(u)
-                displacement[(b * 2 + 1) * plane + pixel] = T(v)
-                confidence[b * plane + pixel] = T(top)
-              }
+            // One pixel at a time.
+            func pixels(_ xs: Range<Int>) {
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
+                  withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
+                    for pixel in xs.map({ y * w + $0 }) {
+                        let (u, v, top, _) = Self.pixel(corr + b * count * plane + pixel, stride: plane, shape, gaussian,
+                                                        p, logits)
+                        displacement[(b * 2) * plane + pixel] = T(u)
+                        displacement[(b * 2 + 1) * plane + pixel] = T(v)
+                        confidence[b * plane + pixel] = T(top)
+                    }
+                  }
+                }
+            }
+            guard lanes else { return pixels(0..<w) }
+            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * shape.patch) { buffer in
+                let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
+                for x0 in starts {
+                    let pixel = y * w + x0
+                    let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
+                    guard let result = block(scores, plane: plane, shape, gaussian32, e, tables) else {
+                        pixels(x0..<(x0 + 8))
+                        continue
+                    }
+                    func put(_ value: Lanes, _ target: UnsafeMutablePointer<T>) {
+                        UnsafeMutableRawPointer(target).storeBytes(of: value, as: Lanes.self)
+                    }
+                    put(result.u, displacement + (b * 2) * plane + pixel)
+                    put(result.v, displacement + (b * 2 + 1) * plane + pixel)
+                    put(result.confidence, confidence + b * plane + pixel)
+                }
             }
         }
     }
@@ -119,30 +214,74 @@ enum KernelSoftArgmax {
                                           _ corr: UnsafePointer<T>, _ gradCorr: UnsafeMutablePointer<T>,
                                           _ shape: Shape) {
         let pointers = UnsafeTransfer((gradDisplacement, gradConfidence, corr, gradCorr))
-        let (plane, size, count, r) = (shape.plane, shape.patch, shape.patch * shape.patch, (shape.patch - 1) / 2)
+        let (plane, w, size, count, r) = (shape.plane, shape.width, shape.patch, shape.patch * shape.patch,
+                                          (shape.patch - 1) / 2)
         let gaussian = gaussianTable(shape)
-        forEachPixel(shape) { b, pixel in
+        let (lanes, starts, gaussian32) = (T.self == Float.self && w >= 8, blockStarts(w), gaussian.map(Float.init))
+        forEachRow(shape) { b, y in
             let (gradDisplacement, gradConfidence, corr, gradCorr) = pointers.value
-            let scores = corr + b * count * plane + pixel
-            let out = gradCorr + b * count * plane + pixel
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
-              withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
-                let (u, v, _, best) = Self.pixel(scores, stride: plane, shape, gaussian, p, logits)
-                let du = gradDisplacement.map { Double($0[(b * 2) * plane + pixel]) } ?? 0
-                let dv = gradDisplacement.map { Double($0[(b * 2 + 1) * plane + pixel]) } ?? 0
-                let (bestY, bestX) = best.quotientAndRemainder(dividingBy: size)
-                for k in 0..<count {
-                    let (ky, kx) = k.quotientAndRemainder(dividingBy: size)
-                    // dL/dz_k = p_k ((X_k - u) du + (Y_k - v) dv), z_k = temperature g_k c_k
-                    var dz = 0.0
-                    if r > 0 {
-                        dz = p[k] * ((Double(kx - r) / Double(r) - u) * du + (Double(ky - r) / Double(r) - v) * dv)
+            // One pixel at a time.
+            func pixels(_ xs: Range<Int>) {
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { p in
+                  withUnsafeTemporaryAllocation(of: T.self, capacity: count) { logits in
+                    for pixel in xs.map({ y * w + $0 }) {
+                        let scores = corr + b * count * plane + pixel
+                        let out = gradCorr + b * count * plane + pixel
+                        let (u, v, _, best) = Self.pixel(scores, stride: plane, shape, gaussian, p, logits)
+                        let du = gradDisplacement.map { Double($0[(b * 2) * plane + pixel]) } ?? 0
+                        let dv = gradDisplacement.map { Double($0[(b * 2 + 1) * plane + pixel]) } ?? 0
+                        let (bestY, bestX) = best.quotientAndRemainder(dividingBy: size)
+                        for k in 0..<count {
+                            let (ky, kx) = k.quotientAndRemainder(dividingBy: size)
+                            // dL/dz_k = p_k ((X_k - u) du + (Y_k - v) dv), z_k = temperature g_k c_k
+                            var dz = 0.0
+                            if r > 0 {
+                                dz = p[k] * ((Double(kx - r) / Double(r) - u) * du + (Double(ky - r) / Double(r) - v) * dv)
+                            }
+                            let g = gaussian[ky - bestY + size - 1] * gaussian[kx - bestX + size - 1]
+                            out[k * plane] = T(dz * shape.temperature * g)
+                        }
+                        if let gradConfidence { out[best * plane] += gradConfidence[b * plane + pixel] }
                     }
-                    let g = gaussian[ky - bestY + size - 1] * gaussian[kx - bestX + size - 1]
-                    out[k * plane] = T(dz * shape.temperature * g)
+                  }
                 }
-                if let gradConfidence { out[best * plane] += gradConfidence[b * plane + pixel] }
-              }
+            }
+            guard lanes else { return pixels(0..<w) }
+            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * size) { buffer in
+                let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
+                for x0 in starts {
+                    let pixel = y * w + x0
+                    let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
+                    guard let result = block(scores, plane: plane, shape, gaussian32, e, tables) else {
+                        pixels(x0..<(x0 + 8))
+                        continue
+                    }
+                    func get(_ source: UnsafePointer<T>?) -> Lanes {
+                        source.map { UnsafeRawPointer($0).loadUnaligned(as: Lanes.self) } ?? Lanes()
+                    }
+                    let du = get(gradDisplacement.map { $0 + (b * 2) * plane + pixel })
+                    let dv = get(gradDisplacement.map { $0 + (b * 2 + 1) * plane + pixel })
+                    // dL/dc_k = temperature g_k p_k ((X_k - u) du + (Y_k - v) dv), p_k = e_k / Σ e.
+                    let scale = Lanes(repeating: Float(shape.temperature)) / result.sum
+                    let (rows, columns) = (tables, tables + size)
+                    let out = UnsafeMutableRawPointer(gradCorr + b * count * plane + pixel)
+                    for ky in 0..<size {
+                        let rowTerm = r > 0 ? (Float(ky - r) / Float(r) - result.v) * dv : Lanes()
+                        let rowScale = scale * rows[ky]
+                        for kx in 0..<size {
+                            let k = ky * size + kx
+                            let columnTerm = r > 0 ? (Float(kx - r) / Float(r) - result.u) * du : Lanes()
+                            let value = rowScale * columns[kx] * e[k] * (columnTerm + rowTerm)
+                            out.storeBytes(of: value, toByteOffset: k * plane * 4, as: Lanes.self)
+                        }
+                    }
+                    if let gradConfidence {
+                        for lane in 0..<8 {
+                            let at = Int(result.best[lane]) * plane + pixel + lane
+                            gradCorr[b * count * plane + at] += gradConfidence[b * plane + pixel + lane]
+                        }
+                    }
+                }
             }
         }
     }

@@ -125,10 +125,11 @@ enum MotionSqueeze {
         // Per task: the pair's volume, its gradient, the pair's map gradient, the correlation's copies.
         let perTask = 2 * volumeCount + 3 * plane + Correlation.scratchCount(shape.pair, of: T.self)
         // The normalised clip's gradient comes in two parts, so that pairs sharing a frame write
-        // disjoint memory: as the first frame of its pair and as the second.
-        try withScratch(frames * (3 * frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
+        // disjoint memory: as the first frame of its pair (in grad_x, finished in place) and as
+        // the second. (A smaller scratch also stays on the heap between calls.)
+        try withScratch(frames * (2 * frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
             let (xn, norms) = (scratch, scratch + frames * frameCount)
-            let asFirst = norms + frames * plane, asSecond = asFirst + frames * frameCount
+            let asFirst = gradX, asSecond = norms + frames * plane
             let tasks = asSecond + frames * frameCount
             normalize(x, xn, norms, frames: frames, shape)
             for clip in 0..<shape.clips {   // the frames no pair writes
@@ -157,18 +158,22 @@ enum MotionSqueeze {
                                      gradF2: asSecond + (frame + 1) * frameCount, shape.pair, scratch: correlationScratch)
             }
             // xn = x / s, s = sqrt(Σ x² + eps): dx = (dxn - xn (xn · dxn)) / s.
-            let finish = UnsafeTransfer((UnsafePointer(xn), UnsafePointer(norms), asFirst, UnsafePointer(asSecond), gradX))
+            let finish = UnsafeTransfer((UnsafePointer(xn), UnsafePointer(norms), asFirst, UnsafePointer(asSecond)))
             parallelFor(frames, bytesPerItem: frameCount * 4 * MemoryLayout<T>.size) { range in
-                let (xn, norms, asFirst, asSecond, gradX) = finish.value
+                let (xn, norms, asFirst, asSecond) = finish.value
+                // g is asFirst's frame, which is grad_x's: xn · g is complete before g is overwritten.
                 for frame in range {
-                    let (g, n, out, norm) = (asFirst + frame * frameCount, xn + frame * frameCount,
-                                             gradX + frame * frameCount, norms + frame * plane)
+                    let (g, n, norm) = (asFirst + frame * frameCount, xn + frame * frameCount, norms + frame * plane)
                     let other = asSecond + frame * frameCount
                     for k in 0..<frameCount { g[k] += other[k] }
-                    for p in 0..<plane {
-                        var inner: T = 0
-                        if shape.normalize { for ch in 0..<c { inner += n[ch * plane + p] * g[ch * plane + p] } }
-                        for ch in 0..<c { out[ch * plane + p] = (g[ch * plane + p] - n[ch * plane + p] * inner) / norm[p] }
+                    withUnsafeTemporaryAllocation(of: T.self, capacity: plane) { inner in
+                        inner.initialize(repeating: 0)
+                        if shape.normalize {
+                            for ch in 0..<c { for p in 0..<plane { inner[p] += n[ch * plane + p] * g[ch * plane + p] } }
+                        }
+                        for ch in 0..<c {
+                            for p in 0..<plane { g[ch * plane + p] = (g[ch * plane + p] - n[ch * plane + p] * inner[p]) / norm[p] }
+                        }
                     }
                 }
             }

@@ -89,8 +89,9 @@ private func exponentiateFloat(_ x: UnsafePointer<Float>, minus shift: Float, in
     return total
 }
 
+/// exp of eight lanes (the Cephes-style expf above).
 @inline(__always)
-private func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
+func expVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
     typealias V = SIMD8<Float>
     // Round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits.
     let magic = V(repeating: 12_582_912)
