@@ -334,8 +334,9 @@ int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q,
  * data, not a parameter, and gets none.
  *
  * workspace (optional, may be NULL): vt_dual_attention_matching_workspace_count elements that the
- * forward fills with the region's projections and the global features; passing it unchanged to
- * the backward for the same inputs spares the backward recomputing them (NULL recomputes).
+ * forward fills with the region's projections, its pooling weights and the global features;
+ * passing it unchanged to the backward for the same inputs spares the backward recomputing them
+ * (NULL recomputes).
  * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); a mask value other than 0 or 1
  * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs
  * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor; scratch (VT_ERR_ALLOCATION).

@@ -121,7 +121,8 @@ final class DualAttentionMatchingTests: XCTestCase {
         let (audio, visual, w) = inputs(c, seed: 95)
         var count: Int64 = 0
         XCTAssertEqual(vt_dual_attention_matching_workspace_count(3, 5, 6, 4, &count, nil), Int32(VT_OK))
-        XCTAssertEqual(count, 2 * (15 * 8 + 18))
+        // Per modality: projections (15 rows of 2 Dk), φ (3 x 6), w (15), u (3 x 6).
+        XCTAssertEqual(count, 2 * (15 * 8 + 18 + 15 + 18))
         var workspace = [Double](repeating: .nan, count: Int(count))
         var p = [Double](repeating: 0, count: 15), pa = p, pv = p, ga = [Double](repeating: 0, count: 18), gv = ga
         XCTAssertEqual(vt_dual_attention_matching_forward_f64(audio, visual, c.mask, w[0], w[1], w[2], w[3], w[4], w[5],

@@ -58,8 +58,22 @@ enum DualAttentionMatching {
     }
 
     /// Elements of the optional workspace: per modality, the region's projections (at most N*T
-    /// rows of 2 Dk) and φ (N x D).
-    static func workspaceCount(_ shape: Shape) -> Int { 2 * (shape.rows * 2 * shape.keyDim + shape.globalCount) }
+    /// rows of 2 Dk), φ (N x D), the pooling weights w (at most N*T) and u = w^T F (N x D).
+    static func workspaceCount(_ shape: Shape) -> Int { 2 * modalityWorkspaceCount(shape) }
+
+    private static func modalityWorkspaceCount(_ shape: Shape) -> Int {
+        shape.rows * (2 * shape.keyDim + 1) + 2 * shape.globalCount
+    }
+
+    /// One modality's attention with its saved parts in the workspace (slot 0 audio, 1 visual).
+    private static func attention<T: KernelScalar>(_ scratch: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>,
+                                                   slot: Int, _ shape: Shape) -> Attention<T> {
+        let projections = workspace + slot * modalityWorkspaceCount(shape)
+        let global = projections + shape.rows * 2 * shape.keyDim
+        let weights = global + shape.globalCount
+        return Attention(scratch, shape, projections: projections, global: global, weights: weights,
+                         pooled: weights + shape.rows)
+    }
 
     /// The event regions of all clips, packed: the segments with mask 1, clip by clip.
     struct Region: Sendable {
@@ -98,14 +112,17 @@ enum DualAttentionMatching {
         }
 
         init(_ scratch: UnsafeMutablePointer<T>, _ shape: Shape, projections: UnsafeMutablePointer<T>? = nil,
-             global: UnsafeMutablePointer<T>? = nil) {
+             global: UnsafeMutablePointer<T>? = nil, weights: UnsafeMutablePointer<T>? = nil,
+             pooled: UnsafeMutablePointer<T>? = nil) {
             features = scratch
             fused = features + shape.rows * shape.dim
             let ownProjections = fused + shape.dim * 2 * shape.keyDim
             self.projections = projections ?? ownProjections
-            weights = ownProjections + shape.rows * 2 * shape.keyDim
-            pooled = weights + shape.rows
-            self.global = global ?? pooled + shape.globalCount
+            let ownWeights = ownProjections + shape.rows * 2 * shape.keyDim
+            self.weights = weights ?? ownWeights
+            let ownPooled = ownWeights + shape.rows
+            self.pooled = pooled ?? ownPooled
+            self.global = global ?? ownPooled + shape.globalCount
         }
     }
 
@@ -170,7 +187,7 @@ enum DualAttentionMatching {
                     let w = T(column / Double(r))
                     attention.weights[first + b] = w
                     let f = attention.features + (first + b) * d
-                    for c in 0..<d { u[c] += w * f[c] }
+                    scaledAdd(u, w, f, count: d)
                 }
             }
         }
@@ -214,15 +231,16 @@ enum DualAttentionMatching {
                                          workspace: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
         let region = Region(mask, shape)
         let count = Attention<T>.count(shape)
-        let half = workspaceCount(shape) / 2
         try withScratch(2 * count, of: T.self) { scratch in
             let pointers = UnsafeTransfer((audio, visual, audioWeights, visualWeights, out, workspace, scratch))
             eachModality(shape) { slot in
                 let (audio, visual, audioWeights, visualWeights, out, workspace, scratch) = pointers.value
                 let (features, weights, global) = slot == 0 ? (audio, audioWeights, out.globalAudio)
                                                             : (visual, visualWeights, out.globalVisual)
-                let saved = workspace.map { $0 + slot * half }
-                let attention = Attention(scratch + slot * count, shape, projections: saved, global: global)
+                let saved = workspace.map { Self.attention(scratch + slot * count, workspace: $0, slot: slot, shape) }
+                let attention = saved.map { Attention(scratch + slot * count, shape, projections: $0.projections, global: global,
+                                                      weights: $0.weights, pooled: $0.pooled) }
+                    ?? Attention(scratch + slot * count, shape, global: global)
                 prepare(features, weights, attention, region, shape)
                 project(attention, region, shape)
                 pool(attention, region, shape)
@@ -230,13 +248,14 @@ enum DualAttentionMatching {
                 if let saved {
                     // Rows past the region are unused; zero them so the workspace is fully defined.
                     let used = region.count * 2 * shape.keyDim
-                    (saved + used).update(repeating: 0, count: shape.rows * 2 * shape.keyDim - used)
-                    (saved + shape.rows * 2 * shape.keyDim).update(from: global, count: shape.globalCount)
+                    (saved.projections + used).update(repeating: 0, count: shape.rows * 2 * shape.keyDim - used)
+                    (saved.weights + region.count).update(repeating: 0, count: shape.rows - region.count)
+                    saved.global.update(from: global, count: shape.globalCount)
                 }
+                // This modality's φ scores the other modality's segments.
+                if slot == 0 { relevance(visual, global, out.pVisual, shape) } else { relevance(audio, global, out.pAudio, shape) }
             }
         }
-        relevance(audio, out.globalVisual, out.pAudio, shape)
-        relevance(visual, out.globalAudio, out.pVisual, shape)
         for i in 0..<shape.rows { out.p[i] = (out.pAudio[i] + out.pVisual[i]) / 2 }
     }
 
@@ -256,51 +275,53 @@ enum DualAttentionMatching {
         let (rows, globals, count) = (shape.rows, shape.globalCount, Attention<T>.count(shape))
         let backwardCount = rows * (2 * shape.keyDim + shape.dim) + shape.dim * 2 * shape.keyDim + globals
         let total = 2 * count + 4 * rows + 2 * globals + 2 * backwardCount
-        let half = workspaceCount(shape) / 2
         try withScratch(total, of: T.self) { scratch in
             let attentions = (0..<2).map { slot in
-                let saved = workspace.map { UnsafeMutablePointer(mutating: $0) + slot * half }
-                return Attention(scratch + slot * count, shape, projections: saved,
-                                 global: saved.map { $0 + rows * 2 * shape.keyDim })
+                workspace.map { attention(scratch + slot * count, workspace: UnsafeMutablePointer(mutating: $0), slot: slot, shape) }
+                    ?? Attention(scratch + slot * count, shape)
             }
             let recompute = workspace == nil
-            let inputs = UnsafeTransfer((audio, visual, audioWeights, visualWeights, attentions))
-            eachModality(shape) { slot in
-                let (audio, visual, audioWeights, visualWeights, attentions) = inputs.value
-                let (features, weights) = slot == 0 ? (audio, audioWeights) : (visual, visualWeights)
-                prepare(features, weights, attentions[slot], region, shape)
-                if recompute { project(attentions[slot], region, shape) }
-                pool(attentions[slot], region, shape)
-                if recompute { globalFeature(attentions[slot], weights, shape) }
-            }
             let pAudio = scratch + 2 * count, pVisual = pAudio + rows
             let dzAudio = pVisual + rows, dzVisual = dzAudio + rows
             let dGlobalAudio = dzVisual + rows, dGlobalVisual = dGlobalAudio + globals
             let work = dGlobalVisual + globals
-            // Each modality's relevance p_m = σ(φ_other · F_m), through its sigmoid dz_m = (dp_m + dp / 2)
-            // p_m (1 - p_m), into the other modality's global and its own features (the first term
-            // of dF). The two halves touch disjoint outputs, so they run in parallel.
-            let cross = UnsafeTransfer((audio, visual, attentions, pAudio, pVisual, dzAudio, dzVisual, dGlobalAudio,
-                                        dGlobalVisual, grads))
+            // Everything a modality needs comes from its own pipeline: its φ scores the other
+            // modality's segments, p_o = σ(φ_m · F_o), whose sigmoid gradient dz_o = (dp_o + dp / 2)
+            // p_o (1 - p_o) gives dφ_m and the first term of dF_o. So each modality runs to its
+            // packed feature gradients in one task, and only adding those into dF waits for both.
+            let state = UnsafeTransfer((audio, visual, audioWeights, visualWeights, attentions, pAudio, pVisual, dzAudio,
+                                        dzVisual, dGlobalAudio, dGlobalVisual, work, grads))
             eachModality(shape) { slot in
-                let (audio, visual, attentions, pAudio, pVisual, dzAudio, dzVisual, dGlobalAudio, dGlobalVisual,
-                     grads) = cross.value
-                let features = slot == 0 ? audio : visual
-                let (p, dz) = slot == 0 ? (pAudio, dzAudio) : (pVisual, dzVisual)
-                relevance(features, attentions[1 - slot].global, p, shape)
-                let given = slot == 0 ? grads.pAudio : grads.pVisual
+                let (audio, visual, audioWeights, visualWeights, attentions, pAudio, pVisual, dzAudio, dzVisual,
+                     dGlobalAudio, dGlobalVisual, work, grads) = state.value
+                let (features, weights, other) = slot == 0 ? (audio, audioWeights, visual) : (visual, visualWeights, audio)
+                let attention = attentions[slot]
+                prepare(features, weights, attention, region, shape)
+                if recompute {
+                    project(attention, region, shape)
+                    pool(attention, region, shape)
+                    globalFeature(attention, weights, shape)
+                }
+                let (p, dz) = slot == 0 ? (pVisual, dzVisual) : (pAudio, dzAudio)
+                relevance(other, attention.global, p, shape)
+                let given = slot == 0 ? grads.pVisual : grads.pAudio
                 for i in 0..<rows { dz[i] = ((given?[i] ?? 0) + (grads.p?[i] ?? 0) / 2) * p[i] * (1 - p[i]) }
-                crossGradients(dz, features, attentions[1 - slot].global, dGlobal: slot == 0 ? dGlobalVisual : dGlobalAudio,
-                               given: slot == 0 ? grads.globalVisual : grads.globalAudio,
-                               dFeatures: slot == 0 ? grads.audio : grads.visual, shape)
-            }
-            let state = UnsafeTransfer((attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads))
-            eachModality(shape) { slot in
-                let (attentions, audioWeights, visualWeights, dGlobalAudio, dGlobalVisual, work, grads) = state.value
-                attentionBackward(attentions[slot], slot == 0 ? audioWeights : visualWeights, region,
-                                  dGlobal: slot == 0 ? dGlobalAudio : dGlobalVisual, work: work + slot * backwardCount,
+                let dGlobal = slot == 0 ? dGlobalAudio : dGlobalVisual
+                crossGradients(dz, other, attention.global, dGlobal: dGlobal,
+                               given: slot == 0 ? grads.globalAudio : grads.globalVisual,
+                               dFeatures: slot == 0 ? grads.visual : grads.audio, shape)
+                attentionBackward(attention, weights, region, dGlobal: dGlobal, work: work + slot * backwardCount,
                                   dFeatures: slot == 0 ? grads.audio : grads.visual,
                                   dWeights: slot == 0 ? grads.audioWeights : grads.visualWeights, shape)
+            }
+            // dF = the first term (from the other modality's task) + the packed rows' gradients.
+            eachModality(shape) { slot in
+                let (_, _, _, _, _, _, _, _, _, _, _, work, grads) = state.value
+                guard let dFeatures = slot == 0 ? grads.audio : grads.visual else { return }
+                let dPacked = work + slot * backwardCount + rows * 2 * shape.keyDim
+                for (packed, row) in region.rows.enumerated() {
+                    scaledAdd(dFeatures + row * shape.dim, 1, dPacked + packed * shape.dim, count: shape.dim)
+                }
             }
         }
     }
@@ -317,18 +338,16 @@ enum DualAttentionMatching {
             for t in 0..<shape.segments {
                 let row = clip * shape.segments + t
                 let (scale, f) = (dz[row], features + row * d)
-                for c in 0..<d { g[c] += scale * f[c] }
-                if let dFeatures {
-                    let out = dFeatures + row * d
-                    for c in 0..<d { out[c] = scale * global[clip * d + c] }
-                }
+                scaledAdd(g, scale, f, count: d)
+                if let dFeatures { scaledAdd(dFeatures + row * d, scale, global + clip * d, count: d, add: false) }
             }
         }
     }
 
-    /// Back through φ = (w^T F) Wv and the region softmax into F and the three weights. `work`
-    /// holds R x 2Dk projection gradients, R x D packed feature gradients, the D x 2Dk fused
-    /// weight gradient and N x D for dU.
+    /// Back through φ = (w^T F) Wv and the region softmax into the packed rows' feature gradients
+    /// (when dFeatures is wanted; the caller adds them in) and the three weights. `work` holds
+    /// R x 2Dk projection gradients, R x D packed feature gradients, the D x 2Dk fused weight
+    /// gradient and N x D for dU.
     private static func attentionBackward<T: KernelScalar>(
         _ attention: Attention<T>, _ weights: Weights<T>, _ region: Region, dGlobal: UnsafeMutablePointer<T>,
         work: UnsafeMutablePointer<T>, dFeatures: UnsafeMutablePointer<T>?,
@@ -344,7 +363,6 @@ enum DualAttentionMatching {
         }
         BLAS.gemm(transposeB: true, m: n, n: d, k: d, dGlobal, lda: d, weights.value, ldb: d, dPooled, ldc: d)
         dProjections.update(repeating: 0, count: r * 2 * dk)
-        dPacked.update(repeating: 0, count: r * d)
         let scale = T(attentionScale(shape))
         for clip in 0..<n {
             let (first, count) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
@@ -353,12 +371,11 @@ enum DualAttentionMatching {
             withUnsafeTemporaryAllocation(of: Double.self, capacity: count * (count + 1)) { buffer in
                 let p = UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * count)])
                 let dw = UnsafeMutableBufferPointer(rebasing: buffer[(count * count)...])
-                // u = Σ_j w_j F_j: dF_j += w_j du, dw_j = F_j · du.
+                // u = Σ_j w_j F_j: dF_j = w_j du (the packed row's first term), dw_j = F_j · du.
                 for b in 0..<count {
                     let row = first + b
                     dw[b] = dotProduct(attention.features + row * d, du, count: d)
-                    let (w, out) = (attention.weights[row], dPacked + row * d)
-                    for c in 0..<d { out[c] += w * du[c] }
+                    scaledAdd(dPacked + row * d, attention.weights[row], du, count: d, add: false)
                 }
                 // w_j = (1/r) Σ_i P_ij, then the softmax of each row i over the region.
                 softmaxRows(attention.projections, first: first, count: count, shape, into: p)
@@ -372,10 +389,8 @@ enum DualAttentionMatching {
                         let ds = T(p[a * count + b] * (dw[b] / size - centre)) * scale
                         let kb = attention.projections + (first + b) * 2 * dk + dk
                         let dkb = dProjections + (first + b) * 2 * dk + dk
-                        for c in 0..<dk {
-                            dqa[c] += ds * kb[c]
-                            dkb[c] += ds * qa[c]
-                        }
+                        scaledAdd(dqa, ds, kb, count: dk)
+                        scaledAdd(dkb, ds, qa, count: dk)
                     }
                 }
             }
@@ -389,12 +404,8 @@ enum DualAttentionMatching {
                 dWeights.key.map { ($0 + row * dk).update(from: dFused + row * 2 * dk + dk, count: dk) }
             }
         }
-        guard let dFeatures else { return }
+        guard dFeatures != nil else { return }
         BLAS.gemm(transposeB: true, m: r, n: d, k: 2 * dk, dProjections, lda: 2 * dk, attention.fused, ldb: 2 * dk,
                   beta: 1, dPacked, ldc: d)
-        for (packed, row) in region.rows.enumerated() {
-            let (out, from) = (dFeatures + row * d, dPacked + packed * d)
-            for c in 0..<d { out[c] += from[c] }
-        }
     }
 }

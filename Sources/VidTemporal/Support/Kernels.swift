@@ -20,6 +20,24 @@ func blend<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ c0: T, _ x0: UnsafeP
     }
 }
 
+/// y[i] += a * x[i] (y[i] = a * x[i] when `add` is false), in vectors: y may alias nothing
+/// the loop reads, which the compiler cannot know.
+@inline(__always)
+func scaledAdd<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ a: T, _ x: UnsafePointer<T>, count: Int, add: Bool = true) {
+    let scale = SIMD8<T>(repeating: a)
+    var i = 0
+    while i + 8 <= count {
+        let product = scale * UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<T>.self)
+        let value = add ? UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<T>.self) + product : product
+        UnsafeMutableRawPointer(y + i).storeBytes(of: value, as: SIMD8<T>.self)
+        i += 8
+    }
+    while i < count {
+        y[i] = add ? y[i] + a * x[i] : a * x[i]
+        i += 1
+    }
+}
+
 /// Σ a[i] * b[i]. Each of 16 lanes accumulates in T over a chunk of 256 elements (16 products
 /// per lane), then the chunk is flushed into a Double, so rounding errors do not grow with the
 /// length of a whole feature map. The order depends only on `count`.
