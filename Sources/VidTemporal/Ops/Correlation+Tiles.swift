@@ -13,17 +13,31 @@ extension Correlation {
         static let lanes = 8
         typealias Vector = SIMD8<Float>
 
-        /// Scratch, as products of factors: per task, one image of f1 and one of f2 as padded rows
-        /// (paddedHeight, c, paddedWidth) and the gradient rows one tile reads.
-        static func scratchTerms(_ s: Shape) -> [[Int]] { [[s.tasks, taskCount(s)]] }
+        /// Scratch: per task, one image of f1 and one of f2 as padded rows (paddedHeight, c,
+        /// paddedWidth) and the packed rows the tiles read.
+        static func scratchCount(_ s: Shape) -> Int { s.tasks * taskCount(s) }
+
+        /// Rejects a shape whose scratch (in bytes) would not fit in an Int, before any of the
+        /// sizes below is formed: bounds of each factor, built with checked arithmetic.
+        static func checkScratch(_ s: Shape, elementSize: Int) throws(VTError) {
+            let what = "the correlation's scratch"
+            let height = try checkedCount([[s.height], [s.patch, s.dilation], [s.dilation]], what)   // >= paddedHeight
+            let width = try checkedCount([[s.width], [s.patch, s.dilation]], what)                   // >= paddedWidth
+            _ = try checkedCount([[s.tasks, 2, height, s.channels, width, elementSize],
+                                  [s.tasks, s.width / lanes + 2, s.patch + 2, s.patch, 3, lanes, elementSize],
+                                  [s.tasks, s.channels, 3, lanes, elementSize], [s.tasks, 16, elementSize]], what)
+        }
 
         /// Image rows run from -half * dilation to h + (half + 2) * dilation: every partner row a
         /// tile of 3 rows (the last ones possibly past the image) can name.
         private static func paddedHeight(_ s: Shape) -> Int { s.height + (s.patch + 1) * s.dilation }
         private static func imageCount(_ s: Shape) -> Int { paddedHeight(s) * s.channels * s.paddedWidth }
-        /// One 8-column block of a tile's rows, packed as (k, r, 8 lanes): k = (t, j), t < p + 2,
-        /// for the gradients; k = c for the forward.
-        private static func packCount(_ s: Shape) -> Int { max((s.patch + 2) * s.patch, s.channels) * 3 * lanes }
+        /// A tile's rows packed as (k, r, 8 lanes): for the gradients, every 8-column block's, k =
+        /// (t, j), t < p + 2; for the forward, one block's, k = c.
+        private static func packCount(_ s: Shape) -> Int {
+            max(blockStarts(s.width).count * gradientPackCount(s), s.channels * 3 * lanes)
+        }
+        private static func gradientPackCount(_ s: Shape) -> Int { (s.patch + 2) * s.patch * 3 * lanes }
         /// The pack first, on a cache line (aligned loads do not straddle two), then the images.
         private static func taskCount(_ s: Shape) -> Int { packCount(s) + 2 * imageCount(s) + 16 }
 
@@ -216,30 +230,34 @@ extension Correlation {
             }
         }
 
-        /// Packs the gradient windows a tile reads, (t, j, r, 8 lanes) for first <= t <= last:
-        /// g[i, j, y, x0 - shift(j) ..< + 8] with (i, y) = source(t, r) and zeros outside the row,
-        /// or all zeros where source is nil (no such term).
+        /// Packs the gradient windows the tiles of every 8-column block read, block by block, each
+        /// (t, j, r, 8 lanes) for first <= t <= last: g[i, j, y, x0 - shift(j) ..< + 8] with (i, y) =
+        /// source(t, r) and zeros outside the row, or all zeros where source is nil (no such term).
+        /// One pass over the rows fills every block's pack.
         @inline(__always)
         private static func packGradient(_ grad: UnsafePointer<Float>, into pack: UnsafeMutablePointer<Float>, b: Int,
-                                         x0: Int, ts: ClosedRange<Int>, _ s: Shape, shift: (Int) -> Int,
+                                         starts: [Int], ts: ClosedRange<Int>, _ s: Shape, shift: (Int) -> Int,
                                          source: (_ t: Int, _ r: Int) -> (i: Int, y: Int)?) {
-            let (p, plane, w) = (s.patch, s.plane, s.width)
-            var target = pack
+            let (p, plane, w, blockSize) = (s.patch, s.plane, s.width, gradientPackCount(s))
+            var offset = 0
             for t in ts {
                 let rows = (source(t, 0), source(t, 1), source(t, 2))
                 for j in 0..<p {
-                    let x = x0 - shift(j)
+                    let shifted = shift(j)
                     for r in 0..<3 {
-                        defer { target += lanes }
+                        defer { offset += lanes }
                         guard let (i, y) = r == 0 ? rows.0 : r == 1 ? rows.1 : rows.2 else {
-                            store(Vector(), target)
+                            for block in starts.indices { store(Vector(), pack + block * blockSize + offset) }
                             continue
                         }
                         let row = grad + ((b * p + i) * p + j) * plane + y * w
-                        if x >= 0, x + lanes <= w {
-                            store(load(row + x), target)
-                        } else {
-                            for lane in 0..<lanes { target[lane] = (0..<w).contains(x + lane) ? row[x + lane] : 0 }
+                        for (block, x0) in starts.enumerated() {
+                            let (x, target) = (x0 - shifted, pack + block * blockSize + offset)
+                            if x >= 0, x + lanes <= w {
+                                store(load(row + x), target)
+                            } else {
+                                for lane in 0..<lanes { target[lane] = (0..<w).contains(x + lane) ? row[x + lane] : 0 }
+                            }
                         }
                     }
                 }
@@ -256,11 +274,13 @@ extension Correlation {
             // The t whose f2 row is inside the image (the others' terms do not exist).
             let ts = (0..<(p + 2)).filter { (0..<h).contains(y0 + ($0 - s.half) * d) }
             guard let first = ts.first, let last = ts.last else { return }
-            for x0 in blockStarts(w) {
-                packGradient(grad, into: pack, b: b, x0: x0, ts: first...last, s, shift: { _ in 0 }) { t, r in
-                    let (i, y) = (t - r, pick(yy, r))
-                    return y < h && (0..<p).contains(i) ? (i, y) : nil
-                }
+            let starts = blockStarts(w)
+            packGradient(grad, into: pack, b: b, starts: starts, ts: first...last, s, shift: { _ in 0 }) { t, r in
+                let (i, y) = (t - r, pick(yy, r))
+                return y < h && (0..<p).contains(i) ? (i, y) : nil
+            }
+            for (block, x0) in starts.enumerated() {
+                let pack = UnsafePointer(pack) + block * gradientPackCount(s)
                 for (c0, spacing) in channelBlocks(c) {
                     // f2's padded row y0 + (t - half) d sits at padded row y0 + t d; column x + dx(j) at x + j d.
                     packedTile(rows: pack, columns: padded2 + ((y0 + first * d) * c + c0) * wp + x0,
@@ -284,11 +304,13 @@ extension Correlation {
             // The t whose shared row is inside the image (the others' terms do not exist).
             let ts = (-2..<p).filter { (0..<h).contains(y0 - ($0 - s.half) * d) }
             guard let first = ts.first, let last = ts.last else { return }
-            for x0 in blockStarts(w) {
-                packGradient(grad, into: pack, b: b, x0: x0, ts: first...last, s, shift: { s.displacement($0) }) { t, r in
-                    let i = t + r
-                    return pick(yy, r) < h && (0..<p).contains(i) ? (i, y0 - (t - s.half) * d) : nil
-                }
+            let starts = blockStarts(w)
+            packGradient(grad, into: pack, b: b, starts: starts, ts: first...last, s, shift: { s.displacement($0) }) { t, r in
+                let i = t + r
+                return pick(yy, r) < h && (0..<p).contains(i) ? (i, y0 - (t - s.half) * d) : nil
+            }
+            for (block, x0) in starts.enumerated() {
+                let pack = UnsafePointer(pack) + block * gradientPackCount(s)
                 for (c0, spacing) in channelBlocks(c) {
                     // f1's row y0 - (t - half) d sits at padded row y0 + (p - 1 - t) d; column x - dx(j) at x + 2 margin - j d.
                     packedTile(rows: pack, columns: padded1 + ((y0 + (p - 1 - first) * d) * c + c0) * wp + x0 + 2 * margin,

@@ -43,7 +43,7 @@ enum Correlation {
                              elementSize: elementSize, tensor: "out")
         // Displacements, padded rows and the scratch must stay representable.
         _ = try checkedCount([[shape.patch, shape.dilation], [shape.width]], "patch_size * dilation_patch + w")
-        _ = try checkedCount(Tiles.scratchTerms(shape).map { $0 + [elementSize] }, "the correlation's scratch")
+        try Tiles.checkScratch(shape, elementSize: elementSize)
         return shape
     }
 
@@ -61,7 +61,7 @@ enum Correlation {
 
     /// Scratch elements (of T) a call uses. A caller that must not fail half-way allocates them up front.
     static func scratchCount<T>(_ shape: Shape, of _: T.Type) -> Int {
-        T.self == Float.self && shape.tiled ? Tiles.scratchTerms(shape).map { $0.reduce(1, *) }.reduce(0, +) : 0
+        T.self == Float.self && shape.tiled ? Tiles.scratchCount(shape) : 0
     }
 
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
