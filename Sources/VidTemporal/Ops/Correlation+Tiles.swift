@@ -7,8 +7,9 @@ extension Correlation {
     /// width is not a multiple of 8 gets a last block that overlaps the one before (those columns
     /// are computed twice, identically). Each task pads the images it works on into its own
     /// scratch, small enough to be reused from the heap rather than mapped afresh on every call;
-    /// zero rows above and below the image, and zero gradient rows where a term does not exist,
-    /// let every tile run its whole sum as one loop nest with fixed strides.
+    /// zero rows above and below the image let every tile run its whole sum as one loop nest with
+    /// fixed strides. A tile's 3 rows are packed side by side per 8-column block (zeros where a
+    /// term does not exist), so its loop moves two addresses and the sums keep their registers.
     enum Tiles {
         static let lanes = 8
         typealias Vector = SIMD8<Float>
@@ -71,11 +72,6 @@ extension Correlation {
 
         @inline(__always)
         private static func pick(_ t: (Int, Int, Int), _ r: Int) -> Int { r == 0 ? t.0 : r == 1 ? t.1 : t.2 }
-
-        @inline(__always)
-        private static func pick(_ t: (Int, Int, Int, Int), _ q: Int) -> Int {
-            q == 0 ? t.0 : q == 1 ? t.1 : q == 2 ? t.2 : t.3
-        }
 
         /// tile[r][q] = Σ_{t < outer} Σ_{k < inner} rows[t, k, r] * columns_q[t * columnJump + k * columnStep]
         /// with the rows packed (t, k, r, 8 lanes) and the columns evenly spaced (columns_q =

@@ -113,7 +113,7 @@ enum KernelSoftArgmax {
     @inline(__always)
     private static func block(_ scores: UnsafePointer<Float>, plane: Int, _ shape: Shape, _ gaussian: [Float],
                               _ e: UnsafeMutablePointer<Lanes>, _ tables: UnsafeMutablePointer<Lanes>)
-        -> (sum: Lanes, u: Lanes, v: Lanes, confidence: Lanes, best: SIMD8<Int32>)? {
+        -> Block? {
         let (size, r) = (shape.patch, (shape.patch - 1) / 2)
         let count = size * size
         func scoresAt(_ k: Int) -> Lanes { UnsafeRawPointer(scores + k * plane).loadUnaligned(as: Lanes.self) }
@@ -166,12 +166,36 @@ enum KernelSoftArgmax {
         return (sum, su / sum, sv / sum, top, best)
     }
 
+    typealias Block = (sum: Lanes, u: Lanes, v: Lanes, confidence: Lanes, best: SIMD8<Int32>)
+
+    /// Runs body(pixel, block, e, tables) for the 8-pixel blocks of row y of volume b (float32)
+    /// whose scores are all finite, with `block`'s e and Gaussian tables; the pixels of the
+    /// other blocks go to `pixels`, one at a time.
+    @inline(__always)
+    private static func forEachBlock<T>(_ corr: UnsafePointer<T>, b: Int, y: Int, _ shape: Shape, _ gaussian: [Float],
+                                        pixels: (Range<Int>) -> Void,
+                                        _ body: (Int, Block, UnsafePointer<Lanes>, UnsafePointer<Lanes>) -> Void) {
+        let (plane, w, count) = (shape.plane, shape.width, shape.patch * shape.patch)
+        withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * shape.patch) { buffer in
+            let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
+            for x0 in blockStarts(w) {
+                let pixel = y * w + x0
+                let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
+                guard let result = block(scores, plane: plane, shape, gaussian, e, tables) else {
+                    pixels(x0..<(x0 + 8))
+                    continue
+                }
+                body(pixel, result, e, tables)
+            }
+        }
+    }
+
     /// displacement (B, 2, H, W) = [u, v]; confidence (B, 1, H, W).
     static func forward<T: KernelScalar>(_ corr: UnsafePointer<T>, _ displacement: UnsafeMutablePointer<T>,
                                          _ confidence: UnsafeMutablePointer<T>, _ shape: Shape) {
         let pointers = UnsafeTransfer((corr, displacement, confidence))
         let (plane, w, count, gaussian) = (shape.plane, shape.width, shape.patch * shape.patch, gaussianTable(shape))
-        let (lanes, starts, gaussian32) = (T.self == Float.self && w >= 8, blockStarts(w), gaussian.map(Float.init))
+        let (lanes, gaussian32) = (T.self == Float.self && w >= 8, gaussian.map(Float.init))
         forEachRow(shape) { b, y in
             let (corr, displacement, confidence) = pointers.value
             // One pixel at a time.
@@ -189,22 +213,13 @@ enum KernelSoftArgmax {
                 }
             }
             guard lanes else { return pixels(0..<w) }
-            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * shape.patch) { buffer in
-                let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
-                for x0 in starts {
-                    let pixel = y * w + x0
-                    let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
-                    guard let result = block(scores, plane: plane, shape, gaussian32, e, tables) else {
-                        pixels(x0..<(x0 + 8))
-                        continue
-                    }
-                    func put(_ value: Lanes, _ target: UnsafeMutablePointer<T>) {
-                        UnsafeMutableRawPointer(target).storeBytes(of: value, as: Lanes.self)
-                    }
-                    put(result.u, displacement + (b * 2) * plane + pixel)
-                    put(result.v, displacement + (b * 2 + 1) * plane + pixel)
-                    put(result.confidence, confidence + b * plane + pixel)
+            forEachBlock(corr, b: b, y: y, shape, gaussian32, pixels: pixels) { pixel, result, _, _ in
+                func put(_ value: Lanes, _ target: UnsafeMutablePointer<T>) {
+                    UnsafeMutableRawPointer(target).storeBytes(of: value, as: Lanes.self)
                 }
+                put(result.u, displacement + (b * 2) * plane + pixel)
+                put(result.v, displacement + (b * 2 + 1) * plane + pixel)
+                put(result.confidence, confidence + b * plane + pixel)
             }
         }
     }
@@ -217,7 +232,7 @@ enum KernelSoftArgmax {
         let (plane, w, size, count, r) = (shape.plane, shape.width, shape.patch, shape.patch * shape.patch,
                                           (shape.patch - 1) / 2)
         let gaussian = gaussianTable(shape)
-        let (lanes, starts, gaussian32) = (T.self == Float.self && w >= 8, blockStarts(w), gaussian.map(Float.init))
+        let (lanes, gaussian32) = (T.self == Float.self && w >= 8, gaussian.map(Float.init))
         forEachRow(shape) { b, y in
             let (gradDisplacement, gradConfidence, corr, gradCorr) = pointers.value
             // One pixel at a time.
@@ -247,39 +262,30 @@ enum KernelSoftArgmax {
                 }
             }
             guard lanes else { return pixels(0..<w) }
-            withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * size) { buffer in
-                let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
-                for x0 in starts {
-                    let pixel = y * w + x0
-                    let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
-                    guard let result = block(scores, plane: plane, shape, gaussian32, e, tables) else {
-                        pixels(x0..<(x0 + 8))
-                        continue
+            forEachBlock(corr, b: b, y: y, shape, gaussian32, pixels: pixels) { pixel, result, e, tables in
+                func get(_ source: UnsafePointer<T>?) -> Lanes {
+                    source.map { UnsafeRawPointer($0).loadUnaligned(as: Lanes.self) } ?? Lanes()
+                }
+                let du = get(gradDisplacement.map { $0 + (b * 2) * plane + pixel })
+                let dv = get(gradDisplacement.map { $0 + (b * 2 + 1) * plane + pixel })
+                // dL/dc_k = temperature g_k p_k ((X_k - u) du + (Y_k - v) dv), p_k = e_k / Σ e.
+                let scale = Lanes(repeating: Float(shape.temperature)) / result.sum
+                let (rows, columns) = (tables, tables + size)
+                let out = UnsafeMutableRawPointer(gradCorr + b * count * plane + pixel)
+                for ky in 0..<size {
+                    let rowTerm = r > 0 ? (Float(ky - r) / Float(r) - result.v) * dv : Lanes()
+                    let rowScale = scale * rows[ky]
+                    for kx in 0..<size {
+                        let k = ky * size + kx
+                        let columnTerm = r > 0 ? (Float(kx - r) / Float(r) - result.u) * du : Lanes()
+                        let value = rowScale * columns[kx] * e[k] * (columnTerm + rowTerm)
+                        out.storeBytes(of: value, toByteOffset: k * plane * 4, as: Lanes.self)
                     }
-                    func get(_ source: UnsafePointer<T>?) -> Lanes {
-                        source.map { UnsafeRawPointer($0).loadUnaligned(as: Lanes.self) } ?? Lanes()
-                    }
-                    let du = get(gradDisplacement.map { $0 + (b * 2) * plane + pixel })
-                    let dv = get(gradDisplacement.map { $0 + (b * 2 + 1) * plane + pixel })
-                    // dL/dc_k = temperature g_k p_k ((X_k - u) du + (Y_k - v) dv), p_k = e_k / Σ e.
-                    let scale = Lanes(repeating: Float(shape.temperature)) / result.sum
-                    let (rows, columns) = (tables, tables + size)
-                    let out = UnsafeMutableRawPointer(gradCorr + b * count * plane + pixel)
-                    for ky in 0..<size {
-                        let rowTerm = r > 0 ? (Float(ky - r) / Float(r) - result.v) * dv : Lanes()
-                        let rowScale = scale * rows[ky]
-                        for kx in 0..<size {
-                            let k = ky * size + kx
-                            let columnTerm = r > 0 ? (Float(kx - r) / Float(r) - result.u) * du : Lanes()
-                            let value = rowScale * columns[kx] * e[k] * (columnTerm + rowTerm)
-                            out.storeBytes(of: value, toByteOffset: k * plane * 4, as: Lanes.self)
-                        }
-                    }
-                    if let gradConfidence {
-                        for lane in 0..<8 {
-                            let at = Int(result.best[lane]) * plane + pixel + lane
-                            gradCorr[b * count * plane + at] += gradConfidence[b * plane + pixel + lane]
-                        }
+                }
+                if let gradConfidence {
+                    for lane in 0..<8 {
+                        let at = Int(result.best[lane]) * plane + pixel + lane
+                        gradCorr[b * count * plane + at] += gradConfidence[b * plane + pixel + lane]
                     }
                 }
             }
