@@ -7,7 +7,10 @@ import vidtemporal as vt
 import reference
 from tolerances import tolerance
 
-CASES = [(2, 3, 4, 5, 1, 1), (1, 8, 6, 6, 3, 2), (2, 2, 2, 3, 7, 1), (1, 16, 9, 5, 5, 1), (1, 4, 7, 7, 15, 1)]
+# Rows of 8 or more take float32's register tiles: one 8-column block, an overlapping last
+# block, P larger than the image, dilation 3, channels not a multiple of 4.
+CASES = [(2, 3, 4, 5, 1, 1), (1, 8, 6, 6, 3, 2), (2, 2, 2, 3, 7, 1), (1, 16, 9, 5, 5, 1), (1, 4, 7, 7, 15, 1),
+         (2, 5, 7, 11, 5, 1), (1, 6, 8, 8, 3, 2), (1, 3, 5, 19, 25, 1), (1, 9, 10, 9, 7, 3)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
