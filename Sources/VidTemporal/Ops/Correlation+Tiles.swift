@@ -6,7 +6,8 @@ extension Correlation {
     /// are read as zero-padded rows, so a displaced window never leaves its row; an image whose
     /// width is not a multiple of 8 gets a last block that overlaps the one before (those columns
     /// are computed twice, identically). Each task pads the images it works on into its own
-    /// scratch, small enough to be reused from the heap rather than mapped afresh on every call;
+    /// scratch (two padded images per task: at the usual sizes small enough to be reused from
+    /// the heap rather than mapped afresh on every call);
     /// zero rows above and below the image let every tile run its whole sum as one loop nest with
     /// fixed strides. A tile's 3 rows are packed side by side per 8-column block (zeros where a
     /// term does not exist), so its loop moves two addresses and the sums keep their registers.

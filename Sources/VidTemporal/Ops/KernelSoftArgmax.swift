@@ -99,8 +99,14 @@ enum KernelSoftArgmax {
 
     typealias Lanes = SIMD8<Float>
 
+    /// float32 rows of 8 or more pixels, with k* representable in the lanes' Int32.
+    private static func usesLanes<T>(_ shape: Shape, _: T.Type) -> Bool {
+        T.self == Float.self && shape.width >= 8 && shape.patch * shape.patch <= Int(Int32.max)
+    }
+
     /// The first pixel of every 8-pixel block of a row; the last block ends at the row's end
-    /// (overlapping the one before, its pixels computed twice, identically).
+    /// (overlapping the one before: its pixels are computed twice, and the last block's values
+    /// stay, which differ in rounding only if just one of the two took the per-pixel path).
     private static func blockStarts(_ width: Int) -> [Int] {
         var starts = Array(stride(from: 0, through: width - 8, by: 8))
         if width % 8 != 0 { starts.append(width - 8) }
@@ -195,7 +201,7 @@ enum KernelSoftArgmax {
                                          _ confidence: UnsafeMutablePointer<T>, _ shape: Shape) {
         let pointers = UnsafeTransfer((corr, displacement, confidence))
         let (plane, w, count, gaussian) = (shape.plane, shape.width, shape.patch * shape.patch, gaussianTable(shape))
-        let (lanes, gaussian32) = (T.self == Float.self && w >= 8, gaussian.map(Float.init))
+        let (lanes, gaussian32) = (usesLanes(shape, T.self), gaussian.map(Float.init))
         forEachRow(shape) { b, y in
             let (corr, displacement, confidence) = pointers.value
             // One pixel at a time.
@@ -232,7 +238,7 @@ enum KernelSoftArgmax {
         let (plane, w, size, count, r) = (shape.plane, shape.width, shape.patch, shape.patch * shape.patch,
                                           (shape.patch - 1) / 2)
         let gaussian = gaussianTable(shape)
-        let (lanes, gaussian32) = (T.self == Float.self && w >= 8, gaussian.map(Float.init))
+        let (lanes, gaussian32) = (usesLanes(shape, T.self), gaussian.map(Float.init))
         forEachRow(shape) { b, y in
             let (gradDisplacement, gradConfidence, corr, gradCorr) = pointers.value
             // One pixel at a time.
