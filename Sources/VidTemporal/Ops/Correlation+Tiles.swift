@@ -5,43 +5,40 @@ extension Correlation {
     /// use the same tile with the roles of the channel and the displacement j swapped. f1 and f2
     /// are read as zero-padded rows, so a displaced window never leaves its row; an image whose
     /// width is not a multiple of 8 gets a last block that overlaps the one before (those columns
-    /// are computed twice, identically). Each task pads the images it works on into its own
-    /// scratch (two padded images per task: at the usual sizes small enough to be reused from
-    /// the heap rather than mapped afresh on every call);
-    /// zero rows above and below the image let every tile run its whole sum as one loop nest with
-    /// fixed strides. A tile's 3 rows are packed side by side per 8-column block (zeros where a
-    /// term does not exist), so its loop moves two addresses and the sums keep their registers.
+    /// are computed twice, identically). Each task pads the few rows an output row (or a block
+    /// of 3) needs into its own small scratch, with zero rows standing for rows outside the image,
+    /// so that every tile runs its whole sum as one loop nest with fixed strides. A tile's 3 rows
+    /// are packed side by side per 8-column block (zeros where a term does not exist), so its loop
+    /// moves two addresses and the sums keep their registers.
     enum Tiles {
         static let lanes = 8
         typealias Vector = SIMD8<Float>
 
-        /// Scratch: per task, one image of f1 and one of f2 as padded rows (paddedHeight, c,
-        /// paddedWidth) and the packed rows the tiles read.
+        /// Scratch: per task, the packed rows the tiles read and a window of padded rows of f1 and
+        /// one of f2 (p + 2 rows of c x paddedWidth).
         static func scratchCount(_ s: Shape) -> Int { s.tasks * taskCount(s) }
 
         /// Rejects a shape whose scratch (in bytes) would not fit in an Int, before any of the
         /// sizes below is formed: bounds of each factor, built with checked arithmetic.
         static func checkScratch(_ s: Shape, elementSize: Int) throws(VTError) {
             let what = "the correlation's scratch"
-            let height = try checkedCount([[s.height], [s.patch, s.dilation], [s.dilation]], what)   // >= paddedHeight
-            let width = try checkedCount([[s.width], [s.patch, s.dilation]], what)                   // >= paddedWidth
-            _ = try checkedCount([[s.tasks, 2, height, s.channels, width, elementSize],
+            let width = try checkedCount([[s.width], [s.patch, s.dilation]], what)   // >= paddedWidth
+            _ = try checkedCount([[s.tasks, 2, s.patch + 2, s.channels, width, elementSize],
                                   [s.tasks, s.width / lanes + 2, s.patch + 2, s.patch, 3, lanes, elementSize],
                                   [s.tasks, s.channels, 3, lanes, elementSize], [s.tasks, 16, elementSize]], what)
         }
 
-        /// Image rows run from -half * dilation to h + (half + 2) * dilation: every partner row a
-        /// tile of 3 rows (the last ones possibly past the image) can name.
-        private static func paddedHeight(_ s: Shape) -> Int { s.height + (s.patch + 1) * s.dilation }
-        private static func imageCount(_ s: Shape) -> Int { paddedHeight(s) * s.channels * s.paddedWidth }
+        /// Rows y0 + (k - half) * dilation, k < p + 2: every partner row a tile of 3 rows y0,
+        /// y0 + d, y0 + 2d can name.
+        private static func windowCount(_ s: Shape) -> Int { (s.patch + 2) * s.channels * s.paddedWidth }
         /// A tile's rows packed as (k, r, 8 lanes): for the gradients, every 8-column block's, k =
         /// (t, j), t < p + 2; for the forward, one block's, k = c.
         private static func packCount(_ s: Shape) -> Int {
             max(blockStarts(s.width).count * gradientPackCount(s), s.channels * 3 * lanes)
         }
         private static func gradientPackCount(_ s: Shape) -> Int { (s.patch + 2) * s.patch * 3 * lanes }
-        /// The pack first, on a cache line (aligned loads do not straddle two), then the images.
-        private static func taskCount(_ s: Shape) -> Int { packCount(s) + 2 * imageCount(s) + 16 }
+        /// The pack first, on a cache line (aligned loads do not straddle two), then the windows.
+        private static func taskCount(_ s: Shape) -> Int { packCount(s) + 2 * windowCount(s) + 16 }
 
         /// Task `task`'s pack, at the first 64-byte boundary of its part of the scratch.
         private static func taskPack(_ scratch: UnsafeMutablePointer<Float>, _ task: Int, _ s: Shape) -> UnsafeMutablePointer<Float> {
@@ -124,27 +121,30 @@ extension Correlation {
             return starts
         }
 
-        /// A row of w >= 8 values into a padded row's interior, at offset half * dilation, in
-        /// vectors, the last one overlapping (small copies cost more as library calls). The
-        /// margins are zeroed once per task and never written.
+        /// A row of w >= 8 values (zeros for nil) into a padded row's interior, at offset half *
+        /// dilation, in vectors, the last one overlapping (small copies cost more as library
+        /// calls). The margins are zeroed once per task and never written.
         @inline(__always)
-        private static func padRow(_ source: UnsafePointer<Float>, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
+        private static func padRow(_ source: UnsafePointer<Float>?, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
             let target = row + s.half * s.dilation
             var x = 0
             while x + lanes <= s.width {
-                store(load(source + x), target + x)
+                store(source.map { load($0 + x) } ?? Vector(), target + x)
                 x += lanes
             }
-            if x < s.width { store(load(source + s.width - lanes), target + s.width - lanes) }
+            if x < s.width { store(source.map { load($0 + s.width - lanes) } ?? Vector(), target + s.width - lanes) }
         }
 
-        /// Image b of a (B, C, H, W) tensor -> the interior of padded rows (paddedHeight, C, paddedWidth).
-        private static func padImage(_ source: UnsafePointer<Float>, b: Int, _ target: UnsafeMutablePointer<Float>,
-                                     _ s: Shape) {
-            for y in 0..<s.height {
+        /// Rows first + k * dilation, k < count, of image b of a (B, C, H, W) tensor into the
+        /// interiors of padded rows (k, C, paddedWidth); a row outside the image is zeros.
+        private static func padRows(_ source: UnsafePointer<Float>, b: Int, first: Int, count: Int,
+                                    _ target: UnsafeMutablePointer<Float>, _ s: Shape) {
+            for k in 0..<count {
+                let y = first + k * s.dilation
+                let inside = (0..<s.height).contains(y)
                 for ch in 0..<s.channels {
-                    padRow(source + (b * s.channels + ch) * s.plane + y * s.width,
-                           target + ((y + s.half * s.dilation) * s.channels + ch) * s.paddedWidth, s)
+                    padRow(inside ? source + (b * s.channels + ch) * s.plane + y * s.width : nil,
+                           target + (k * s.channels + ch) * s.paddedWidth, s)
                 }
             }
         }
@@ -156,21 +156,19 @@ extension Correlation {
             let pointers = UnsafeTransfer((f1, f2, out, scratch))
             parallelTasks(s.batch * h, bytesPerItem: c * p * p * w * 8, maxTasks: s.tasks) { task, items in
                 let (f1, f2, out, scratch) = pointers.value
-                let pack = taskPack(scratch, task, s), padded2 = pack + packCount(s)
-                padded2.update(repeating: 0, count: imageCount(s))
-                var image = -1
+                let pack = taskPack(scratch, task, s), row2 = pack + packCount(s)
+                row2.update(repeating: 0, count: c * wp)
                 for item in items {
                     let (b, y2) = (item / h, item % h)
-                    if b != image { padImage(f2, b: b, padded2, s); image = b }
+                    padRows(f2, b: b, first: y2, count: 1, row2, s)
                     // This task owns output row y2 where its partner row is outside the image (zeros)...
                     for i in 0..<p where !(0..<h).contains(y2 + s.displacement(i)) {
                         for j in 0..<p { (out + ((b * p + i) * p + j) * plane + y2 * w).update(repeating: 0, count: w) }
                     }
                     // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2
-                    // (padded row y2 + half * dilation, column x + dx(j) at x + j * dilation).
+                    // (its padded row holds column x + dx(j) at x + j * dilation).
                     let valid = (0..<p).filter { (0..<h).contains(y2 - s.displacement($0)) }
                     guard let first = valid.first, let last = valid.last else { continue }
-                    let row2 = UnsafePointer(padded2) + (y2 + s.half * d) * c * wp
                     for x0 in starts {
                         for i0 in stride(from: first, through: last, by: 3) {
                             // Past the last i, repeat it: the same values are written twice.
@@ -182,7 +180,7 @@ extension Correlation {
                                 }
                             }
                             for (j0, spacing) in displacementBlocks {
-                                packedTile(rows: pack, columns: row2 + x0 + j0 * d, columnSpacing: spacing * d, columnStep: wp,
+                                packedTile(rows: pack, columns: UnsafePointer(row2) + x0 + j0 * d, columnSpacing: spacing * d, columnStep: wp,
                                            columnJump: 0, inner: c, outer: 1).forEach { r, q, v in
                                     store(v, out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
                                 }
@@ -211,18 +209,16 @@ extension Correlation {
             let work = 3 * s.channels * s.patch * s.patch * s.width * 8
             parallelTasks(s.batch * blocks.count, bytesPerItem: work, maxTasks: s.tasks) { task, items in
                 let (grad, f1, f2, scratch, gradF1, gradF2) = pointers.value
-                let pack = taskPack(scratch, task, s), padded1 = pack + packCount(s), padded2 = padded1 + imageCount(s)
-                padded1.update(repeating: 0, count: 2 * imageCount(s))
-                var image = -1
+                let pack = taskPack(scratch, task, s), window1 = pack + packCount(s), window2 = window1 + windowCount(s)
+                window1.update(repeating: 0, count: 2 * windowCount(s))
                 for item in items {
                     let (b, y0) = (item / blocks.count, blocks[item % blocks.count])
-                    if b != image {
-                        if gradF1 != nil { padImage(f2, b: b, padded2, s) }
-                        if gradF2 != nil { padImage(f1, b: b, padded1, s) }
-                        image = b
-                    }
-                    if let gradF1 { firstGradient(grad, padded2, gradF1, b: b, y0: y0, rows: pack, s) }
-                    if let gradF2 { secondGradient(grad, padded1, gradF2, b: b, y0: y0, rows: pack, s) }
+                    // Rows y0 + (k - half) d of f1 and f2, k < p + 2.
+                    let (first, count) = (y0 - s.half * s.dilation, s.patch + 2)
+                    if gradF1 != nil { padRows(f2, b: b, first: first, count: count, window2, s) }
+                    if gradF2 != nil { padRows(f1, b: b, first: first, count: count, window1, s) }
+                    if let gradF1 { firstGradient(grad, window2, gradF1, b: b, y0: y0, rows: pack, s) }
+                    if let gradF2 { secondGradient(grad, window1, gradF2, b: b, y0: y0, rows: pack, s) }
                 }
             }
         }
@@ -263,7 +259,7 @@ extension Correlation {
 
         /// grad_f1[c, y, x] = Σ_{i,j} g[i, j, y, x] f2[c, y + dy, x + dx] for rows y0 + r d:
         /// row r with i = t - r reads f2's row y0 + (t - half) d, shared by the tile, t < p + 2.
-        private static func firstGradient(_ grad: UnsafePointer<Float>, _ padded2: UnsafePointer<Float>,
+        private static func firstGradient(_ grad: UnsafePointer<Float>, _ window2: UnsafePointer<Float>,
                                           _ gradF1: UnsafeMutablePointer<Float>, b: Int, y0: Int,
                                           rows pack: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
@@ -279,9 +275,9 @@ extension Correlation {
             for (block, x0) in starts.enumerated() {
                 let pack = UnsafePointer(pack) + block * gradientPackCount(s)
                 for (c0, spacing) in channelBlocks(c) {
-                    // f2's padded row y0 + (t - half) d sits at padded row y0 + t d; column x + dx(j) at x + j d.
-                    packedTile(rows: pack, columns: padded2 + ((y0 + first * d) * c + c0) * wp + x0,
-                               columnSpacing: spacing * wp, columnStep: d, columnJump: d * c * wp, inner: p,
+                    // f2's row y0 + (t - half) d is the window's row t; column x + dx(j) sits at x + j d.
+                    packedTile(rows: pack, columns: window2 + (first * c + c0) * wp + x0,
+                               columnSpacing: spacing * wp, columnStep: d, columnJump: c * wp, inner: p,
                                outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
                         if y < h { store(v, gradF1 + (b * c + c0 + q * spacing) * plane + y * w + x0) }
@@ -292,7 +288,7 @@ extension Correlation {
 
         /// grad_f2[c, y, x] = Σ_{i,j} g[i, j, y - dy, x - dx] f1[c, y - dy, x - dx] for rows y0 + r d:
         /// row r with i = t + r reads row y0 - (t - half) d of g and f1, shared by the tile, -2 <= t < p.
-        private static func secondGradient(_ grad: UnsafePointer<Float>, _ padded1: UnsafePointer<Float>,
+        private static func secondGradient(_ grad: UnsafePointer<Float>, _ window1: UnsafePointer<Float>,
                                            _ gradF2: UnsafeMutablePointer<Float>, b: Int, y0: Int,
                                            rows pack: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
@@ -309,9 +305,9 @@ extension Correlation {
             for (block, x0) in starts.enumerated() {
                 let pack = UnsafePointer(pack) + block * gradientPackCount(s)
                 for (c0, spacing) in channelBlocks(c) {
-                    // f1's row y0 - (t - half) d sits at padded row y0 + (p - 1 - t) d; column x - dx(j) at x + 2 margin - j d.
-                    packedTile(rows: pack, columns: padded1 + ((y0 + (p - 1 - first) * d) * c + c0) * wp + x0 + 2 * margin,
-                               columnSpacing: spacing * wp, columnStep: -d, columnJump: -d * c * wp, inner: p,
+                    // f1's row y0 - (t - half) d is the window's row p - 1 - t; column x - dx(j) sits at x + 2 margin - j d.
+                    packedTile(rows: pack, columns: window1 + ((p - 1 - first) * c + c0) * wp + x0 + 2 * margin,
+                               columnSpacing: spacing * wp, columnStep: -d, columnJump: -c * wp, inner: p,
                                outer: last - first + 1).forEach { r, q, v in
                         let y = pick(yy, r)
                         if y < h { store(v, gradF2 + (b * c + c0 + q * spacing) * plane + y * w + x0) }
