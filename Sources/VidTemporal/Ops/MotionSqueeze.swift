@@ -2,11 +2,13 @@
 /// (sqrt(Σ x² + 1e-6)), correlate frame t with t + 1, ReLU, kernel soft-argmax, and write
 /// [u, v, confidence] for frame t; the last frame repeats frame T-2's map (T = 1: zeros).
 ///
-/// Frame pairs run in parallel, one pair per task at a time, so the only volumes held are one
-/// pair's (P² H W) per thread, not the clip's; the backward recomputes each pair's volume. Each
+/// Clips run in parallel, each clip's frame pairs in order on one task, so a task holds one
+/// pair's volume (P² H W) and two normalised frames, never the clip's volumes or a normalised
+/// copy of the clip: each frame is normalised when its pair comes, and the backward recomputes
+/// each pair's volume and finishes a frame's gradient as soon as its second pair is done. Each
 /// pair is computed the same way whichever task runs it, so results do not depend on the thread
-/// count. (Parallel pairs rather than parallel rows inside a pair: small frames give too little
-/// work per pair to split.)
+/// count. (Parallel clips rather than parallel rows inside a pair: small frames give too little
+/// work per pair to split; with fewer clips than threads, each pair splits its rows instead.)
 enum MotionSqueeze {
     struct Shape: Sendable {
         let clips: Int
@@ -18,8 +20,8 @@ enum MotionSqueeze {
         let sigma: Double
         let temperature: Double
         let normalize: Bool
-        /// Tasks that run pairs, fixed when the shape is made (the scratch is sized for them):
-        /// one per thread when every thread gets a pair, each pair's own loops then staying on
+        /// Tasks that run clips, fixed when the shape is made (the scratch is sized for them):
+        /// one per thread when every thread gets a clip, each pair's own loops then staying on
         /// its task; otherwise 1, and each pair splits its rows over the threads.
         let tasks: Int
 
@@ -35,8 +37,8 @@ enum MotionSqueeze {
             KernelSoftArgmax.Shape(batch: 1, patch: patch, height: height, width: width, sigma: sigma,
                                    temperature: temperature, serial: tasks > 1)
         }
-        /// Work per pair, for the decision to split (as the correlation counts it).
-        var bytesPerPair: Int { channels * volumeCount * 8 }
+        /// Work per clip, for the decision to split (as the correlation counts it).
+        var bytesPerClip: Int { max(segments - 1, 1) * channels * volumeCount * 8 }
     }
 
     static let epsilon = 1e-6
@@ -48,8 +50,8 @@ enum MotionSqueeze {
         guard frames % segments == 0 else {
             throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
         }
-        let (threads, pairs) = (Threads.count, segments > 1 ? frames / segments * (segments - 1) : 0)
-        let tasks = pairs >= threads ? threads : 1
+        let threads = Threads.count
+        let tasks = frames / segments >= threads ? threads : 1
         let pair = try Correlation.shape(b: 1, c: c, h: h, w: w, patchSize: patchSize, dilationPatch: 1,
                                          elementSize: elementSize, tasks: tasks > 1 ? 1 : threads)
         _ = try KernelSoftArgmax.shape(b: 1, p: patchSize, h: h, w: w, sigma: sigma, temperature: temperature,
@@ -60,122 +62,136 @@ enum MotionSqueeze {
                      tasks: tasks, pair: pair)
     }
 
-    /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy), and the norms; frames in parallel.
+    /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy) for one frame, and its norms.
     private static func normalize<T: KernelScalar>(_ x: UnsafePointer<T>, _ xn: UnsafeMutablePointer<T>,
-                                                   _ norms: UnsafeMutablePointer<T>, frames: Int, _ shape: Shape) {
+                                                   _ norm: UnsafeMutablePointer<T>, _ shape: Shape) {
         let (c, plane) = (shape.channels, shape.plane)
-        let pointers = UnsafeTransfer((x, xn, norms))
-        parallelFor(frames, bytesPerItem: shape.frameCount * 3 * MemoryLayout<T>.size) { range in
-            let (x, xn, norms) = pointers.value
-            for frame in range {
-                let (from, to, norm) = (x + frame * c * plane, xn + frame * c * plane, norms + frame * plane)
-                for p in 0..<plane { norm[p] = T(epsilon) }
-                for ch in 0..<c { for p in 0..<plane { norm[p] += from[ch * plane + p] * from[ch * plane + p] } }
-                for p in 0..<plane { norm[p] = shape.normalize ? norm[p].squareRoot() : 1 }
-                for ch in 0..<c { for p in 0..<plane { to[ch * plane + p] = from[ch * plane + p] / norm[p] } }
-            }
+        for p in 0..<plane { norm[p] = T(epsilon) }
+        for ch in 0..<c { for p in 0..<plane { norm[p] += x[ch * plane + p] * x[ch * plane + p] } }
+        for p in 0..<plane { norm[p] = shape.normalize ? norm[p].squareRoot() : 1 }
+        for ch in 0..<c { for p in 0..<plane { xn[ch * plane + p] = x[ch * plane + p] / norm[p] } }
+    }
+
+    /// Runs body(task, clip) for every clip, clips in parallel when shape.tasks > 1; task <
+    /// shape.tasks indexes the caller's per-task scratch.
+    private static func forEachClip(_ shape: Shape, _ body: @Sendable (Int, Int) -> Void) {
+        parallelTasks(shape.clips, bytesPerItem: shape.bytesPerClip, maxTasks: shape.tasks) { task, range in
+            for clip in range { body(task, clip) }
         }
     }
 
-    /// Runs body(task, clip, s) for every pair (frame s and s + 1 of a clip), pairs in parallel;
-    /// task < shape.tasks indexes the caller's per-task scratch.
-    private static func forEachPair(_ shape: Shape, _ body: @Sendable (Int, Int, Int) -> Void) {
-        parallelTasks(shape.pairs, bytesPerItem: shape.bytesPerPair, maxTasks: shape.tasks) { task, range in
-            for index in range {
-                let (clip, s) = index.quotientAndRemainder(dividingBy: shape.segments - 1)
-                body(task, clip, s)
-            }
-        }
-    }
+    /// One task's scratch: two normalised frames and their norms, then the rest.
+    private struct Frames<T> {
+        var current, next: UnsafeMutablePointer<T>
+        var currentNorm, nextNorm: UnsafeMutablePointer<T>
+        let end: UnsafeMutablePointer<T>
 
-    /// Per-task scratch of the forward: one pair's volume and the correlation's copies.
-    private static func forwardTaskCount<T>(_ shape: Shape, of _: T.Type) -> Int {
-        shape.volumeCount + Correlation.scratchCount(shape.pair, of: T.self)
+        init(_ base: UnsafeMutablePointer<T>, _ shape: Shape) {
+            (current, next) = (base, base + shape.frameCount)
+            (currentNorm, nextNorm) = (base + 2 * shape.frameCount, base + 2 * shape.frameCount + shape.plane)
+            end = base + 2 * (shape.frameCount + shape.plane)
+        }
+
+        static func count(_ shape: Shape) -> Int { 2 * (shape.frameCount + shape.plane) }
+
+        /// Frame s + 1 becomes the current one.
+        mutating func advance() {
+            swap(&current, &next)
+            swap(&currentNorm, &nextNorm)
+        }
     }
 
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                          _ shape: Shape) throws(VTError) {
         let (t, plane, frameCount) = (shape.segments, shape.plane, shape.frameCount)
-        let frames = shape.clips * t, perTask = forwardTaskCount(shape, of: T.self)
-        try withScratch(frames * (frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
-            let (xn, norms, tasks) = (scratch, scratch + frames * frameCount, scratch + frames * (frameCount + plane))
-            normalize(x, xn, norms, frames: frames, shape)
-            let pointers = UnsafeTransfer((UnsafePointer(xn), out, tasks))
-            forEachPair(shape) { task, clip, s in
-                let (xn, out, tasks) = pointers.value
-                let volume = tasks + task * perTask
-                let frame = clip * t + s
-                Correlation.forward(xn + frame * frameCount, xn + (frame + 1) * frameCount, volume, shape.pair,
-                                    scratch: volume + shape.volumeCount)
-                for k in 0..<shape.volumeCount { volume[k] = max(volume[k], 0) }
-                let map = out + frame * 3 * plane
-                KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
-            }
-            for clip in 0..<shape.clips {
+        // Per task: two frames, one pair's volume, the correlation's scratch.
+        let perTask = Frames<T>.count(shape) + shape.volumeCount + Correlation.scratchCount(shape.pair, of: T.self)
+        try withScratch(shape.tasks * perTask, of: T.self) { scratch in
+            let pointers = UnsafeTransfer((x, out, scratch))
+            forEachClip(shape) { task, clip in
+                let (x, out, scratch) = pointers.value
+                var frames = Frames(scratch + task * perTask, shape)
+                let volume = frames.end, correlationScratch = volume + shape.volumeCount
+                normalize(x + clip * t * frameCount, frames.current, frames.currentNorm, shape)
+                for s in 0..<max(t - 1, 0) {
+                    let frame = clip * t + s
+                    normalize(x + (frame + 1) * frameCount, frames.next, frames.nextNorm, shape)
+                    Correlation.forward(UnsafePointer(frames.current), UnsafePointer(frames.next), volume, shape.pair,
+                                        scratch: correlationScratch)
+                    for k in 0..<shape.volumeCount { volume[k] = max(volume[k], 0) }
+                    let map = out + frame * 3 * plane
+                    KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
+                    frames.advance()
+                }
                 let last = out + (clip * t + t - 1) * 3 * plane
                 if t > 1 { last.update(from: last - 3 * plane, count: 3 * plane) } else { last.update(repeating: 0, count: 3 * plane) }
             }
         }
     }
 
+    /// grad_x for one frame, in place: g (its normalised frame's gradient as the first frame of
+    /// a pair) plus `other` (as the second), then back through xn = x / s, s = sqrt(Σ x² + eps):
+    /// dx = (dxn - xn (xn · dxn)) / s.
+    private static func finish<T: KernelScalar>(_ g: UnsafeMutablePointer<T>, plus other: UnsafePointer<T>,
+                                                _ xn: UnsafePointer<T>, _ norm: UnsafePointer<T>, _ shape: Shape) {
+        let (c, plane) = (shape.channels, shape.plane)
+        for k in 0..<shape.frameCount { g[k] += other[k] }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: plane) { inner in
+            inner.initialize(repeating: 0)
+            if shape.normalize {
+                for ch in 0..<c { for p in 0..<plane { inner[p] += xn[ch * plane + p] * g[ch * plane + p] } }
+            }
+            for ch in 0..<c {
+                for p in 0..<plane { g[ch * plane + p] = (g[ch * plane + p] - xn[ch * plane + p] * inner[p]) / norm[p] }
+            }
+        }
+    }
+
     static func backward<T: KernelScalar>(_ grad: UnsafePointer<T>, _ x: UnsafePointer<T>,
                                           _ gradX: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
-        let (t, plane, frameCount, c) = (shape.segments, shape.plane, shape.frameCount, shape.channels)
-        let frames = shape.clips * t, volumeCount = shape.volumeCount
-        // Per task: the pair's volume, its gradient, the pair's map gradient, the correlation's copies.
-        let perTask = 2 * volumeCount + 3 * plane + Correlation.scratchCount(shape.pair, of: T.self)
-        // The normalised clip's gradient comes in two parts, so that pairs sharing a frame write
-        // disjoint memory: as the first frame of its pair (in grad_x, finished in place) and as
-        // the second. (A smaller scratch also stays on the heap between calls.)
-        try withScratch(frames * (2 * frameCount + plane) + shape.tasks * perTask, of: T.self) { scratch in
-            let (xn, norms) = (scratch, scratch + frames * frameCount)
-            let asFirst = gradX, asSecond = norms + frames * plane
-            let tasks = asSecond + frames * frameCount
-            normalize(x, xn, norms, frames: frames, shape)
-            for clip in 0..<shape.clips {   // the frames no pair writes
-                (asFirst + (clip * t + t - 1) * frameCount).update(repeating: 0, count: frameCount)
-                (asSecond + clip * t * frameCount).update(repeating: 0, count: frameCount)
-            }
-            let pointers = UnsafeTransfer((grad, UnsafePointer(xn), asFirst, asSecond, tasks))
-            forEachPair(shape) { task, clip, s in
-                let (grad, xn, asFirst, asSecond, tasks) = pointers.value
-                let volume = tasks + task * perTask, gradVolume = volume + volumeCount
+        let (t, plane, frameCount, volumeCount) = (shape.segments, shape.plane, shape.frameCount, shape.volumeCount)
+        // Per task: two frames, the gradients of the current and the next frame as the second of
+        // a pair, the pair's volume and its gradient, the pair's map gradient, the correlation's
+        // scratch. A frame's gradient as the first of its pair goes straight to grad_x.
+        let perTask = Frames<T>.count(shape) + 2 * frameCount + 2 * volumeCount + 3 * plane
+            + Correlation.scratchCount(shape.pair, of: T.self)
+        try withScratch(shape.tasks * perTask, of: T.self) { scratch in
+            let pointers = UnsafeTransfer((grad, x, gradX, scratch))
+            forEachClip(shape) { task, clip in
+                let (grad, x, gradX, scratch) = pointers.value
+                var frames = Frames(scratch + task * perTask, shape)
+                var (carried, carrying) = (frames.end, frames.end + frameCount)
+                let volume = carrying + frameCount, gradVolume = volume + volumeCount
                 let mapGrad = gradVolume + volumeCount, correlationScratch = mapGrad + 3 * plane
-                let frame = clip * t + s
-                // Frame T-1 repeats frame T-2's map: its gradient joins the last pair's.
-                mapGrad.update(from: grad + frame * 3 * plane, count: 3 * plane)
-                if s == t - 2 {
-                    let repeated = grad + (frame + 1) * 3 * plane
-                    for k in 0..<(3 * plane) { mapGrad[k] += repeated[k] }
-                }
-                let (f1, f2) = (xn + frame * frameCount, xn + (frame + 1) * frameCount)
-                Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
-                for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
-                KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
-                                          UnsafePointer(volume), gradVolume, shape.argmax)
-                for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
-                Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: asFirst + frame * frameCount,
-                                     gradF2: asSecond + (frame + 1) * frameCount, shape.pair, scratch: correlationScratch)
-            }
-            // xn = x / s, s = sqrt(Σ x² + eps): dx = (dxn - xn (xn · dxn)) / s.
-            let finish = UnsafeTransfer((UnsafePointer(xn), UnsafePointer(norms), asFirst, UnsafePointer(asSecond)))
-            parallelFor(frames, bytesPerItem: frameCount * 4 * MemoryLayout<T>.size) { range in
-                let (xn, norms, asFirst, asSecond) = finish.value
-                // g is asFirst's frame, which is grad_x's: xn · g is complete before g is overwritten.
-                for frame in range {
-                    let (g, n, norm) = (asFirst + frame * frameCount, xn + frame * frameCount, norms + frame * plane)
-                    let other = asSecond + frame * frameCount
-                    for k in 0..<frameCount { g[k] += other[k] }
-                    withUnsafeTemporaryAllocation(of: T.self, capacity: plane) { inner in
-                        inner.initialize(repeating: 0)
-                        if shape.normalize {
-                            for ch in 0..<c { for p in 0..<plane { inner[p] += n[ch * plane + p] * g[ch * plane + p] } }
-                        }
-                        for ch in 0..<c {
-                            for p in 0..<plane { g[ch * plane + p] = (g[ch * plane + p] - n[ch * plane + p] * inner[p]) / norm[p] }
-                        }
+                normalize(x + clip * t * frameCount, frames.current, frames.currentNorm, shape)
+                carried.update(repeating: 0, count: frameCount)   // frame 0 is no pair's second frame
+                for s in 0..<max(t - 1, 0) {
+                    let frame = clip * t + s
+                    normalize(x + (frame + 1) * frameCount, frames.next, frames.nextNorm, shape)
+                    // Frame T-1 repeats frame T-2's map: its gradient joins the last pair's.
+                    mapGrad.update(from: grad + frame * 3 * plane, count: 3 * plane)
+                    if s == t - 2 {
+                        let repeated = grad + (frame + 1) * 3 * plane
+                        for k in 0..<(3 * plane) { mapGrad[k] += repeated[k] }
                     }
+                    let (f1, f2) = (UnsafePointer(frames.current), UnsafePointer(frames.next))
+                    Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
+                    for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
+                    KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
+                                              UnsafePointer(volume), gradVolume, shape.argmax)
+                    for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
+                    let first = gradX + frame * frameCount
+                    Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: first, gradF2: carrying, shape.pair,
+                                         scratch: correlationScratch)
+                    // Frame s has both its parts now.
+                    finish(first, plus: carried, f1, frames.currentNorm, shape)
+                    frames.advance()
+                    swap(&carried, &carrying)
                 }
+                // The last frame is no pair's first frame.
+                let last = gradX + (clip * t + t - 1) * frameCount
+                last.update(repeating: 0, count: frameCount)
+                finish(last, plus: carried, frames.current, frames.currentNorm, shape)
             }
         }
     }
