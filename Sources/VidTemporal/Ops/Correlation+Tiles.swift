@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension Correlation {
     /// The float32 correlation as register tiles. Fix one row y2 of f2: every output row
     /// y = y2 - dy(i) reads it, so a tile of 3 such rows (3 values of i) by 4 displacements j, 8
@@ -121,18 +125,23 @@ extension Correlation {
             return starts
         }
 
-        /// A row of w >= 8 values (zeros for nil) into a padded row's interior, at offset half *
-        /// dilation, in vectors, the last one overlapping (small copies cost more as library
-        /// calls). The margins are zeroed once per task and never written.
+        /// count >= 8 values (zeros for nil) into target, in vectors, the last one overlapping
+        /// (small copies and fills cost more as library calls).
         @inline(__always)
-        private static func padRow(_ source: UnsafePointer<Float>?, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
-            let target = row + s.half * s.dilation
+        private static func copyRow(_ source: UnsafePointer<Float>?, _ target: UnsafeMutablePointer<Float>, count: Int) {
             var x = 0
-            while x + lanes <= s.width {
+            while x + lanes <= count {
                 store(source.map { load($0 + x) } ?? Vector(), target + x)
                 x += lanes
             }
-            if x < s.width { store(source.map { load($0 + s.width - lanes) } ?? Vector(), target + s.width - lanes) }
+            if x < count { store(source.map { load($0 + count - lanes) } ?? Vector(), target + count - lanes) }
+        }
+
+        /// A row of w values (zeros for nil) into a padded row's interior, at offset half *
+        /// dilation. The margins are zeroed once per task and never written.
+        @inline(__always)
+        private static func padRow(_ source: UnsafePointer<Float>?, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
+            copyRow(source, row + s.half * s.dilation, count: s.width)
         }
 
         /// Rows first + k * dilation, k < count, of image b of a (B, C, H, W) tensor into the
@@ -163,12 +172,13 @@ extension Correlation {
                     padRows(f2, b: b, first: y2, count: 1, row2, s)
                     // This task owns output row y2 where its partner row is outside the image (zeros)...
                     for i in 0..<p where !(0..<h).contains(y2 + s.displacement(i)) {
-                        for j in 0..<p { (out + ((b * p + i) * p + j) * plane + y2 * w).update(repeating: 0, count: w) }
+                        for j in 0..<p { copyRow(nil, out + ((b * p + i) * p + j) * plane + y2 * w, count: w) }
                     }
                     // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2
-                    // (its padded row holds column x + dx(j) at x + j * dilation).
-                    let valid = (0..<p).filter { (0..<h).contains(y2 - s.displacement($0)) }
-                    guard let first = valid.first, let last = valid.last else { continue }
+                    // (its padded row holds column x + dx(j) at x + j * dilation): i from first to last.
+                    var (first, last) = (p, -1)
+                    for i in 0..<p where (0..<h).contains(y2 - s.displacement(i)) { (first, last) = (min(first, i), i) }
+                    guard first <= last else { continue }
                     for x0 in starts {
                         for i0 in stride(from: first, through: last, by: 3) {
                             // Past the last i, repeat it: the same values are written twice.
@@ -211,12 +221,18 @@ extension Correlation {
                 let (grad, f1, f2, scratch, gradF1, gradF2) = pointers.value
                 let pack = taskPack(scratch, task, s), window1 = pack + packCount(s), window2 = window1 + windowCount(s)
                 window1.update(repeating: 0, count: 2 * windowCount(s))
+                var previous: (b: Int, y0: Int)?
                 for item in items {
                     let (b, y0) = (item / blocks.count, blocks[item % blocks.count])
-                    // Rows y0 + (k - half) d of f1 and f2, k < p + 2.
-                    let (first, count) = (y0 - s.half * s.dilation, s.patch + 2)
-                    if gradF1 != nil { padRows(f2, b: b, first: first, count: count, window2, s) }
-                    if gradF2 != nil { padRows(f1, b: b, first: first, count: count, window1, s) }
+                    // Rows y0 + (k - half) d of f1 and f2, k < p + 2. The block before (3 rows up)
+                    // already holds all but the last 3: they move up instead of being padded again.
+                    let (first, count, rowSize) = (y0 - s.half * s.dilation, s.patch + 2, s.channels * s.paddedWidth)
+                    let kept = previous.map { $0.b == b && y0 == $0.y0 + 3 * s.dilation } == true ? count - 3 : 0
+                    for (window, source, wanted) in [(window2, f2, gradF1 != nil), (window1, f1, gradF2 != nil)] where wanted {
+                        if kept > 0 { memmove(window, window + 3 * rowSize, kept * rowSize * MemoryLayout<Float>.size) }
+                        padRows(source, b: b, first: first + kept * s.dilation, count: count - kept, window + kept * rowSize, s)
+                    }
+                    previous = (b, y0)
                     if let gradF1 { firstGradient(grad, window2, gradF1, b: b, y0: y0, rows: pack, s) }
                     if let gradF2 { secondGradient(grad, window1, gradF2, b: b, y0: y0, rows: pack, s) }
                 }
