@@ -119,11 +119,7 @@ extension Correlation {
         }
 
         /// The first column of every 8-wide block; the last block ends at the row's end.
-        private static func blockStarts(_ width: Int) -> [Int] {
-            var starts = Array(stride(from: 0, through: width - lanes, by: lanes))
-            if width % lanes != 0 { starts.append(width - lanes) }
-            return starts
-        }
+        private static func blockStarts(_ width: Int) -> [Int] { laneBlockStarts(width, lanes: lanes) }
 
         /// count >= 8 values (zeros for nil) into target, in vectors, the last one overlapping
         /// (small copies and fills cost more as library calls).
@@ -228,10 +224,12 @@ extension Correlation {
                     // already holds all but the last 3: they move up instead of being padded again.
                     let (first, count, rowSize) = (y0 - s.half * s.dilation, s.patch + 2, s.channels * s.paddedWidth)
                     let kept = previous.map { $0.b == b && y0 == $0.y0 + 3 * s.dilation } == true ? count - 3 : 0
-                    for (window, source, wanted) in [(window2, f2, gradF1 != nil), (window1, f1, gradF2 != nil)] where wanted {
+                    func refresh(_ window: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>) {
                         if kept > 0 { memmove(window, window + 3 * rowSize, kept * rowSize * MemoryLayout<Float>.size) }
                         padRows(source, b: b, first: first + kept * s.dilation, count: count - kept, window + kept * rowSize, s)
                     }
+                    if gradF1 != nil { refresh(window2, from: f2) }
+                    if gradF2 != nil { refresh(window1, from: f1) }
                     previous = (b, y0)
                     if let gradF1 { firstGradient(grad, window2, gradF1, b: b, y0: y0, rows: pack, s) }
                     if let gradF2 { secondGradient(grad, window1, gradF2, b: b, y0: y0, rows: pack, s) }

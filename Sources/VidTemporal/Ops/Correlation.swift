@@ -16,7 +16,7 @@ enum Correlation {
         let patch: Int
         let dilation: Int
         /// Tasks the work is split over at most, fixed when the shape is made (per-task scratch
-        /// is sized for it); 1 for callers that run pairs in parallel themselves.
+        /// is sized for it); 1 for callers that run their own tasks.
         let tasks: Int
 
         var plane: Int { height * width }
@@ -42,7 +42,6 @@ enum Correlation {
         _ = try elementCount([shape.batch, shape.patch, shape.patch, shape.height, shape.width],
                              elementSize: elementSize, tensor: "out")
         // Displacements, padded rows and the scratch must stay representable.
-        _ = try checkedCount([[shape.patch, shape.dilation], [shape.width]], "patch_size * dilation_patch + w")
         try Tiles.checkScratch(shape, elementSize: elementSize)
         return shape
     }
@@ -112,7 +111,7 @@ enum Correlation {
                                           _ shape: Shape, scratch: UnsafeMutablePointer<T>) {
         if T.self == Float.self, shape.tiled {
             Tiles.backward(asFloat(grad), asFloat(f1), asFloat(f2), gradF1: gradF1.map(asFloat),
-                                      gradF2: gradF2.map(asFloat), asFloat(scratch), shape)
+                           gradF2: gradF2.map(asFloat), asFloat(scratch), shape)
             return
         }
         let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))

@@ -237,20 +237,19 @@ enum DualAttentionMatching {
                 let (audio, visual, audioWeights, visualWeights, out, workspace, scratch) = pointers.value
                 let (features, weights, global) = slot == 0 ? (audio, audioWeights, out.globalAudio)
                                                             : (visual, visualWeights, out.globalVisual)
-                let saved = workspace.map { Self.attention(scratch + slot * count, workspace: $0, slot: slot, shape) }
-                let attention = saved.map { Attention(scratch + slot * count, shape, projections: $0.projections, global: global,
-                                                      weights: $0.weights, pooled: $0.pooled) }
+                // With a workspace, everything the backward reuses is computed in place there.
+                let attention = workspace.map { Self.attention(scratch + slot * count, workspace: $0, slot: slot, shape) }
                     ?? Attention(scratch + slot * count, shape, global: global)
                 prepare(features, weights, attention, region, shape)
                 project(attention, region, shape)
                 pool(attention, region, shape)
                 globalFeature(attention, weights, shape)
-                if let saved {
+                if workspace != nil {
                     // Rows past the region are unused; zero them so the workspace is fully defined.
                     let used = region.count * 2 * shape.keyDim
-                    (saved.projections + used).update(repeating: 0, count: shape.rows * 2 * shape.keyDim - used)
-                    (saved.weights + region.count).update(repeating: 0, count: shape.rows - region.count)
-                    saved.global.update(from: global, count: shape.globalCount)
+                    (attention.projections + used).update(repeating: 0, count: shape.rows * 2 * shape.keyDim - used)
+                    (attention.weights + region.count).update(repeating: 0, count: shape.rows - region.count)
+                    global.update(from: attention.global, count: shape.globalCount)
                 }
                 // This modality's φ scores the other modality's segments.
                 if slot == 0 { relevance(visual, global, out.pVisual, shape) } else { relevance(audio, global, out.pAudio, shape) }

@@ -104,15 +104,6 @@ enum KernelSoftArgmax {
         T.self == Float.self && shape.width >= 8 && shape.patch * shape.patch <= Int(Int32.max)
     }
 
-    /// The first pixel of every 8-pixel block of a row; the last block ends at the row's end
-    /// (overlapping the one before: its pixels are computed twice, and the last block's values
-    /// stay, which differ in rounding only if just one of the two took the per-pixel path).
-    private static func blockStarts(_ width: Int) -> [Int] {
-        var starts = Array(stride(from: 0, through: width - 8, by: 8))
-        if width % 8 != 0 { starts.append(width - 8) }
-        return starts
-    }
-
     /// The softmax of 8 neighbouring pixels, one per lane (scores[k * plane + lane]): fills e
     /// (P² vectors) with exp(z - max z) and returns Σ e, u, v, the confidence and k*; nil when a
     /// lane holds a NaN or infinite score or logit.
@@ -184,7 +175,9 @@ enum KernelSoftArgmax {
         let (plane, w, count) = (shape.plane, shape.width, shape.patch * shape.patch)
         withUnsafeTemporaryAllocation(of: Lanes.self, capacity: count + 2 * shape.patch) { buffer in
             let (e, tables) = (buffer.baseAddress!, buffer.baseAddress! + count)
-            for x0 in blockStarts(w) {
+            // An overlapping last block computes its pixels again; its values stay, which differ
+            // in rounding only if just one of the two blocks took the per-pixel path.
+            for x0 in laneBlockStarts(w, lanes: 8) {
                 let pixel = y * w + x0
                 let scores = UnsafeRawPointer(corr + b * count * plane + pixel).assumingMemoryBound(to: Float.self)
                 guard let result = block(scores, plane: plane, shape, gaussian, e, tables) else {

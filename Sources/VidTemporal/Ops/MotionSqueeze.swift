@@ -29,9 +29,8 @@ enum MotionSqueeze {
         var frameCount: Int { channels * plane }
         var count: Int { clips * segments * frameCount }
         var outputCount: Int { clips * segments * 3 * plane }
-        var pairs: Int { segments > 1 ? clips * (segments - 1) : 0 }
         var volumeCount: Int { patch * patch * plane }
-        /// One pair's correlation: serial inside a task when pairs run in parallel.
+        /// One pair's correlation: serial inside a task when clips run in parallel.
         let pair: Correlation.Shape
         var argmax: KernelSoftArgmax.Shape {
             KernelSoftArgmax.Shape(batch: 1, patch: patch, height: height, width: width, sigma: sigma,
