@@ -9,15 +9,17 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib wheel python install test test-swift test-python test-c example-c test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated wheel python install test test-swift test-python test-c example-c test-numpy-only demo bench clean
 
 all: lib
 
-# Debian packages the build needs: OpenBLAS (GEMM kernels), pkg-config, a C compiler and binutils
-# (extension, C tests, export check), Python headers and venv (Debian's python3).
+# Debian packages the build needs: OpenBLAS (GEMM kernels), the DLPack header (the ABI's tensor
+# type), pkg-config, a C compiler and binutils (extension, C tests, export check), Python headers
+# and venv (Debian's python3).
 deps:
 	@missing=""; \
 	dpkg -s libopenblas-dev >/dev/null 2>&1 || missing="$$missing libopenblas-dev"; \
+	dpkg -s libdlpack-dev >/dev/null 2>&1 || missing="$$missing libdlpack-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v cc >/dev/null || missing="$$missing gcc"; \
 	command -v readelf >/dev/null || missing="$$missing binutils"; \
@@ -48,11 +50,18 @@ python: wheel
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 "$$(tools/build_library.sh)" $(DESTDIR)$(PREFIX)/lib/libvidtemporal.so
-	install -m 644 include/vidtemporal.h $(DESTDIR)$(PREFIX)/include/vidtemporal.h
+	install -m 644 include/vidtemporal*.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
-test: test-swift test-c test-python test-numpy-only
+test: check-generated test-swift test-c test-python test-numpy-only
+
+# The per-op glue (Swift thunks, CPython entry points) written from the op table.
+generate:
+	$(PYTHON) tools/generate_glue.py
+
+check-generated:
+	$(PYTHON) tools/generate_glue.py --check
 
 test-swift: deps
 	swift test

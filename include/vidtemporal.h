@@ -4,6 +4,27 @@
  *
  * Conventions (every function below follows them):
  *
+ *  - Tensors are DLPack DLTensors (<dlpack/dlpack.h>: Debian's libdlpack-dev, or any DLPack
+ *    0.6 to 1.x header; the DLTensor layout is the same in all of them). The library reads
+ *    data + byte_offset, the device, the dtype, ndim, the shape and the strides (NULL means
+ *    compact row-major). Inputs are `const DLTensor *`, outputs `DLTensor *`. One function per
+ *    op and direction serves every dtype: the dtype is data. vt_tensor() below builds a
+ *    DLTensor over a plain C array.
+ *  - The library checks every tensor of a call once, before anything is written: the device
+ *    (kDLCPU; any other is VT_ERR_UNSUPPORTED), the dtype (each function lists the ones it
+ *    serves; every floating tensor of a call has the same one; others are VT_ERR_UNSUPPORTED),
+ *    ndim and every shape relation between the call's tensors (VT_ERR_SHAPE_MISMATCH, naming
+ *    both tensors), the strides (compact row-major, or the same with any stride on dims of
+ *    size 1; others are VT_ERR_UNSUPPORTED), alignment of data + byte_offset to the element
+ *    size (VT_ERR_UNSUPPORTED), overflow of any size (VT_ERR_SHAPE_MISMATCH), and overlap of
+ *    any output with any input or another output (VT_ERR_SHAPE_MISMATCH).
+ *  - Shapes below are written with symbols: (N*T, C, H, W) means a 4-d tensor whose first dim
+ *    is N * T, where T = num_segments; a symbol that appears twice must have the same value.
+ *    Video tensors use the 2D-backbone layout (N*T, C, H, W): row n*T + t is frame t of clip n.
+ *    Zero-sized dims are legal and give empty results.
+ *  - A required tensor argument must not be NULL (VT_ERR_NULL_POINTER); an optional one (an
+ *    output nobody needs, a workspace) may be NULL, and is then not computed or not used. A
+ *    tensor's data may be NULL only when it has no elements.
  *  - Every function returns an int32_t status: VT_OK (0) or one of the VT_ERR_* codes. The last
  *    argument is an optional, caller-owned vt_error*; when it is not NULL it receives the status
  *    and a message naming the function and the offending argument. Nothing aborts or exits on
@@ -11,20 +32,17 @@
  *  - Destination passing: the caller allocates every output and gradient. On any error status
  *    nothing has been written to any output. The only objects allocated inside the library are
  *    opaque state objects with explicit create/free (the streaming cache).
- *  - Tensors are dense, C-contiguous arrays; inputs are const. Dimensions are int64_t and must
- *    be >= 0; zero-sized dimensions are legal and give empty results. A data pointer may be
- *    NULL only when its tensor has no elements. Element counts and byte sizes are checked for
- *    overflow.
- *  - Video tensors use the 2D-backbone layout (N*T, C, H, W): row n*T + t is frame t of clip n.
- *    nt = N*T must be a multiple of num_segments = T.
- *  - dtype is part of the name: _f32 for float, _f64 for double.
  *  - Threads: functions are reentrant and may be called concurrently from several threads.
  *    Each call splits its work over up to vt_get_num_threads() threads; results are identical
  *    for any thread count.
+ *
+ * Build: cc prog.c $(pkg-config --cflags --libs vidtemporal); the DLPack header is a build
+ * dependency (apt-get install libdlpack-dev).
  */
 #ifndef VIDTEMPORAL_H
 #define VIDTEMPORAL_H
 
+#include <dlpack/dlpack.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -44,9 +62,9 @@ extern "C" {
 enum {
     VT_OK = 0,
     VT_ERR_NULL_POINTER = 1,     /* a required pointer was NULL */
-    VT_ERR_INVALID_ARGUMENT = 2, /* a scalar argument is out of range (negative dim, bad mode, ...) */
+    VT_ERR_INVALID_ARGUMENT = 2, /* a scalar argument is out of range (bad mode, ...) */
     VT_ERR_SHAPE_MISMATCH = 3,   /* dims inconsistent with each other or with the op's rules */
-    VT_ERR_UNSUPPORTED = 4,      /* a valid request this build cannot serve (e.g. wrong dtype) */
+    VT_ERR_UNSUPPORTED = 4,      /* a valid request this build cannot serve (dtype, device, strides) */
     VT_ERR_ALLOCATION = 5,       /* memory could not be allocated */
     VT_ERR_INTERNAL = 6          /* a bug in the library: please report it */
 };
@@ -77,10 +95,37 @@ int32_t vt_set_num_threads(int32_t n, vt_error *err);
 int32_t vt_get_num_threads(void);
 
 /* ---------------------------------------------------------------------------------------------
+ * Tensors: a DLTensor over a plain C array
+ *
+ *     float x[2 * 8 * 16 * 7 * 7];
+ *     int64_t shape[4] = {2 * 8, 16, 7, 7};
+ *     DLTensor t = vt_tensor(x, VT_FLOAT32, 4, shape);   (compact row-major, on the CPU)
+ *
+ * The shape array must outlive every call that uses the tensor.
+ * ------------------------------------------------------------------------------------------ */
+
+#define VT_FLOAT32 ((DLDataType){kDLFloat, 32, 1})
+#define VT_FLOAT64 ((DLDataType){kDLFloat, 64, 1})
+#define VT_INT64 ((DLDataType){kDLInt, 64, 1})
+
+static inline DLTensor vt_tensor(void *data, DLDataType dtype, int32_t ndim, int64_t *shape) {
+    DLTensor tensor = {0};
+    tensor.data = data;
+    tensor.device.device_type = kDLCPU;
+    tensor.device.device_id = 0;
+    tensor.ndim = ndim;
+    tensor.dtype = dtype;
+    tensor.shape = shape;
+    tensor.strides = NULL;
+    tensor.byte_offset = 0;
+    return tensor;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Temporal shift (TSM, Lin et al. ICCV 2019)
  *
- * x, y: (nt, c, h, w) with nt = N * num_segments. fold = c / fold_div (floor; fold = 0 makes
- * the op a copy). Frames outside the clip are zeros.
+ * x, y: (N*T, C, H, W), T = num_segments. fold = C / fold_div (floor; fold = 0 makes the op a
+ * copy). Frames outside the clip are zeros. float32 and float64 (pure data movement: exact).
  *
  *  VT_SHIFT_BIDIRECTIONAL (offline; the official code's direction, which released checkpoints
  *  expect): channels [0, fold) take the NEXT frame, y[t] = x[t+1], y[T-1] = 0; channels
@@ -89,9 +134,9 @@ int32_t vt_get_num_threads(void);
  *  VT_SHIFT_UNIDIRECTIONAL (online TSM): channels [0, fold) take the PREVIOUS frame,
  *  y[t] = x[t-1], y[0] = 0; the rest are copied. Equals running the stream below over the clip.
  *
- * Errors: num_segments < 1, fold_div < 1, unknown mode, negative dims (VT_ERR_INVALID_ARGUMENT);
- * nt not a multiple of num_segments, overflowing sizes, output overlapping input
- * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor (VT_ERR_NULL_POINTER).
+ * Errors: num_segments < 1, fold_div < 1, unknown mode (VT_ERR_INVALID_ARGUMENT); N*T not a
+ * multiple of num_segments, y's shape not x's, overflowing sizes, y overlapping x
+ * (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
 enum {
@@ -99,76 +144,47 @@ enum {
     VT_SHIFT_UNIDIRECTIONAL = 1
 };
 
-/* y = shift(x). x and y must not overlap. */
-int32_t vt_temporal_shift_forward_f32(const float *x, float *y, int64_t nt, int64_t c, int64_t h,
-                                      int64_t w, int64_t num_segments, int64_t fold_div,
-                                      int32_t mode, vt_error *err);
-int32_t vt_temporal_shift_forward_f64(const double *x, double *y, int64_t nt, int64_t c,
-                                      int64_t h, int64_t w, int64_t num_segments,
-                                      int64_t fold_div, int32_t mode, vt_error *err);
+/* y = shift(x). */
+int32_t vt_temporal_shift_forward(const DLTensor *x, DLTensor *y, int64_t num_segments, int64_t fold_div,
+                                  int32_t mode, vt_error *err);
 
 /* grad_x = shift^T(grad_y): the reverse shift with zero fill (the exact adjoint). */
-int32_t vt_temporal_shift_backward_f32(const float *grad_y, float *grad_x, int64_t nt, int64_t c,
-                                       int64_t h, int64_t w, int64_t num_segments,
-                                       int64_t fold_div, int32_t mode, vt_error *err);
-int32_t vt_temporal_shift_backward_f64(const double *grad_y, double *grad_x, int64_t nt,
-                                       int64_t c, int64_t h, int64_t w, int64_t num_segments,
-                                       int64_t fold_div, int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_backward(const DLTensor *grad_y, DLTensor *grad_x, int64_t num_segments,
+                                   int64_t fold_div, int32_t mode, vt_error *err);
 
 /* In place: x = shift(x), moving only the shifted channels. Bit-identical to the forward. */
-int32_t vt_temporal_shift_inplace_forward_f32(float *x, int64_t nt, int64_t c, int64_t h,
-                                              int64_t w, int64_t num_segments, int64_t fold_div,
-                                              int32_t mode, vt_error *err);
-int32_t vt_temporal_shift_inplace_forward_f64(double *x, int64_t nt, int64_t c, int64_t h,
-                                              int64_t w, int64_t num_segments, int64_t fold_div,
-                                              int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_inplace_forward(DLTensor *x, int64_t num_segments, int64_t fold_div, int32_t mode,
+                                          vt_error *err);
 
 /* In place: grad = shift^T(grad). Bit-identical to the backward. */
-int32_t vt_temporal_shift_inplace_backward_f32(float *grad, int64_t nt, int64_t c, int64_t h,
-                                               int64_t w, int64_t num_segments,
-                                               int64_t fold_div, int32_t mode, vt_error *err);
-int32_t vt_temporal_shift_inplace_backward_f64(double *grad, int64_t nt, int64_t c, int64_t h,
-                                               int64_t w, int64_t num_segments,
-                                               int64_t fold_div, int32_t mode, vt_error *err);
+int32_t vt_temporal_shift_inplace_backward(DLTensor *grad, int64_t num_segments, int64_t fold_div, int32_t mode,
+                                           vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Temporal shift, streaming (online TSM for live video, one frame at a time)
  *
- * The state holds a cache of shape (n, fold, h, w), fold = c / fold_div, zeros at start. A step
- * takes the current frame (n, c, h, w) and writes to out the frame with channels [0, fold)
+ * The state holds a cache of shape (N, fold, H, W), fold = C / fold_div, zeros at start. A step
+ * takes the current frame (N, C, H, W) and writes to out the frame with channels [0, fold)
  * replaced by the cache, then stores the frame's channels [0, fold) as the new cache. Running
  * T steps over a clip equals VT_SHIFT_UNIDIRECTIONAL on that clip, exactly.
  *
- * A state is created for one frame shape and one dtype (VT_DTYPE_*); stepping it with the
- * other dtype is VT_ERR_UNSUPPORTED. One state must not be used from two threads at once.
+ * A state is created for one frame shape and one dtype; stepping it with another shape is
+ * VT_ERR_SHAPE_MISMATCH, with another dtype VT_ERR_UNSUPPORTED. One state must not be used from
+ * two threads at once.
  *
- * Errors: create: negative dims, fold_div < 1, unknown dtype (VT_ERR_INVALID_ARGUMENT);
- * overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL (VT_ERR_NULL_POINTER); the cache cannot be
- * allocated (VT_ERR_ALLOCATION). step: NULL stream or data (VT_ERR_NULL_POINTER); dims other than
- * the stream's, or out overlapping frame (VT_ERR_SHAPE_MISMATCH); the other dtype
- * (VT_ERR_UNSUPPORTED). reset: NULL stream (VT_ERR_NULL_POINTER).
+ * Errors: create: negative dims, fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype other than
+ * float32 or float64 (VT_ERR_UNSUPPORTED); overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL
+ * (VT_ERR_NULL_POINTER); the cache cannot be allocated (VT_ERR_ALLOCATION). step: NULL stream
+ * or tensor (VT_ERR_NULL_POINTER); a frame shape other than the stream's, or out overlapping
+ * frame (VT_ERR_SHAPE_MISMATCH); another dtype (VT_ERR_UNSUPPORTED). reset: NULL stream
+ * (VT_ERR_NULL_POINTER).
  * ------------------------------------------------------------------------------------------ */
-
-enum {
-    VT_DTYPE_F32 = 0,
-    VT_DTYPE_F64 = 1
-};
 
 typedef struct vt_temporal_shift_stream vt_temporal_shift_stream;
 
-/* Creates a stream for frames (n, c, h, w) of the given dtype; *out receives it. */
-int32_t vt_temporal_shift_stream_create(int64_t n, int64_t c, int64_t h, int64_t w,
-                                        int64_t fold_div, int32_t dtype,
-                                        vt_temporal_shift_stream **out, vt_error *err);
-
-/* One step. frame and out are (n, c, h, w), the dims the stream was created with (checked:
- * VT_ERR_SHAPE_MISMATCH otherwise), and must not overlap. */
-int32_t vt_temporal_shift_stream_step_f32(vt_temporal_shift_stream *stream, const float *frame,
-                                          float *out, int64_t n, int64_t c, int64_t h, int64_t w,
-                                          vt_error *err);
-int32_t vt_temporal_shift_stream_step_f64(vt_temporal_shift_stream *stream, const double *frame,
-                                          double *out, int64_t n, int64_t c, int64_t h, int64_t w,
-                                          vt_error *err);
+/* One step. frame, out: (N, C, H, W), the stream's shape and dtype. */
+int32_t vt_temporal_shift_stream_step(vt_temporal_shift_stream *stream, const DLTensor *frame, DLTensor *out,
+                                      vt_error *err);
 
 /* Zeros the cache: the next step is treated as the first frame of a new clip. */
 int32_t vt_temporal_shift_stream_reset(vt_temporal_shift_stream *stream, vt_error *err);
@@ -179,318 +195,230 @@ void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
 /* ---------------------------------------------------------------------------------------------
  * Temporal interlace (TIN, Shao et al. AAAI 2020)
  *
- * x, y: (nt, c, h, w) with nt = N * num_segments; offsets: (N, groups); weights:
- * (N, num_segments, groups). The first F = c / shift_div channels (F must split into 2 * groups
- * equal parts) are interlaced, the rest copied. Part q of them (0 <= q < 2G, G = groups) uses the
- * shift s = offsets[n, q mod G] for q < G and s = -offsets[n, q mod G] for q >= G (the reversed
- * parts), and the weight group g = q mod G. With k = floor(s), a = s - k:
+ * x, y: (N*T, C, H, W), T = num_segments; offsets: (N, G); weights: (N, T, G). The first
+ * F = C / shift_div channels (F must split into 2 * G equal parts) are interlaced, the rest
+ * copied. Part q of them (0 <= q < 2G) uses the shift s = offsets[n, q mod G] for q < G and
+ * s = -offsets[n, q mod G] for q >= G (the reversed parts), and the weight group g = q mod G.
+ * With k = floor(s), a = s - k:
  *
  *     y[n,t,c] = weights[n,t,g] * ((1-a) * x[n,t-k,c] + a * x[n,t-k-1,c]),
  *
- * zeros outside [0, T). A positive offset samples from the past.
+ * zeros outside [0, T). A positive offset samples from the past. float32 and float64.
  *
  * Backward: grad_x is the exact adjoint in x; grad_offsets flows through a only (floor is a
  * constant, so at an integer s it is the right-sided derivative in s); grad_weights[n,t,g] sums
  * grad_y * (the interpolated x) over the parts of group g. Any of grad_x, grad_offsets,
  * grad_weights may be NULL: that gradient is then not computed.
  *
- * Errors: as temporal shift for the dims, plus shift_div < 1 or groups < 1
- * (VT_ERR_INVALID_ARGUMENT); F not divisible by 2 * groups (VT_ERR_SHAPE_MISMATCH); a NaN or
- * infinite offset (VT_ERR_INVALID_ARGUMENT); an output overlapping an input
- * (VT_ERR_SHAPE_MISMATCH).
+ * Errors: num_segments < 1, shift_div < 1, G = 0 with F > 0, a NaN or infinite offset
+ * (VT_ERR_INVALID_ARGUMENT); F not divisible by 2 * G, the shape rules above, overflowing
+ * sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_temporal_interlace_forward_f32(const float *x, const float *offsets, const float *weights,
-                                          float *y, int64_t nt, int64_t c, int64_t h, int64_t w,
-                                          int64_t num_segments, int64_t shift_div, int64_t groups,
-                                          vt_error *err);
-int32_t vt_temporal_interlace_forward_f64(const double *x, const double *offsets,
-                                          const double *weights, double *y, int64_t nt, int64_t c,
-                                          int64_t h, int64_t w, int64_t num_segments,
-                                          int64_t shift_div, int64_t groups, vt_error *err);
+int32_t vt_temporal_interlace_forward(const DLTensor *x, const DLTensor *offsets, const DLTensor *weights,
+                                      DLTensor *y, int64_t num_segments, int64_t shift_div, vt_error *err);
 
-int32_t vt_temporal_interlace_backward_f32(const float *grad_y, const float *x, const float *offsets,
-                                           const float *weights, float *grad_x,
-                                           float *grad_offsets, float *grad_weights, int64_t nt,
-                                           int64_t c, int64_t h, int64_t w, int64_t num_segments,
-                                           int64_t shift_div, int64_t groups, vt_error *err);
-int32_t vt_temporal_interlace_backward_f64(const double *grad_y, const double *x,
-                                           const double *offsets, const double *weights,
-                                           double *grad_x, double *grad_offsets,
-                                           double *grad_weights, int64_t nt, int64_t c, int64_t h,
-                                           int64_t w, int64_t num_segments, int64_t shift_div,
-                                           int64_t groups, vt_error *err);
+int32_t vt_temporal_interlace_backward(const DLTensor *grad_y, const DLTensor *x, const DLTensor *offsets,
+                                       const DLTensor *weights, DLTensor *grad_x, DLTensor *grad_offsets,
+                                       DLTensor *grad_weights, int64_t num_segments, int64_t shift_div,
+                                       vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Global temporal attention (GTA, He et al. BMVC 2021; no official code exists, this follows
  * the paper's eqs. 5-8): cross-channel multi-head temporal mixing with a learned matrix.
  *
- * v, y: (nt, c, s) with nt = N * num_segments and any spatial layout flattened to s (pixels or
- * regions); attn: (G, G, T, T) indexed [out_group, in_group, t_out, t_in]; c % G == 0,
- * Cg = c / G:
+ * v, y: (N*T, C, S), T = num_segments, any spatial layout flattened to S (pixels or regions);
+ * attn: (G, G, T, T) indexed [out_group, in_group, t_out, t_in]; C % G == 0, Cg = C / G:
  *
  *     y[n,t, k*Cg + c, s] = Σ_g Σ_τ attn[k, g, t, τ] * v[n,τ, g*Cg + c, s]
  *
  * attn is used raw (no softmax). G = 1 is plain global temporal attention y[t] = Σ_τ M[t,τ] v[τ].
  * Backward: grad_v (the adjoint) and grad_attn = Σ over clips, channels and positions; either
- * may be NULL (not computed). Uses BLAS; results are identical for any thread count.
- * Errors: as temporal shift for the dims; groups < 1 (VT_ERR_INVALID_ARGUMENT); c not divisible
- * by groups, T*G or Cg*s above 2^31-1 (VT_ERR_SHAPE_MISMATCH); outputs overlapping inputs.
+ * may be NULL (not computed). Uses BLAS; results are identical for any thread count. float32
+ * and float64.
+ * Errors: num_segments < 1 (VT_ERR_INVALID_ARGUMENT); C not divisible by G, G = 0 with C > 0,
+ * T*G or Cg*S above 2^31-1, the shape rules above, outputs overlapping inputs
+ * (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_global_temporal_attention_forward_f32(const float *v, const float *attn, float *y, int64_t nt,
-                                                 int64_t c, int64_t s, int64_t num_segments,
-                                                 int64_t groups, vt_error *err);
-int32_t vt_global_temporal_attention_forward_f64(const double *v, const double *attn, double *y,
-                                                 int64_t nt, int64_t c, int64_t s,
-                                                 int64_t num_segments, int64_t groups, vt_error *err);
-int32_t vt_global_temporal_attention_backward_f32(const float *grad_y, const float *v,
-                                                  const float *attn, float *grad_v, float *grad_attn,
-                                                  int64_t nt, int64_t c, int64_t s,
-                                                  int64_t num_segments, int64_t groups, vt_error *err);
-int32_t vt_global_temporal_attention_backward_f64(const double *grad_y, const double *v,
-                                                  const double *attn, double *grad_v,
-                                                  double *grad_attn, int64_t nt, int64_t c, int64_t s,
-                                                  int64_t num_segments, int64_t groups, vt_error *err);
+int32_t vt_global_temporal_attention_forward(const DLTensor *v, const DLTensor *attn, DLTensor *y,
+                                             int64_t num_segments, vt_error *err);
+int32_t vt_global_temporal_attention_backward(const DLTensor *grad_y, const DLTensor *v, const DLTensor *attn,
+                                              DLTensor *grad_v, DLTensor *grad_attn, int64_t num_segments,
+                                              vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
- * Region pooling and unpooling (region GTA). x, y: (b, c, s); assign: (b, k, s), the paper's
- * G_R = W_G X^T computed by the caller (a 1x1 conv with k outputs); r: (b, c, k).
+ * Region pooling and unpooling (region GTA). x, y: (B, C, S); assign: (B, K, S), the paper's
+ * G_R = W_G X^T computed by the caller (a 1x1 conv with K outputs); r: (B, C, K).
  *
- *     region_pool:   r[b, c, k] = scale * Σ_s assign[b,k,s] * x[b,c,s]   (scale = 1/s if
+ *     region_pool:   r[b, c, k] = scale * Σ_s assign[b,k,s] * x[b,c,s]   (scale = 1/S if
  *                    normalize != 0, else 1; the GloRe convention keeps magnitudes stable)
  *     region_unpool: y[b, c, s] = Σ_k assign[b,k,s] * r[b,c,k]
  *
- * Backward gives the gradients of both inputs; either output may be NULL (not computed).
- * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); overflowing sizes, c, s or k above 2^31-1,
- * outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor.
+ * Backward gives the gradients of both inputs; either may be NULL (not computed). float32 and
+ * float64.
+ * Errors: the shape rules above, C, S or K above 2^31-1, overflowing sizes, outputs
+ * overlapping inputs (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_region_pool_forward_f32(const float *x, const float *assign, float *r, int64_t b, int64_t c,
-                                   int64_t s, int64_t k, int32_t normalize, vt_error *err);
-int32_t vt_region_pool_forward_f64(const double *x, const double *assign, double *r, int64_t b,
-                                   int64_t c, int64_t s, int64_t k, int32_t normalize, vt_error *err);
-int32_t vt_region_pool_backward_f32(const float *grad_r, const float *x, const float *assign,
-                                    float *grad_x, float *grad_assign, int64_t b, int64_t c, int64_t s,
-                                    int64_t k, int32_t normalize, vt_error *err);
-int32_t vt_region_pool_backward_f64(const double *grad_r, const double *x, const double *assign,
-                                    double *grad_x, double *grad_assign, int64_t b, int64_t c,
-                                    int64_t s, int64_t k, int32_t normalize, vt_error *err);
+int32_t vt_region_pool_forward(const DLTensor *x, const DLTensor *assign, DLTensor *r, int32_t normalize,
+                               vt_error *err);
+int32_t vt_region_pool_backward(const DLTensor *grad_r, const DLTensor *x, const DLTensor *assign,
+                                DLTensor *grad_x, DLTensor *grad_assign, int32_t normalize, vt_error *err);
 
-int32_t vt_region_unpool_forward_f32(const float *r, const float *assign, float *y, int64_t b,
-                                     int64_t c, int64_t s, int64_t k, vt_error *err);
-int32_t vt_region_unpool_forward_f64(const double *r, const double *assign, double *y, int64_t b,
-                                     int64_t c, int64_t s, int64_t k, vt_error *err);
-int32_t vt_region_unpool_backward_f32(const float *grad_y, const float *r, const float *assign,
-                                      float *grad_r, float *grad_assign, int64_t b, int64_t c,
-                                      int64_t s, int64_t k, vt_error *err);
-int32_t vt_region_unpool_backward_f64(const double *grad_y, const double *r, const double *assign,
-                                      double *grad_r, double *grad_assign, int64_t b, int64_t c,
-                                      int64_t s, int64_t k, vt_error *err);
+int32_t vt_region_unpool_forward(const DLTensor *r, const DLTensor *assign, DLTensor *y, vt_error *err);
+int32_t vt_region_unpool_backward(const DLTensor *grad_y, const DLTensor *r, const DLTensor *assign,
+                                  DLTensor *grad_r, DLTensor *grad_assign, vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Spatial self-attention within each frame (the decoupled spatial attention before GTA).
- * q, k: (b, d, s); v, y: (b, dv, s):
+ * q, k: (B, D, S); v, y: (B, DV, S):
  *
- *     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) * v[b, :, j]
+ *     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(D)) * v[b, :, j]
  *
  * Stable for large logits (max-subtracted softmax); a NaN or infinite logit makes its row NaN.
- * Memory: two 64 x s row blocks per thread, never an s x s matrix (VT_ERR_ALLOCATION if they
- * cannot be had). lse (b, s), optional (may be NULL), receives each row's log-sum-exp; passing
+ * Memory: two 64 x S row blocks per thread, never an S x S matrix (VT_ERR_ALLOCATION if they
+ * cannot be had). lse (B, S), optional (may be NULL), receives each row's log-sum-exp; passing
  * the forward's lse back to the backward saves the max pass (NULL recomputes it; anything but
  * the forward's lse or NULL gives meaningless gradients). Backward gives grad_q, grad_k, grad_v;
- * any may be NULL (not computed). Errors as region pooling, plus VT_ERR_ALLOCATION.
+ * any may be NULL (not computed). float32 and float64.
+ * Errors as region pooling, plus VT_ERR_ALLOCATION.
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_spatial_attention_forward_f32(const float *q, const float *k, const float *v, float *y,
-                                         float *lse, int64_t b, int64_t d, int64_t dv, int64_t s,
-                                         vt_error *err);
-int32_t vt_spatial_attention_forward_f64(const double *q, const double *k, const double *v, double *y,
-                                         double *lse, int64_t b, int64_t d, int64_t dv, int64_t s,
-                                         vt_error *err);
-int32_t vt_spatial_attention_backward_f32(const float *grad_y, const float *q, const float *k,
-                                          const float *v, const float *lse, float *grad_q,
-                                          float *grad_k, float *grad_v, int64_t b, int64_t d,
-                                          int64_t dv, int64_t s, vt_error *err);
-int32_t vt_spatial_attention_backward_f64(const double *grad_y, const double *q, const double *k,
-                                          const double *v, const double *lse, double *grad_q,
-                                          double *grad_k, double *grad_v, int64_t b, int64_t d,
-                                          int64_t dv, int64_t s, vt_error *err);
+int32_t vt_spatial_attention_forward(const DLTensor *q, const DLTensor *k, const DLTensor *v, DLTensor *y,
+                                     DLTensor *lse, vt_error *err);
+int32_t vt_spatial_attention_backward(const DLTensor *grad_y, const DLTensor *q, const DLTensor *k,
+                                      const DLTensor *v, const DLTensor *lse, DLTensor *grad_q, DLTensor *grad_k,
+                                      DLTensor *grad_v, vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Dual attention matching (DAM, Wu et al. ICCV 2019; no official code exists, this follows the
- * method as the seminar notes present it). audio, visual: (n, t, d) segment features in a common space; mask: (n, t),
- * 0 or 1 (the event-relevant region T_E), of the features' dtype; per modality wq, wk: (d, dk),
- * wv: (d, d). For modality m with features F:
+ * method as the seminar notes present it). audio, visual: (N, T, D) segment features in a
+ * common space; mask: (N, T), 0 or 1 (the event-relevant region T_E), of the features' dtype;
+ * per modality wq, wk: (D, DK), wv: (D, D). For modality m with features F:
  *
- *     self_att(F) = softmax((F wq)(F wk)^T / sqrt(dk)) (F wv)   over the segments of the region only
+ *     self_att(F) = softmax((F wq)(F wk)^T / sqrt(DK)) (F wv)   over the segments of the region only
  *     global_m    = mean over the region of self_att(F)          (0 when the region is empty)
  *     p_audio[t]  = σ(global_visual · audio[t]),  p_visual[t] = σ(global_audio · visual[t]),
  *     p           = (p_audio + p_visual) / 2
  *
- * Outputs p, p_audio, p_visual: (n, t); global_audio, global_visual: (n, d). All required.
+ * Outputs p, p_audio, p_visual: (N, T); global_audio, global_visual: (N, D); all required.
  * Backward takes the gradients of the five outputs (any may be NULL: zero) and gives the
  * gradients of audio, visual and the six weights (any may be NULL: not computed); the mask is
- * data, not a parameter, and gets none.
+ * data, not a parameter, and gets none. float32 and float64.
  *
- * workspace (optional, may be NULL): vt_dual_attention_matching_workspace_count elements that the
- * forward fills with the region's projections, its pooling weights and the global features;
- * passing it unchanged to the backward for the same inputs spares the backward recomputing them
- * (NULL recomputes).
- * Errors: negative dims (VT_ERR_INVALID_ARGUMENT); a mask value other than 0 or 1
- * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs
- * (VT_ERR_SHAPE_MISMATCH); NULL data for a non-empty tensor; scratch (VT_ERR_ALLOCATION).
+ * workspace (optional, may be NULL): a 1-d tensor of vt_dual_attention_matching_workspace_count
+ * elements that the forward fills with the region's projections, its pooling weights and the
+ * global features; passing it unchanged to the backward for the same inputs spares the backward
+ * recomputing them (NULL recomputes).
+ * Errors: a mask value other than 0 or 1 (VT_ERR_INVALID_ARGUMENT); the shape rules above,
+ * overflowing sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH); scratch
+ * (VT_ERR_ALLOCATION).
  * ------------------------------------------------------------------------------------------ */
 
-/* *count receives the workspace's element count for these dims. */
-int32_t vt_dual_attention_matching_workspace_count(int64_t n, int64_t t, int64_t d, int64_t dk,
-                                                   int64_t *count, vt_error *err);
+/* *count receives the workspace's element count for these dims (each >= 0). */
+int32_t vt_dual_attention_matching_workspace_count(int64_t n, int64_t t, int64_t d, int64_t dk, int64_t *count,
+                                                   vt_error *err);
 
-int32_t vt_dual_attention_matching_forward_f32(
-    const float *audio, const float *visual, const float *mask, const float *wq_a, const float *wk_a,
-    const float *wv_a, const float *wq_v, const float *wk_v, const float *wv_v, float *p,
-    float *p_audio, float *p_visual, float *global_audio, float *global_visual, float *workspace,
-    int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
-int32_t vt_dual_attention_matching_forward_f64(
-    const double *audio, const double *visual, const double *mask, const double *wq_a,
-    const double *wk_a, const double *wv_a, const double *wq_v, const double *wk_v,
-    const double *wv_v, double *p, double *p_audio, double *p_visual, double *global_audio,
-    double *global_visual, double *workspace, int64_t n, int64_t t, int64_t d, int64_t dk,
-    vt_error *err);
+int32_t vt_dual_attention_matching_forward(const DLTensor *audio, const DLTensor *visual, const DLTensor *mask,
+                                           const DLTensor *wq_a, const DLTensor *wk_a, const DLTensor *wv_a,
+                                           const DLTensor *wq_v, const DLTensor *wk_v, const DLTensor *wv_v,
+                                           DLTensor *p, DLTensor *p_audio, DLTensor *p_visual,
+                                           DLTensor *global_audio, DLTensor *global_visual, DLTensor *workspace,
+                                           vt_error *err);
 
-int32_t vt_dual_attention_matching_backward_f32(
-    const float *grad_p, const float *grad_p_audio, const float *grad_p_visual,
-    const float *grad_global_audio, const float *grad_global_visual, const float *audio,
-    const float *visual, const float *mask, const float *wq_a, const float *wk_a, const float *wv_a,
-    const float *wq_v, const float *wk_v, const float *wv_v, const float *workspace,
-    float *grad_audio, float *grad_visual,
-    float *grad_wq_a, float *grad_wk_a, float *grad_wv_a, float *grad_wq_v, float *grad_wk_v,
-    float *grad_wv_v, int64_t n, int64_t t, int64_t d, int64_t dk, vt_error *err);
-int32_t vt_dual_attention_matching_backward_f64(
-    const double *grad_p, const double *grad_p_audio, const double *grad_p_visual,
-    const double *grad_global_audio, const double *grad_global_visual, const double *audio,
-    const double *visual, const double *mask, const double *wq_a, const double *wk_a,
-    const double *wv_a, const double *wq_v, const double *wk_v, const double *wv_v,
-    const double *workspace, double *grad_audio, double *grad_visual, double *grad_wq_a, double *grad_wk_a,
-    double *grad_wv_a, double *grad_wq_v, double *grad_wk_v, double *grad_wv_v, int64_t n,
-    int64_t t, int64_t d, int64_t dk, vt_error *err);
+int32_t vt_dual_attention_matching_backward(
+    const DLTensor *grad_p, const DLTensor *grad_p_audio, const DLTensor *grad_p_visual,
+    const DLTensor *grad_global_audio, const DLTensor *grad_global_visual, const DLTensor *audio,
+    const DLTensor *visual, const DLTensor *mask, const DLTensor *wq_a, const DLTensor *wk_a, const DLTensor *wv_a,
+    const DLTensor *wq_v, const DLTensor *wk_v, const DLTensor *wv_v, const DLTensor *workspace,
+    DLTensor *grad_audio, DLTensor *grad_visual, DLTensor *grad_wq_a, DLTensor *grad_wk_a, DLTensor *grad_wv_a,
+    DLTensor *grad_wq_v, DLTensor *grad_wk_v, DLTensor *grad_wv_v, vt_error *err);
 
-/* DAM loss: mean binary cross-entropy of p against labels (both `count` values in [0, 1]),
- * written to *loss. Safe at p = 0 and 1 like torch's BCELoss: logs are clamped at -100, and the
- * gradient divides by max(p (1 - p), 1e-12). Backward: grad_p and grad_labels (either may be
- * NULL) for the loss gradient *grad_loss. count = 0 is VT_ERR_SHAPE_MISMATCH (no mean);
- * values outside [0, 1] are VT_ERR_INVALID_ARGUMENT. */
-int32_t vt_dam_loss_forward_f32(const float *p, const float *labels, float *loss, int64_t count,
-                                vt_error *err);
-int32_t vt_dam_loss_forward_f64(const double *p, const double *labels, double *loss, int64_t count,
-                                vt_error *err);
-int32_t vt_dam_loss_backward_f32(const float *grad_loss, const float *p, const float *labels,
-                                 float *grad_p, float *grad_labels, int64_t count, vt_error *err);
-int32_t vt_dam_loss_backward_f64(const double *grad_loss, const double *p, const double *labels,
-                                 double *grad_p, double *grad_labels, int64_t count, vt_error *err);
+/* DAM loss: mean binary cross-entropy of p against labels (tensors of one shape, any ndim,
+ * values in [0, 1]), written to the 0-d tensor loss. Safe at p = 0 and 1 like torch's BCELoss:
+ * logs are clamped at -100, and the gradient divides by max(p (1 - p), 1e-12). Backward:
+ * grad_p and grad_labels (either may be NULL) for the 0-d loss gradient grad_loss. No elements
+ * is VT_ERR_SHAPE_MISMATCH (no mean); values outside [0, 1] are VT_ERR_INVALID_ARGUMENT.
+ * float32 and float64. */
+int32_t vt_dam_loss_forward(const DLTensor *p, const DLTensor *labels, DLTensor *loss, vt_error *err);
+int32_t vt_dam_loss_backward(const DLTensor *grad_loss, const DLTensor *p, const DLTensor *labels,
+                             DLTensor *grad_p, DLTensor *grad_labels, vt_error *err);
 
-/* Cross-modality localisation (A2V / V2A): for each of n clips, score the other modality's
- * segments other_local (n, t, d) by σ(query_global · f_t) with query_global (n, d), slide a
- * window of `length` segments (1 <= length <= t, else VT_ERR_INVALID_ARGUMENT) and write the
- * start with the largest summed score to start[clip] (the first on ties). No gradient: the
- * result is an index, so these are the only functions named without _forward. */
-int32_t vt_cml_localize_f32(const float *query_global, const float *other_local, int64_t *start,
-                            int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
-int32_t vt_cml_localize_f64(const double *query_global, const double *other_local, int64_t *start,
-                            int64_t n, int64_t t, int64_t d, int64_t length, vt_error *err);
+/* Cross-modality localisation (A2V / V2A): for each of N clips, score the other modality's
+ * segments other_local (N, T, D) by σ(query_global · f_t) with query_global (N, D), slide a
+ * window of `length` segments (1 <= length <= T, else VT_ERR_INVALID_ARGUMENT) and write the
+ * start with the largest summed score to start[clip], an int64 tensor (N) (the first on ties).
+ * query_global and other_local: float32 or float64. No gradient: the result is an index, so
+ * this is the only op function named without _forward. */
+int32_t vt_cml_localize(const DLTensor *query_global, const DLTensor *other_local, DLTensor *start, int64_t length,
+                        vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Local correlation (the Motion Squeeze cost volume; spatial-correlation-sampler with
- * kernel_size 1, stride 1, padding 0). f1, f2: (b, c, h, w); out: (b, P, P, h, w), P =
+ * kernel_size 1, stride 1, padding 0). f1, f2: (B, C, H, W); out: (B, P, P, H, W), P =
  * patch_size (odd):
  *
  *     out[b,i,j,y,x] = Σ_c f1[b,c,y,x] * f2[b,c,y+dy,x+dx],
  *     dy = (i - (P-1)/2) * dilation_patch,  dx = (j - (P-1)/2) * dilation_patch
  *
- * Samples outside the image count 0; no division by c. Backward gives grad_f1 and grad_f2
- * (either may be NULL: not computed).
- * Errors: even or non-positive patch_size, dilation_patch < 1, negative dims
- * (VT_ERR_INVALID_ARGUMENT); overflowing sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH);
- * NULL data for a non-empty tensor.
+ * Samples outside the image count 0; no division by C. Backward gives grad_f1 and grad_f2
+ * (either may be NULL: not computed). float32 and float64.
+ * Errors: even or non-positive patch_size, dilation_patch < 1 (VT_ERR_INVALID_ARGUMENT); the
+ * shape rules above, overflowing sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_correlation_forward_f32(const float *f1, const float *f2, float *out, int64_t b, int64_t c,
-                                   int64_t h, int64_t w, int64_t patch_size, int64_t dilation_patch,
-                                   vt_error *err);
-int32_t vt_correlation_forward_f64(const double *f1, const double *f2, double *out, int64_t b,
-                                   int64_t c, int64_t h, int64_t w, int64_t patch_size,
-                                   int64_t dilation_patch, vt_error *err);
-int32_t vt_correlation_backward_f32(const float *grad_out, const float *f1, const float *f2,
-                                    float *grad_f1, float *grad_f2, int64_t b, int64_t c, int64_t h,
-                                    int64_t w, int64_t patch_size, int64_t dilation_patch,
-                                    vt_error *err);
-int32_t vt_correlation_backward_f64(const double *grad_out, const double *f1, const double *f2,
-                                    double *grad_f1, double *grad_f2, int64_t b, int64_t c, int64_t h,
-                                    int64_t w, int64_t patch_size, int64_t dilation_patch,
-                                    vt_error *err);
+int32_t vt_correlation_forward(const DLTensor *f1, const DLTensor *f2, DLTensor *out, int64_t patch_size,
+                               int64_t dilation_patch, vt_error *err);
+int32_t vt_correlation_backward(const DLTensor *grad_out, const DLTensor *f1, const DLTensor *f2,
+                                DLTensor *grad_f1, DLTensor *grad_f2, int64_t patch_size, int64_t dilation_patch,
+                                vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
- * Kernel soft-argmax (MSNet) of a correlation volume corr (b, P, P, h, w), P odd: per pixel, over
- * its P*P scores c (index k = ky * P + kx),
+ * Kernel soft-argmax (MSNet) of a correlation volume corr (B, P, P, H, W), P odd: per pixel,
+ * over its P*P scores c (index k = ky * P + kx),
  *
  *     k* = argmax c (first on ties),  g_k = exp(-((kx-kx*)^2 + (ky-ky*)^2) / (2 sigma^2)),
  *     p = softmax(temperature * g * c),  u = Σ p_k (kx - r) / r,  v = Σ p_k (ky - r) / r,
  *     r = (P-1)/2 (u = v = 0 for P = 1);  confidence = max_k c_k
  *
- * displacement (b, 2, h, w) receives [u, v] in [-1, 1] (u horizontal), confidence (b, 1, h, w).
+ * displacement (B, 2, H, W) receives [u, v] in [-1, 1] (u horizontal), confidence (B, 1, H, W).
  * Backward: grad_corr from grad_displacement and grad_confidence (either may be NULL: zero); g
- * and k* are constants, the confidence's gradient goes to k*.
- * Errors: even or non-positive p, sigma not positive and finite, temperature not finite
- * (VT_ERR_INVALID_ARGUMENT); the usual size, NULL and overlap checks.
+ * and k* are constants, the confidence's gradient goes to k*. float32 and float64.
+ * Errors: even P, sigma not positive and finite, temperature not finite
+ * (VT_ERR_INVALID_ARGUMENT); the usual shape, overflow and overlap checks.
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_kernel_soft_argmax_forward_f32(const float *corr, float *displacement, float *confidence,
-                                          int64_t b, int64_t p, int64_t h, int64_t w, double sigma,
-                                          double temperature, vt_error *err);
-int32_t vt_kernel_soft_argmax_forward_f64(const double *corr, double *displacement,
-                                          double *confidence, int64_t b, int64_t p, int64_t h,
-                                          int64_t w, double sigma, double temperature, vt_error *err);
-int32_t vt_kernel_soft_argmax_backward_f32(const float *grad_displacement,
-                                           const float *grad_confidence, const float *corr,
-                                           float *grad_corr, int64_t b, int64_t p, int64_t h,
-                                           int64_t w, double sigma, double temperature,
-                                           vt_error *err);
-int32_t vt_kernel_soft_argmax_backward_f64(const double *grad_displacement,
-                                           const double *grad_confidence, const double *corr,
-                                           double *grad_corr, int64_t b, int64_t p, int64_t h,
-                                           int64_t w, double sigma, double temperature,
-                                           vt_error *err);
+int32_t vt_kernel_soft_argmax_forward(const DLTensor *corr, DLTensor *displacement, DLTensor *confidence,
+                                      double sigma, double temperature, vt_error *err);
+int32_t vt_kernel_soft_argmax_backward(const DLTensor *grad_displacement, const DLTensor *grad_confidence,
+                                       const DLTensor *corr, DLTensor *grad_corr, double sigma, double temperature,
+                                       vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
- * Motion Squeeze, fused (MSNet): x (nt, c, h, w), nt = N * num_segments -> out (nt, 3, h, w).
+ * Motion Squeeze, fused (MSNet): x (N*T, C, H, W), T = num_segments -> out (N*T, 3, H, W).
  * Per clip: if normalize, each pixel's channel vector is divided by sqrt(Σ_c x^2 + 1e-6);
  * frame t is correlated with frame t + 1 (t < T-1; patch_size P odd, dilation 1); ReLU; the
  * kernel soft-argmax (sigma, temperature) gives [u, v, confidence] for frame t; the last frame
- * repeats frame T-2's map (T = 1: zeros). One pair's P*P*h*w volume is held at a time per thread.
+ * repeats frame T-2's map (T = 1: zeros). One pair's P*P*H*W volume is held at a time per thread.
  * Backward: grad_x from grad_out (the gradient through the soft-argmax treats its Gaussian and
- * argmax as constants; the ReLU passes gradient where the correlation is positive).
- * Errors: as correlation and kernel soft-argmax, plus nt not a multiple of num_segments.
+ * argmax as constants; the ReLU passes gradient where the correlation is positive). float32 and
+ * float64.
+ * Errors: as correlation and kernel soft-argmax, plus num_segments < 1
+ * (VT_ERR_INVALID_ARGUMENT) and N*T not a multiple of num_segments (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
 
-int32_t vt_motion_squeeze_forward_f32(const float *x, float *out, int64_t nt, int64_t c, int64_t h,
-                                      int64_t w, int64_t num_segments, int64_t patch_size,
-                                      double sigma, double temperature, int32_t normalize,
-                                      vt_error *err);
-int32_t vt_motion_squeeze_forward_f64(const double *x, double *out, int64_t nt, int64_t c, int64_t h,
-                                      int64_t w, int64_t num_segments, int64_t patch_size,
-                                      double sigma, double temperature, int32_t normalize,
-                                      vt_error *err);
-int32_t vt_motion_squeeze_backward_f32(const float *grad_out, const float *x, float *grad_x,
-                                       int64_t nt, int64_t c, int64_t h, int64_t w,
-                                       int64_t num_segments, int64_t patch_size, double sigma,
-                                       double temperature, int32_t normalize, vt_error *err);
-int32_t vt_motion_squeeze_backward_f64(const double *grad_out, const double *x, double *grad_x,
-                                       int64_t nt, int64_t c, int64_t h, int64_t w,
-                                       int64_t num_segments, int64_t patch_size, double sigma,
-                                       double temperature, int32_t normalize, vt_error *err);
+int32_t vt_motion_squeeze_forward(const DLTensor *x, DLTensor *out, int64_t num_segments, int64_t patch_size,
+                                  double sigma, double temperature, int32_t normalize, vt_error *err);
+int32_t vt_motion_squeeze_backward(const DLTensor *grad_out, const DLTensor *x, DLTensor *grad_x,
+                                   int64_t num_segments, int64_t patch_size, double sigma, double temperature,
+                                   int32_t normalize, vt_error *err);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* Version 1 functions, while their callers move to version 2. */
+#include "vidtemporal_v1.h"
 
 #endif /* VIDTEMPORAL_H */

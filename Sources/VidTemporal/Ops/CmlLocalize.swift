@@ -23,3 +23,18 @@ enum CmlLocalize {
         }
     }
 }
+
+// MARK: The exported function (its tensors are checked against the op table)
+
+extension CmlLocalize {
+    static func run(_ a: CmlLocalizeArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try run(a, Float.self) },
+                     double: { () throws(VTError) in try run(a, Double.self) })
+    }
+
+    private static func run<T: KernelScalar>(_ a: CmlLocalizeArguments, _: T.Type) throws(VTError) {
+        guard a.length <= a.t else { throw .invalidArgument("length=\(a.length) must be in [1, T=\(a.t)]") }
+        localize(a.queryGlobal.pointer(T.self), a.otherLocal.pointer(), a.start.mutablePointer(), clips: a.n,
+                 segments: a.t, dim: a.d, length: Int(a.length))
+    }
+}

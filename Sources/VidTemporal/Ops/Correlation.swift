@@ -165,3 +165,35 @@ enum Correlation {
         UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension Correlation {
+    static func forward(_ a: CorrelationForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: CorrelationBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(_ f1: Tensor, patchSize: Int64, dilationPatch: Int64, _: T.Type) throws(VTError) -> Shape {
+        try shape(b: Int64(f1.dim(0)), c: Int64(f1.dim(1)), h: Int64(f1.dim(2)), w: Int64(f1.dim(3)),
+                  patchSize: patchSize, dilationPatch: dilationPatch, elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.f1, patchSize: a.patchSize, dilationPatch: a.dilationPatch, T.self)
+        guard shape.outputCount > 0 else { return }
+        try forward(a.f1.pointer(T.self), a.f2.pointer(), a.out.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: CorrelationBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.f1, patchSize: a.patchSize, dilationPatch: a.dilationPatch, T.self)
+        guard shape.featureCount > 0 else { return }
+        try backward(a.gradOut.pointer(T.self), a.f1.pointer(), a.f2.pointer(), gradF1: a.gradF1?.mutablePointer(),
+                     gradF2: a.gradF2?.mutablePointer(), shape)
+    }
+}

@@ -38,3 +38,34 @@ enum DamLoss {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension DamLoss {
+    static func forward(_ a: DamLossForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: DamLossBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func requireElements(_ p: Tensor) throws(VTError) {
+        guard p.count > 0 else { throw .shapeMismatch("p has no elements: the mean of none is undefined") }
+    }
+
+    private static func forward<T: KernelScalar>(_ a: DamLossForwardArguments, _: T.Type) throws(VTError) {
+        try requireElements(a.p)
+        try validate(a.p.pointer(T.self), a.labels.pointer(), count: a.p.count)
+        a.loss.mutablePointer(T.self).pointee = forward(a.p.pointer(), a.labels.pointer(), count: a.p.count)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: DamLossBackwardArguments, _: T.Type) throws(VTError) {
+        try requireElements(a.p)
+        try validate(a.p.pointer(T.self), a.labels.pointer(), count: a.p.count)
+        backward(a.gradLoss.pointer(T.self).pointee, a.p.pointer(), a.labels.pointer(),
+                 gradP: a.gradP?.mutablePointer(), gradLabels: a.gradLabels?.mutablePointer(), count: a.p.count)
+    }
+}

@@ -408,3 +408,55 @@ enum DualAttentionMatching {
                   beta: 1, dPacked, ldc: d)
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension DualAttentionMatching {
+    /// The workspace's element count for these dims (the op table's derived size W).
+    static func workspaceCount(n: Int, t: Int, d: Int, dk: Int) throws(VTError) -> Int {
+        workspaceCount(try shape(n: Int64(n), t: Int64(t), d: Int64(d), dk: Int64(dk), elementSize: 8))
+    }
+
+    static func forward(_ a: DualAttentionMatchingForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: DualAttentionMatchingBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func weights<T>(_ query: Tensor, _ key: Tensor, _ value: Tensor) -> Weights<T> {
+        Weights(query: query.pointer(), key: key.pointer(), value: value.pointer())
+    }
+
+    private static func forward<T: KernelScalar>(_ a: DualAttentionMatchingForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(n: Int64(a.n), t: Int64(a.t), d: Int64(a.d), dk: Int64(a.dk),
+                              elementSize: MemoryLayout<T>.stride)
+        try requireBinaryMask(a.mask.pointer(T.self), shape)
+        try forward(audio: a.audio.pointer(T.self), visual: a.visual.pointer(), mask: a.mask.pointer(),
+                    audioWeights: weights(a.wqA, a.wkA, a.wvA), visualWeights: weights(a.wqV, a.wkV, a.wvV),
+                    Outputs(p: a.p.mutablePointer(), pAudio: a.pAudio.mutablePointer(),
+                            pVisual: a.pVisual.mutablePointer(), globalAudio: a.globalAudio.mutablePointer(),
+                            globalVisual: a.globalVisual.mutablePointer()),
+                    workspace: a.w > 0 ? a.workspace?.mutablePointer() : nil, shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: DualAttentionMatchingBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(n: Int64(a.n), t: Int64(a.t), d: Int64(a.d), dk: Int64(a.dk),
+                              elementSize: MemoryLayout<T>.stride)
+        try requireBinaryMask(a.mask.pointer(T.self), shape)
+        // Empty tensors are skipped like absent ones.
+        func given(_ t: Tensor?) -> UnsafePointer<T>? { t.flatMap { $0.count > 0 ? $0.pointer() : nil } }
+        func wanted(_ t: Tensor?) -> UnsafeMutablePointer<T>? { t.flatMap { $0.count > 0 ? $0.mutablePointer() : nil } }
+        try backward(audio: a.audio.pointer(T.self), visual: a.visual.pointer(), mask: a.mask.pointer(),
+                     audioWeights: weights(a.wqA, a.wkA, a.wvA), visualWeights: weights(a.wqV, a.wkV, a.wvV),
+                     Gradients(p: given(a.gradP), pAudio: given(a.gradPAudio), pVisual: given(a.gradPVisual),
+                               globalAudio: given(a.gradGlobalAudio), globalVisual: given(a.gradGlobalVisual),
+                               audio: wanted(a.gradAudio), visual: wanted(a.gradVisual),
+                               audioWeights: (wanted(a.gradWqA), wanted(a.gradWkA), wanted(a.gradWvA)),
+                               visualWeights: (wanted(a.gradWqV), wanted(a.gradWkV), wanted(a.gradWvV))),
+                     workspace: a.w > 0 ? given(a.workspace) : nil, shape)
+    }
+}

@@ -147,3 +147,39 @@ enum GlobalTemporalAttention {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension GlobalTemporalAttention {
+    static func forward(_ a: GlobalTemporalAttentionForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: GlobalTemporalAttentionBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(_ v: Tensor, g: Int, numSegments: Int64, _: T.Type) throws(VTError) -> Shape {
+        try shape(nt: Int64(v.dim(0)), c: Int64(v.dim(1)), s: Int64(v.dim(2)), numSegments: numSegments,
+                  groups: Int64(g), elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.v, g: a.g, numSegments: a.numSegments, T.self)
+        guard shape.count > 0 else { return }
+        forward(a.v.pointer(T.self), a.attn.pointer(), a.y.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: GlobalTemporalAttentionBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.v, g: a.g, numSegments: a.numSegments, T.self)
+        let gradAttn = a.gradAttn?.mutablePointer(T.self)
+        guard shape.count > 0 else {
+            gradAttn?.update(repeating: 0, count: shape.attnCount)  // an empty sum
+            return
+        }
+        backward(a.gradY.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
+                 gradAttn: gradAttn, shape)
+    }
+}

@@ -291,3 +291,36 @@ enum KernelSoftArgmax {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension KernelSoftArgmax {
+    static func forward(_ a: KernelSoftArgmaxForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: KernelSoftArgmaxBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(b: Int, p: Int, h: Int, w: Int, sigma: Double, temperature: Double,
+                                 _: T.Type) throws(VTError) -> Shape {
+        try shape(b: Int64(b), p: Int64(p), h: Int64(h), w: Int64(w), sigma: sigma, temperature: temperature,
+                  elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: KernelSoftArgmaxForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature, T.self)
+        guard shape.mapCount > 0 else { return }
+        forward(a.corr.pointer(T.self), a.displacement.mutablePointer(), a.confidence.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: KernelSoftArgmaxBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature, T.self)
+        guard shape.mapCount > 0 else { return }
+        backward(a.gradDisplacement?.pointer(T.self), a.gradConfidence?.pointer(), a.corr.pointer(),
+                 a.gradCorr.mutablePointer(), shape)
+    }
+}

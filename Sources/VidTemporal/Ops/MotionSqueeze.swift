@@ -195,3 +195,38 @@ enum MotionSqueeze {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension MotionSqueeze {
+    static func forward(_ a: MotionSqueezeForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: MotionSqueezeBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(_ x: Tensor, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
+                                 normalize: Bool, _: T.Type) throws(VTError) -> Shape {
+        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
+                  numSegments: numSegments, patchSize: patchSize, sigma: sigma, temperature: temperature,
+                  normalize: normalize, elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: MotionSqueezeForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.x, numSegments: a.numSegments, patchSize: a.patchSize, sigma: a.sigma,
+                              temperature: a.temperature, normalize: a.normalize, T.self)
+        guard shape.outputCount > 0 else { return }
+        try forward(a.x.pointer(T.self), a.out.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: MotionSqueezeBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.x, numSegments: a.numSegments, patchSize: a.patchSize, sigma: a.sigma,
+                              temperature: a.temperature, normalize: a.normalize, T.self)
+        guard shape.count > 0 else { return }
+        try backward(a.gradOut.pointer(T.self), a.x.pointer(), a.gradX.mutablePointer(), shape)
+    }
+}

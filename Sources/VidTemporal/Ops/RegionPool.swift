@@ -73,3 +73,35 @@ enum RegionPool {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension RegionPool {
+    static func forward(_ a: RegionPoolForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: RegionPoolBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    /// The shape of a pooling or unpooling call.
+    static func shape<T>(b: Int, c: Int, s: Int, k: Int, _: T.Type) throws(VTError) -> Shape {
+        try shape(b: Int64(b), c: Int64(c), s: Int64(s), k: Int64(k), elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        guard shape.regionCount > 0 else { return }
+        forward(a.x.pointer(T.self), a.assign.pointer(), a.r.mutablePointer(), shape, normalize: a.normalize)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: RegionPoolBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        // Empty dims are empty GEMM sums (k = 0 zeroes the output), so one path serves all shapes.
+        backward(a.gradR.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: a.gradX?.mutablePointer(),
+                 gradAssign: a.gradAssign?.mutablePointer(), shape, normalize: a.normalize)
+    }
+}

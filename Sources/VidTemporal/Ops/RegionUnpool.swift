@@ -33,3 +33,30 @@ enum RegionUnpool {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension RegionUnpool {
+    static func forward(_ a: RegionUnpoolForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: RegionUnpoolBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func forward<T: KernelScalar>(_ a: RegionUnpoolForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        guard shape.pixelCount > 0 else { return }
+        forward(a.r.pointer(T.self), a.assign.pointer(), a.y.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: RegionUnpoolBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        // Empty dims are empty GEMM sums (s = 0 zeroes the outputs), so one path serves all shapes.
+        backward(a.gradY.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: a.gradR?.mutablePointer(),
+                 gradAssign: a.gradAssign?.mutablePointer(), shape)
+    }
+}

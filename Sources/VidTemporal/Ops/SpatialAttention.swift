@@ -159,3 +159,36 @@ enum SpatialAttention {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension SpatialAttention {
+    static func forward(_ a: SpatialAttentionForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: SpatialAttentionBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(b: Int, d: Int, dv: Int, s: Int, _: T.Type) throws(VTError) -> Shape {
+        try shape(b: Int64(b), d: Int64(d), dv: Int64(dv), s: Int64(s), elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: SpatialAttentionForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s, T.self)
+        guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
+        try forward(a.q.pointer(T.self), a.k.pointer(), a.v.pointer(), a.y.mutablePointer(),
+                    lse: a.lse?.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: SpatialAttentionBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s, T.self)
+        guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
+        try backward(a.gradY.pointer(T.self), a.q.pointer(), a.k.pointer(), a.v.pointer(), lse: a.lse?.pointer(),
+                     gradQ: a.gradQ?.mutablePointer(), gradK: a.gradK?.mutablePointer(),
+                     gradV: a.gradV?.mutablePointer(), shape)
+    }
+}

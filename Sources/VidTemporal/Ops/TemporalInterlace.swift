@@ -190,3 +190,46 @@ enum TemporalInterlace {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension TemporalInterlace {
+    static func forward(_ a: TemporalInterlaceForwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
+                     double: { () throws(VTError) in try forward(a, Double.self) })
+    }
+
+    static func backward(_ a: TemporalInterlaceBackwardArguments) throws(VTError) {
+        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
+                     double: { () throws(VTError) in try backward(a, Double.self) })
+    }
+
+    private static func shape<T>(_ x: Tensor, g: Int, numSegments: Int64, shiftDiv: Int64,
+                                 _: T.Type) throws(VTError) -> Shape {
+        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
+                  numSegments: numSegments, shiftDiv: shiftDiv, groups: Int64(g), elementSize: MemoryLayout<T>.stride)
+    }
+
+    private static func forward<T: KernelScalar>(_ a: TemporalInterlaceForwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.x, g: a.g, numSegments: a.numSegments, shiftDiv: a.shiftDiv, T.self)
+        guard shape.clips > 0 else { return }
+        try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
+        guard shape.count > 0 else { return }
+        forward(a.x.pointer(T.self), a.offsets.pointer(), a.weights.pointer(), a.y.mutablePointer(), shape)
+    }
+
+    private static func backward<T: KernelScalar>(_ a: TemporalInterlaceBackwardArguments, _: T.Type) throws(VTError) {
+        let shape = try shape(a.x, g: a.g, numSegments: a.numSegments, shiftDiv: a.shiftDiv, T.self)
+        guard shape.clips > 0 else { return }
+        try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
+        let (gradOffsets, gradWeights) = (a.gradOffsets?.mutablePointer(T.self), a.gradWeights?.mutablePointer(T.self))
+        guard shape.count > 0 else {
+            // No pixels: the data gradient is empty and the parameter gradients are zero.
+            gradOffsets?.update(repeating: 0, count: shape.clips * shape.groups)
+            gradWeights?.update(repeating: 0, count: shape.frames * shape.groups)
+            return
+        }
+        backward(a.gradY.pointer(T.self), a.x.pointer(), a.offsets.pointer(), a.weights.pointer(),
+                 gradX: a.gradX?.mutablePointer(), gradOffsets: gradOffsets, gradWeights: gradWeights, shape)
+    }
+}

@@ -134,3 +134,42 @@ enum TemporalShift {
         }
     }
 }
+
+// MARK: The exported functions (their tensors are checked against the op table)
+
+extension TemporalShift {
+    static func forward(_ a: TemporalShiftForwardArguments) throws(VTError) {
+        try shift(a.x, into: a.y, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
+    }
+
+    static func backward(_ a: TemporalShiftBackwardArguments) throws(VTError) {
+        try shift(a.gradY, into: a.gradX, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
+    }
+
+    static func inplaceForward(_ a: TemporalShiftInplaceForwardArguments) throws(VTError) {
+        try shiftInPlace(a.x, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
+    }
+
+    static func inplaceBackward(_ a: TemporalShiftInplaceBackwardArguments) throws(VTError) {
+        try shiftInPlace(a.grad, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
+    }
+
+    private static func shape(_ x: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32) throws(VTError) -> Shape {
+        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
+                  numSegments: numSegments, foldDiv: foldDiv, mode: mode, elementSize: x.dtype.size, tensor: x.name)
+    }
+
+    private static func shift(_ x: Tensor, into y: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32,
+                              adjoint: Bool) throws(VTError) {
+        let shape = try shape(x, numSegments: numSegments, foldDiv: foldDiv, mode: mode)
+        guard shape.count > 0 else { return }
+        apply(x.address, y.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+    }
+
+    private static func shiftInPlace(_ x: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32,
+                                     adjoint: Bool) throws(VTError) {
+        let shape = try shape(x, numSegments: numSegments, foldDiv: foldDiv, mode: mode)
+        guard shape.count > 0 else { return }
+        applyInPlace(x.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+    }
+}

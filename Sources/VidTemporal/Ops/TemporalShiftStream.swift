@@ -57,3 +57,25 @@ final class TemporalShiftStream {
         }
     }
 }
+
+// MARK: The exported step (its tensors are checked against the op table)
+
+extension TemporalShiftStream {
+    /// The retained stream behind an opaque handle.
+    static func object(_ handle: OpaquePointer) -> TemporalShiftStream {
+        Unmanaged<TemporalShiftStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    static func step(_ a: TemporalShiftStreamStepArguments) throws(VTError) {
+        let stream = object(a.stream)
+        guard stream.elementType.name == a.dtype.name else {
+            throw .unsupported("the stream holds \(stream.elementType.name) frames, not \(a.dtype.name)")
+        }
+        let dims = [a.n, a.c, a.h, a.w]
+        guard dims == stream.dims else {
+            throw .shapeMismatch("frame shape \(dims) (n, c, h, w) differs from the stream's \(stream.dims)")
+        }
+        guard a.frame.count > 0 else { return }
+        stream.step(a.frame.address, a.out.address)
+    }
+}

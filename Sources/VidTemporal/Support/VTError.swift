@@ -11,6 +11,7 @@ struct VTError: Error {
     static func shapeMismatch(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_SHAPE_MISMATCH), message: message) }
     static func unsupported(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_UNSUPPORTED), message: message) }
     static func allocation(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_ALLOCATION), message: message) }
+    static func internalError(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_INTERNAL), message: message) }
 }
 
 /// Runs one exported function's body and reports its outcome as a status, filling the caller's

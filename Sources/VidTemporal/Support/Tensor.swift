@@ -1,0 +1,35 @@
+import CVidTemporal
+
+/// One tensor argument of a call, checked against its function's signature: where its first
+/// element is (data + byte_offset, or a never-read placeholder for an empty tensor), its dtype
+/// and its dims. It borrows the caller's DLTensor for the duration of the call.
+struct Tensor: @unchecked Sendable {
+    let name: String
+    let address: UnsafeMutableRawPointer
+    let dtype: DType
+    let count: Int
+    private let tensor: UnsafePointer<DLTensor>
+
+    init(name: String, tensor: UnsafePointer<DLTensor>, address: UnsafeMutableRawPointer?, dtype: DType, count: Int) {
+        self.name = name
+        self.tensor = tensor
+        self.address = address ?? UnsafeMutableRawPointer(bitPattern: 64)!
+        self.dtype = dtype
+        self.count = count
+    }
+
+    var ndim: Int { Int(tensor.pointee.ndim) }
+    var bytes: Int { count * dtype.size }
+
+    func dim(_ index: Int) -> Int { Int(tensor.pointee.shape![index]) }
+
+    /// The elements as T, which must be the tensor's element type (the signature checked it).
+    func pointer<T>(_: T.Type = T.self) -> UnsafePointer<T> {
+        UnsafePointer(address.assumingMemoryBound(to: T.self))
+    }
+
+    /// The elements of an output, writable.
+    func mutablePointer<T>(_: T.Type = T.self) -> UnsafeMutablePointer<T> {
+        address.assumingMemoryBound(to: T.self)
+    }
+}
