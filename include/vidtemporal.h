@@ -172,8 +172,8 @@ int32_t vt_temporal_shift_inplace_backward(DLTensor *grad, int64_t num_segments,
  * VT_ERR_SHAPE_MISMATCH, with another dtype VT_ERR_UNSUPPORTED. One state must not be used from
  * two threads at once.
  *
- * Errors: create: negative dims, fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype other than
- * float32 or float64 (VT_ERR_UNSUPPORTED); overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL
+ * Errors: create: fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype other than float32 or float64
+ * (VT_ERR_UNSUPPORTED); frame not 4-d, overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL
  * (VT_ERR_NULL_POINTER); the cache cannot be allocated (VT_ERR_ALLOCATION). step: NULL stream
  * or tensor (VT_ERR_NULL_POINTER); a frame shape other than the stream's, or out overlapping
  * frame (VT_ERR_SHAPE_MISMATCH); another dtype (VT_ERR_UNSUPPORTED). reset: NULL stream
@@ -181,6 +181,11 @@ int32_t vt_temporal_shift_inplace_backward(DLTensor *grad, int64_t num_segments,
  * ------------------------------------------------------------------------------------------ */
 
 typedef struct vt_temporal_shift_stream vt_temporal_shift_stream;
+
+/* Creates a stream for frames shaped and typed like `frame` (N, C, H, W) (a first frame, say;
+ * its elements are not read); *out receives it. */
+int32_t vt_temporal_shift_stream_create(const DLTensor *frame, int64_t fold_div, vt_temporal_shift_stream **out,
+                                        vt_error *err);
 
 /* One step. frame, out: (N, C, H, W), the stream's shape and dtype. */
 int32_t vt_temporal_shift_stream_step(vt_temporal_shift_stream *stream, const DLTensor *frame, DLTensor *out,

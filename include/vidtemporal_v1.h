@@ -75,16 +75,6 @@ int32_t vt_temporal_shift_inplace_backward_f64(double *grad, int64_t nt, int64_t
  * (VT_ERR_UNSUPPORTED). reset: NULL stream (VT_ERR_NULL_POINTER).
  * ------------------------------------------------------------------------------------------ */
 
-enum {
-    VT_DTYPE_F32 = 0,
-    VT_DTYPE_F64 = 1
-};
-
-/* Creates a stream for frames (n, c, h, w) of the given dtype; *out receives it. */
-int32_t vt_temporal_shift_stream_create(int64_t n, int64_t c, int64_t h, int64_t w,
-                                        int64_t fold_div, int32_t dtype,
-                                        vt_temporal_shift_stream **out, vt_error *err);
-
 /* One step. frame and out are (n, c, h, w), the dims the stream was created with (checked:
  * VT_ERR_SHAPE_MISMATCH otherwise), and must not overlap. */
 int32_t vt_temporal_shift_stream_step_f32(vt_temporal_shift_stream *stream, const float *frame,

@@ -55,7 +55,9 @@ def swift_dim(dim, symbols, derived):
     if dim.isdigit():
         return f".constant({dim})"
     if "*" in dim:
-        return ".product([" + ", ".join(str(symbols.index(f)) for f in dim.split("*")) + "])"
+        factors = dim.split("*")
+        assert len(factors) == 2, f"{dim}: products have two factors"
+        return f".product({symbols.index(factors[0])}, {symbols.index(factors[1])})"
     return f".{'derived' if dim in derived else 'symbol'}({symbols.index(dim)})"
 
 
@@ -64,28 +66,31 @@ def swift_function(op, function):
     symbols = symbols_of(function)
     fields = [t.name for t in function.tensors] + [s.lower() for s in symbols] + [s.name for s in function.scalars]
     assert len({camel(f, upper=False) for f in fields}) == len(fields), f"{function.name}: field names collide"
+    assert len([s for s in function.scalars if s.symbol]) <= 1, f"{function.name}: one scalar binds a symbol at most"
+    assert len(function.derived) <= 1, f"{function.name}: one derived size at most"
+    counts = f"{len(function.tensors)}, {len(symbols)}"
     lines = [f"// MARK: vt_{function.name}", "", f"/// vt_{function.name}'s arguments, checked against the op table.",
-             f"struct {name} {{", "    static let signature = Signature(",
+             f"struct {name} {{", f"    static let signature = Signature<{counts}>(",
              "        dtypes: [" + ", ".join("." + d for d in function.dtypes) + "],",
              "        symbols: [" + ", ".join(f'"{s}"' for s in symbols) + "],", "        tensors: ["]
     roles = {"in": ".input", "out": ".output", "inout": ".inOut"}
     for t in function.tensors:
-        dims = "nil" if t.dims is None else "[" + ", ".join(swift_dim(d, symbols, function.derived) for d in t.dims) + "]"
+        dims = [swift_dim(d, symbols, function.derived) for d in t.dims or ()]
+        dims += [".constant(0)"] * (5 - len(dims))
+        rank = -1 if t.dims is None else len(t.dims)
         lines.append(f'            .init(name: "{t.name}", role: {roles[t.role]}, optional: {str(t.optional).lower()}, '
-                     f'index: {str(t.dtype == "int64").lower()},')
-        lines.append(f'                  dims: {dims}, layout: "{t.layout}"),')
+                     f'index: {str(t.dtype == "int64").lower()}, rank: {rank},')
+        lines.append(f'                  dims: [{", ".join(dims)}], layout: "{t.layout}"),')
     lines.append("        ]" + ("," if function.derived else ""))
     if function.derived:
-        lines.append("        derived: [")
-        for symbol, (source, inputs) in function.derived.items():
-            assert source.startswith(op.name + "_"), f"{source}: a derived size comes from its own op"
-            call = camel(source[len(op.name) + 1:], upper=False)
-            arguments = ", ".join(f"{s.lower()}: sizes[{i}]" for i, s in enumerate(inputs))
-            lines.append(f"            .init(symbol: {symbols.index(symbol)}, "
-                         f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{ (sizes: [Int]) throws(VTError) -> Int in")
-            lines.append(f"                try {camel(op.name)}.{call}({arguments})")
-            lines.append("            },")
-        lines.append("        ]")
+        (symbol, (source, inputs)), = function.derived.items()
+        assert source.startswith(op.name + "_") and len(inputs) == 4, f"{source}: a 4-input size of its own op"
+        call = camel(source[len(op.name) + 1:], upper=False)
+        arguments = ", ".join(f"{s.lower()}: sizes[{i}]" for i, s in enumerate(inputs))
+        lines.append(f"        derived: Derived(symbol: {symbols.index(symbol)}, "
+                     f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{ (sizes: InlineArray<4, Int>) throws(VTError) -> Int in")
+        lines.append(f"            try {camel(op.name)}.{call}({arguments})")
+        lines.append("        }")
     lines.append("    )")
     lines.append("")
     lines.append("    let dtype: DType")
@@ -97,9 +102,13 @@ def swift_function(op, function):
         lines.append(f"    let {camel(function.handle, upper=False)}: OpaquePointer")
     for s in function.scalars:
         lines.append(f"    let {camel(s.name, upper=False)}: {SWIFT_FIELD[s.kind]}")
+    if function.creates:
+        lines.append(f"    /// Receives the new {function.creates}.")
+        lines.append("    let out: UnsafeMutablePointer<OpaquePointer?>")
     lines.append("")
-    params = ["_ call: Signature.Call"] + ([f"{camel(function.handle, upper=False)}: OpaquePointer"] if function.handle else [])
+    params = [f"_ call: Binding<{counts}>"] + ([f"{camel(function.handle, upper=False)}: OpaquePointer"] if function.handle else [])
     params += [f"{camel(s.name, upper=False)}: {SWIFT_SCALAR[s.kind]}" for s in function.scalars]
+    params += ["out: UnsafeMutablePointer<OpaquePointer?>"] if function.creates else []
     lines += wrap("    init(", params, ") {", indent="         ")
     lines.append("        dtype = call.dtype")
     for i, t in enumerate(function.tensors):
@@ -112,6 +121,8 @@ def swift_function(op, function):
     for s in function.scalars:
         n = camel(s.name, upper=False)
         lines.append(f"        self.{n} = {n}{' != 0' if s.kind == 'bool' else ''}")
+    if function.creates:
+        lines.append("        self.out = out")
     lines += ["    }", "}", ""]
 
     # The thunk.
@@ -121,35 +132,36 @@ def swift_function(op, function):
     for t in function.tensors:
         c_params.append(f"_ {t.name}: Unsafe{'Mutable' if t.role != 'in' else ''}Pointer<DLTensor>?")
     c_params += [f"_ {s.name}: {SWIFT_SCALAR[s.kind]}" for s in function.scalars]
+    c_params += ["_ out: UnsafeMutablePointer<OpaquePointer?>?"] if function.creates else []
     c_params.append("_ err: UnsafeMutablePointer<vt_error>?")
     lines += ["@c @implementation"] + wrap(f"public func vt_{function.name}(", c_params, ") -> Int32 {") + [
               f'    cabiCall("vt_{function.name}", err) {{ () throws(VTError) in']
     if function.handle:
         lines.append(f'        guard let {function.handle} else {{ throw .nullPointer("{function.handle} is NULL") }}')
+    if function.creates:
+        lines.append('        guard let out else { throw .nullPointer("out is NULL") }')
     for s in function.scalars:
         if s.minimum is not None:
             lines.append(f'        try requireAtLeast({s.name}, {s.minimum}, "{s.name}")')
     arguments = [t.name if t.role == "in" else f"UnsafePointer({t.name})" for t in function.tensors]
     arguments[0] = "[" + arguments[0]
     arguments[-1] += "]"
-    bound = [f'.init(symbol: {symbols.index(s.symbol)}, name: "{s.name}", value: {s.name})'
+    bound = [f'scalar: .init(symbol: {symbols.index(s.symbol)}, name: "{s.name}", value: {s.name})'
              for s in function.scalars if s.symbol]
-    if bound:
-        bound[0] = "scalars: [" + bound[0]
-        bound[-1] += "]"
     lines += wrap(f"        let call = try {name}.signature.bind(", arguments + bound, ")", indent="            ")
     values = ["call"] + ([f"{camel(function.handle, upper=False)}: {function.handle}"] if function.handle else [])
     values += [f"{camel(s.name, upper=False)}: {s.name}" for s in function.scalars]
+    values += ["out: out"] if function.creates else []
     lines += wrap(f"        try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))", indent="            ")
     lines += ["    }", "}", ""]
     return lines
 
 
-def wrap(start, items, end, width=118, indent="    "):
-    """start + items joined by ", " + end, broken into lines of at most `width`."""
+def wrap(start, items, end, width=118, indent="    ", sep=", "):
+    """start + items joined by `sep` + end, broken into lines of at most `width`."""
     lines, line = [], start
     for i, item in enumerate(items):
-        piece = item + (", " if i + 1 < len(items) else end)
+        piece = item + (sep if i + 1 < len(items) else end)
         if len(line) + len(piece.rstrip()) > width and line.strip():
             lines.append(line.rstrip())
             line = indent
@@ -164,8 +176,184 @@ def swift_file(op):
     return "\n".join(lines).rstrip() + "\n"
 
 
+C_PARSE = {"int64": "vtx_int64", "int32": "vtx_int32", "double": "vtx_double", "bool": "vtx_flag"}
+
+
+def c_function(function):
+    """The entry point vidtemporal._C.<name>(handle?, tensors..., scalars...)."""
+    name, tensors, scalars = function.name, function.tensors, function.scalars
+    first = 1 if function.handle else 0
+    nargs = first + len(tensors) + len(scalars)
+    python_args = ([function.handle] if function.handle else []) + [t.name for t in tensors] + [s.name for s in scalars]
+    lines = [f"/* {name}({', '.join(python_args)}) */",
+             f"static PyObject *{name}(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {{",
+             f'    static const char fn[] = "{name}";']
+    lines += wrap("    static const vtx_spec specs[] = {",
+                  [f'{{"{t.name}", {int(t.role != "in")}, {int(t.optional)}}}' for t in tensors], "};")
+    if function.handle:
+        lines.append(f"    vt_temporal_shift_{function.handle} *{function.handle};")
+    for s in scalars:
+        lines.append(f"    {C_SCALAR[s.kind]} {s.name};")
+    lines.append(f"    vtx_tensor t[{len(tensors)}];")
+    checks = [f"vtx_arity(fn, nargs, {nargs}) < 0"]
+    if function.handle:
+        checks.append(f"!({function.handle} = vtx_handle_{function.handle}(args[0], fn))")
+    for i, s in enumerate(scalars):
+        checks.append(f'{C_PARSE[s.kind]}(args[{first + len(tensors) + i}], fn, "{s.name}", &{s.name}) < 0')
+    checks.append(f"vtx_get_tensors(args + {first}, fn, specs, {len(tensors)}, t) < 0")
+    lines += wrap("    if (", [c + (" ||" if i + 1 < len(checks) else "") for i, c in enumerate(checks)], ")",
+                  indent="        ", sep=" ")
+    lines.append("        return NULL;")
+    call = ([function.handle] if function.handle else []) + [f"t[{i}].dl" for i in range(len(tensors))]
+    call += [s.name for s in scalars] + ["&error"]
+    lines += ["    vt_error error;", "    int32_t status;", "    Py_BEGIN_ALLOW_THREADS"]
+    lines += wrap(f"    status = vt_{name}(", call, ");", indent="        ")
+    lines += ["    Py_END_ALLOW_THREADS", f"    vtx_release_tensors(t, {len(tensors)});",
+              "    return vtx_result(module, status, &error);", "}", ""]
+    return lines
+
+
+def c_file(table):
+    lines = [f"/* {HEADER} */", "/* The entry points of vidtemporal._C, one per tensor function of the C ABI. */",
+             '#include "vidtemporal_ext.h"', ""]
+    functions = [f for op in table.OPS for f in op.functions if not f.creates]
+    for function in functions:
+        lines += c_function(function)
+    lines.append("PyMethodDef vtx_op_methods[] = {")
+    for f in functions:
+        args = ([f.handle] if f.handle else []) + [t.name for t in f.tensors] + [s.name for s in f.scalars]
+        lines.append(f'    {{"{f.name}", (PyCFunction)(void (*)(void)){f.name}, METH_FASTCALL,')
+        doc = wrap(f'     "{f.name}(', args, ') -> None"},', width=112, indent='     " ')
+        lines += [line + '"' if i + 1 < len(doc) else line for i, line in enumerate(doc)]
+    lines += ["    {NULL, NULL, 0, NULL},", "};"]
+    return "\n".join(lines) + "\n"
+
+
+def python_sources(function):
+    """Where each symbol comes from, in an order that computes it: a scalar, a dim of a
+    required input, that dim divided by the other factor of its product, or a derived size."""
+    inputs = [t for t in function.tensors if t.role != "out"]
+    sources = {s.symbol: ("scalar", s.name) for s in function.scalars if s.symbol}
+    for i, t in enumerate(inputs):
+        for d, dim in enumerate(t.dims or ()):
+            if not t.optional and "*" not in dim and not dim.isdigit():
+                sources.setdefault(dim, ("dim", i, d))
+    for i, t in enumerate(inputs):
+        for d, dim in enumerate(t.dims or ()):
+            factors = dim.split("*")
+            unknown = [f for f in factors if f not in sources]
+            if not t.optional and len(factors) == 2 and len(unknown) == 1:
+                sources[unknown[0]] = ("quotient", i, d, next(f for f in factors if f != unknown[0]))
+    for symbol, (entry, symbols) in function.derived.items():
+        sources[symbol] = ("derived", entry, symbols)
+    return sources
+
+
+def python_function(function):
+    """The glue of one function: sizes its outputs, allocates them, calls the extension."""
+    inputs = [t for t in function.tensors if t.role != "out"]
+    outputs = [t for t in function.tensors if t.role == "out"]
+    sources = python_sources(function)
+    handle = [function.handle] if function.handle else []
+    params = ["fn", "empty"] + handle + [t.name for t in inputs] + [s.name for s in function.scalars]
+    optional = [t.name for t in outputs if t.optional]
+    keywords = ["*"] + [f"{name}=True" for name in optional] + ["names=None", "call=True"]
+    lines = wrap(f"def {function.name}(", params + keywords, "):", indent=" " * (len(function.name) + 5))
+    returned = ", ".join(t.name for t in outputs) + ("," if len(outputs) == 1 else "")
+    doc = f"vt_{function.name} for the public function fn -> ({returned})"
+    if optional:
+        doc += "; an optional output passed False is None"
+    doc += ". call=False: the outputs only, not computed (fake tensors)."
+    lines += wrap('    """', doc.split(" "), '"""', indent="    ", sep=" ")
+    for s in function.scalars:
+        if s.minimum is not None:
+            lines.append(f"    if {s.name} < {s.minimum}:")
+            lines.append(f'        raise ValueError(f"{{fn}}: {s.name}={{{s.name}}} must be >= {s.minimum}")')
+    # Which inputs' shapes are read, and what each output's shape is.
+    plans, reads, needed = [], set(), []
+    for t in outputs:
+        like = next((i for i, u in enumerate(inputs) if u.shape == t.shape and not u.optional), None)
+        if like is not None:
+            plans.append(("like", like))
+            reads.add(like)
+        else:
+            plans.append(("dims", t.dims))
+            for dim in t.dims:
+                for factor in dim.split("*"):
+                    if not factor.isdigit():
+                        needed.append(factor)
+
+    def need(symbol, order):
+        if symbol in order:
+            return
+        source = sources[symbol]
+        if source[0] == "dim":
+            reads.add(source[1])
+        elif source[0] == "quotient":
+            reads.add(source[1])
+            need(source[3], order)
+        elif source[0] == "derived":
+            for s in source[2]:
+                need(s, order)
+        order.append(symbol)
+
+    order = []
+    for symbol in needed:
+        need(symbol, order)
+    for i in sorted(reads):
+        t = inputs[i]
+        rank = -1 if t.dims is None else len(t.dims)
+        lines.append(f'    {t.name}_shape = dims(fn, empty, {t.name}, {rank}, "{t.name}", "{t.layout}")')
+    for symbol in order:
+        source = sources[symbol]
+        if source[0] == "scalar":
+            value = source[1]
+        elif source[0] == "dim":
+            value = f"{inputs[source[1]].name}_shape[{source[2]}]"
+        elif source[0] == "quotient":
+            value = f"{inputs[source[1]].name}_shape[{source[2]}] // {source[3]}"
+        else:
+            value = f"_C.{source[1]}({', '.join(f'int({s})' for s in source[2])})"
+            users = [t for t, plan in zip(outputs, plans) if plan[0] == "dims" and symbol in plan[1]]
+            if all(t.optional for t in users):  # computed only when one of its outputs is wanted
+                value += " if " + " or ".join(t.name for t in users) + " else 0"
+        lines.append(f"    {symbol} = {value}")
+    like = next(t.name for t in inputs if t.dtype == "float" and not t.optional)
+    for t, plan in zip(outputs, plans):
+        index = "True" if t.dtype == "int64" else "False"
+        if plan[0] == "like":
+            shape = f"{inputs[plan[1]].name}_shape"
+            make = f"empty({shape}, {like}, {index})"
+        else:
+            shape = ", ".join(d if d.isdigit() else d.replace("*", " * ") for d in plan[1])
+            shape = f"({shape}{',' if len(plan[1]) == 1 else ''})"
+            make = f'empty(fits(fn, "{t.name}", {shape}), {like}, {index})'
+        lines.append(f"    {t.name} = {make}" + (f" if {t.name} else None" if t.optional else ""))
+    args = handle + [t.name for t in function.tensors] + [s.name for s in function.scalars]
+    if outputs:
+        lines += ["    if not call:", f"        return {returned}"]
+    lines += ["    try:"] + wrap(f"        _C.{function.name}(", args, ")", indent="            ")
+    lines += ["    except ERRORS as error:", "        raise renamed(error, fn, names) from None",
+              f"    return {returned or '()'}", "", ""]
+    return lines
+
+
+def python_file(table):
+    lines = [f'"""{HEADER}', "", "The per-function glue of vidtemporal._C: each function sizes the outputs from the inputs' shapes",
+             "and the scalars, allocates them with `empty(shape, like, index)`, calls the extension and renames",
+             "its errors after `fn`, the public function. Only what sizing needs is checked here; the library",
+             'checks every tensor."""',
+             "from . import _C", "from ._ops import ERRORS, dims, fits, renamed", "", ""]
+    for op in table.OPS:
+        for function in op.functions:
+            if not function.creates:
+                lines += python_function(function)
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def outputs(table):
-    files = {}
+    files = {os.path.join("python", "csrc", "ops_generated.c"): c_file(table),
+             os.path.join("python", "vidtemporal", "_glue.py"): python_file(table)}
     for op in table.OPS:
         files[os.path.join("Sources", "VidTemporal", "Generated", f"{camel(op.name)}+Exports.swift")] = swift_file(op)
     return files

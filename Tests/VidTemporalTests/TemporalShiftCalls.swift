@@ -3,11 +3,10 @@ import VidTemporalTestSupport
 
 /// The temporal shift exports, reachable generically from the tests: Float goes to the _f32
 /// functions, Double to the _f64 ones.
-protocol ShiftScalar: BinaryFloatingPoint, SendableMetatype where RawSignificand: FixedWidthInteger {
+protocol ShiftScalar: BinaryFloatingPoint, SendableMetatype, TensorElement where RawSignificand: FixedWidthInteger {
     associatedtype Bits: Equatable
     var bitPattern: Bits { get }
     static var dtype: Tolerance.DType { get }
-    static var streamDType: Int32 { get }
     typealias Shift = (UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64,
                        Int32, UnsafeMutablePointer<vt_error>?) -> Int32
     typealias ShiftInPlace = (UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64, Int32,
@@ -23,7 +22,6 @@ protocol ShiftScalar: BinaryFloatingPoint, SendableMetatype where RawSignificand
 
 extension Float: ShiftScalar {
     static var dtype: Tolerance.DType { .float32 }
-    static var streamDType: Int32 { Int32(VT_DTYPE_F32) }
     static var forward: Shift { vt_temporal_shift_forward_f32 }
     static var backward: Shift { vt_temporal_shift_backward_f32 }
     static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f32 }
@@ -33,7 +31,6 @@ extension Float: ShiftScalar {
 
 extension Double: ShiftScalar {
     static var dtype: Tolerance.DType { .float64 }
-    static var streamDType: Int32 { Int32(VT_DTYPE_F64) }
     static var forward: Shift { vt_temporal_shift_forward_f64 }
     static var backward: Shift { vt_temporal_shift_backward_f64 }
     static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f64 }
@@ -94,6 +91,18 @@ struct ShiftCase: CustomStringConvertible {
             }
         }
         return cases
+    }
+}
+
+/// vt_temporal_shift_stream_create for frames of these dims and dtype, described by a DLTensor
+/// whose data is `data` (NULL by default: the create fails for a non-empty frame unless given one).
+func createStream(_ dims: [Int64], foldDiv: Int64, dtype: DLDataType, data: UnsafeMutableRawPointer? = nil,
+                  _ handle: UnsafeMutablePointer<OpaquePointer?>?, _ error: UnsafeMutablePointer<vt_error>?) -> Int32 {
+    var shape = dims
+    return shape.withUnsafeMutableBufferPointer { shape in
+        var frame = DLTensor(data: data, device: DLDevice(device_type: kDLCPU, device_id: 0), ndim: Int32(dims.count),
+                             dtype: dtype, shape: shape.baseAddress, strides: nil, byte_offset: 0)
+        return vt_temporal_shift_stream_create(&frame, foldDiv, handle, error)
     }
 }
 

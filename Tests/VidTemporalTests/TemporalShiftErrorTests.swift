@@ -54,7 +54,7 @@ final class TemporalShiftErrorTests: XCTestCase {
                        Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("overflows"), message(error))
         var handle: OpaquePointer?
-        XCTAssertEqual(vt_temporal_shift_stream_create(0, 1, 1 << 32, 1 << 32, 8, Int32(VT_DTYPE_F32), &handle, &error),
+        XCTAssertEqual(createStream([0, 1, 1 << 32, 1 << 32], foldDiv: 8, dtype: Float.dlType, &handle, &error),
                        Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertNil(handle)
     }
@@ -93,17 +93,25 @@ final class TemporalShiftErrorTests: XCTestCase {
     func testStreamErrors() throws {
         var error = vt_error()
         var handle: OpaquePointer?
-        XCTAssertEqual(vt_temporal_shift_stream_create(1, 8, 2, 2, 0, Int32(VT_DTYPE_F32), &handle, &error),
+        var first = [Float](repeating: 0, count: 32)
+        XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 0, dtype: Float.dlType, data: &first, &handle, &error),
                        Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("fold_div=0"), message(error))
-        XCTAssertEqual(vt_temporal_shift_stream_create(1, 8, 2, 2, 8, 9, &handle, &error), Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertTrue(message(error).contains("dtype=9"), message(error))
-        XCTAssertEqual(vt_temporal_shift_stream_create(1, 8, 2, 2, 8, 0, nil, &error), Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(vt_temporal_shift_stream_create(1 << 40, 1 << 40, 2, 2, 8, 0, &handle, &error),
+        let int32 = DLDataType(code: UInt8(kDLInt.rawValue), bits: 32, lanes: 1)
+        XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 8, dtype: int32, data: &first, &handle, &error),
+                       Int32(VT_ERR_UNSUPPORTED))
+        XCTAssertTrue(message(error).contains("frame must be float32 or float64, got int32"), message(error))
+        XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 8, dtype: Float.dlType, data: &first, nil, &error),
+                       Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(createStream([1 << 40, 1 << 40, 2, 2], foldDiv: 8, dtype: Float.dlType, &handle, &error),
                        Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(createStream([1, 8, 2], foldDiv: 8, dtype: Float.dlType, data: &first, &handle, &error),
+                       Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertTrue(message(error).contains("frame must have 4 dims (N, C, H, W)"), message(error))
         XCTAssertNil(handle)
 
-        XCTAssertEqual(vt_temporal_shift_stream_create(1, 8, 2, 2, 4, Int32(VT_DTYPE_F32), &handle, &error), Int32(VT_OK))
+        XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 4, dtype: Float.dlType, data: &first, &handle, &error),
+                       Int32(VT_OK))
         let stream = try XCTUnwrap(handle)
         defer { vt_temporal_shift_stream_free(stream) }
         var frame = [Float](repeating: 1, count: 32)

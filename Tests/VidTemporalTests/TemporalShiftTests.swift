@@ -134,9 +134,10 @@ final class TemporalShiftTests: XCTestCase {
         let frameCount = shape.channels * shape.height * shape.width
 
         var handle: OpaquePointer?
-        XCTAssertEqual(vt_temporal_shift_stream_create(Int64(shape.clips), Int64(shape.channels), Int64(shape.height),
-                                                       Int64(shape.width), Int64(shape.foldDiv), T.streamDType,
-                                                       &handle, nil), Int32(VT_OK))
+        var first = [T](repeating: 0, count: shape.clips * frameCount)
+        XCTAssertEqual(createStream([Int64(shape.clips), Int64(shape.channels), Int64(shape.height), Int64(shape.width)],
+                                    foldDiv: Int64(shape.foldDiv), dtype: T.dlType, data: &first, &handle, nil),
+                       Int32(VT_OK))
         let stream = try XCTUnwrap(handle)
         defer { vt_temporal_shift_stream_free(stream) }
 

@@ -82,8 +82,9 @@ static void test_stream(void) {
                                         VT_SHIFT_UNIDIRECTIONAL, NULL) == VT_OK, "unidirectional");
     vt_temporal_shift_stream *stream = NULL;
     vt_error err;
-    CHECK(vt_temporal_shift_stream_create(n, c, plane, 1, fold_div, VT_DTYPE_F64, &stream, &err) == VT_OK, "%s",
-          err.message);
+    int64_t frame_shape[4] = {n, c, plane, 1};
+    DLTensor first = vt_tensor(in, VT_FLOAT64, 4, frame_shape);
+    CHECK(vt_temporal_shift_stream_create(&first, fold_div, &stream, &err) == VT_OK, "%s", err.message);
     for (int pass = 0; pass < 2; pass++) {
         int same = 1;
         for (int64_t t = 0; t < segments; t++) {

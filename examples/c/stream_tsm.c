@@ -43,18 +43,23 @@ int main(void) {
      * (a live pipeline reuses its buffers). */
     memset(streamed, 0, FRAMES * frame_size * sizeof(float));
 
+    /* A frame (N, C, H, W) and its shifted copy as DLTensors over the plain buffers; the stream
+     * is made for frames of this shape and dtype. */
     vt_error err;
+    int64_t shape[4] = {N, C, H, W};
+    DLTensor frame = vt_tensor(clip, VT_FLOAT32, 4, shape), out = vt_tensor(streamed, VT_FLOAT32, 4, shape);
     vt_temporal_shift_stream *stream = NULL;
-    if (vt_temporal_shift_stream_create(N, C, H, W, FOLD_DIV, VT_DTYPE_F32, &stream, &err) != VT_OK)
+    if (vt_temporal_shift_stream_create(&frame, FOLD_DIV, &stream, &err) != VT_OK)
         return fail("vt_temporal_shift_stream_create", &err);
 
     double busy = 0;
     for (int t = 0; t < FRAMES; t++) {
-        float *frame = clip + t * frame_size;
-        capture(frame, t);
+        frame.data = clip + t * frame_size;
+        out.data = streamed + t * frame_size;
+        capture(frame.data, t);
         double start = seconds();
-        if (vt_temporal_shift_stream_step_f32(stream, frame, streamed + t * frame_size, N, C, H, W, &err) != VT_OK)
-            return fail("vt_temporal_shift_stream_step_f32", &err);
+        if (vt_temporal_shift_stream_step(stream, &frame, &out, &err) != VT_OK)
+            return fail("vt_temporal_shift_stream_step", &err);
         busy += seconds() - start;
     }
     /* A new video starts from an empty cache. */
@@ -62,9 +67,10 @@ int main(void) {
     vt_temporal_shift_stream_free(stream);
 
     /* The same clip at once: N clips of FRAMES segments each. */
-    if (vt_temporal_shift_forward_f32(clip, whole, (int64_t)N * FRAMES, C, H, W, FRAMES, FOLD_DIV,
-                                      VT_SHIFT_UNIDIRECTIONAL, &err) != VT_OK)
-        return fail("vt_temporal_shift_forward_f32", &err);
+    int64_t clip_shape[4] = {(int64_t)N * FRAMES, C, H, W};
+    DLTensor x = vt_tensor(clip, VT_FLOAT32, 4, clip_shape), y = vt_tensor(whole, VT_FLOAT32, 4, clip_shape);
+    if (vt_temporal_shift_forward(&x, &y, FRAMES, FOLD_DIV, VT_SHIFT_UNIDIRECTIONAL, &err) != VT_OK)
+        return fail("vt_temporal_shift_forward", &err);
 
     /* N = 1, so the streamed (t, n, c, h, w) and whole-clip (n, t, c, h, w) layouts coincide. */
     int same = memcmp(streamed, whole, FRAMES * frame_size * sizeof(float)) == 0;

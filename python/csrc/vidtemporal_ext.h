@@ -1,5 +1,7 @@
-/* Shared pieces of the CPython extension vidtemporal._C: argument buffers, the one
- * status -> exception map, and each op file's method table. */
+/* Shared pieces of the CPython extension vidtemporal._C: tensors from DLPack producers, scalar
+ * arguments, the one status -> exception map. The per-function entry points are generated
+ * (ops_generated.c, from the op table); they only unpack arguments and call the library, which
+ * checks every tensor. */
 #ifndef VIDTEMPORAL_EXT_H
 #define VIDTEMPORAL_EXT_H
 
@@ -7,79 +9,64 @@
 #include <Python.h>
 #include <vidtemporal.h>
 
-/* The dtypes the library serves, from a buffer's format. */
-typedef enum { VTX_F32 = 0, VTX_F64 = 1 } vtx_dtype;
-
-/* A float32/float64, C-contiguous array argument of exactly `ndim` dims. `fn` and `name` name
- * the Python function and argument in every message; `layout` documents the expected shape,
- * e.g. "(N*T, C, H, W)". On failure raises and returns -1 with view released. */
-int vtx_get_array(PyObject *obj, const char *fn, const char *name, int ndim, const char *layout,
-                  int writable, Py_buffer *view, vtx_dtype *dtype);
-
-/* Raises unless `view` has the same dtype and shape as `reference` (named ref_name). */
-int vtx_check_same(const Py_buffer *view, vtx_dtype dtype, const char *name,
-                   const Py_buffer *reference, vtx_dtype ref_dtype, const char *ref_name,
-                   const char *fn);
-
-/* Raises TypeError unless dtype == ref_dtype (all arrays of one call share a dtype). */
-int vtx_check_dtype(vtx_dtype dtype, const char *name, vtx_dtype ref_dtype, const char *ref_name,
-                    const char *fn);
-
-/* Raises ValueError unless view's shape is `dims` (view->ndim entries); `layout` names them,
- * e.g. "(N, G)". */
-int vtx_check_shape(const Py_buffer *view, const char *name, const Py_ssize_t *dims, const char *layout,
-                    const char *fn);
-
-/* Like vtx_get_array, but None gives a zeroed view (buf == NULL): an output not asked for. */
-int vtx_get_optional_array(PyObject *obj, const char *fn, const char *name, int ndim, const char *layout,
-                           Py_buffer *view, vtx_dtype *dtype);
-
-/* Raises the exception for a failed library call: ValueError for invalid arguments and shapes,
- * TypeError for unsupported requests (dtype), MemoryError, else RuntimeError (a NULL pointer
- * here is the extension's bug, not the caller's); the message is the library's. Returns NULL
- * for `return vtx_raise(...)`. */
-PyObject *vtx_raise(int32_t status, const vt_error *error);
-
-/* A binding's result for a library status: None for VT_OK, else NULL with the exception raised. */
-PyObject *vtx_result(int32_t status, const vt_error *error);
-
-/* Releases a view if it holds a buffer (safe on a zeroed, never-filled view). */
-void vtx_release(Py_buffer *view);
-
-/* One array argument of a call, for vtx_get_args: the object and what it must be. */
+/* DLPack 1.x's versioned managed tensor: the published 1.0 ABI (Debian's 0.6 header lacks it). */
 typedef struct {
-    PyObject *obj;
+    uint32_t major;
+    uint32_t minor;
+} vtx_dlpack_version;
+
+typedef struct vtx_managed_tensor_versioned {
+    vtx_dlpack_version version;
+    void *manager_ctx;
+    void (*deleter)(struct vtx_managed_tensor_versioned *self);
+    uint64_t flags;
+    DLTensor dl_tensor;
+} vtx_managed_tensor_versioned;
+
+#define VTX_DLPACK_FLAG_READ_ONLY (UINT64_C(1) << 0)
+
+/* What an entry point knows of one tensor argument. */
+typedef struct {
     const char *name;
-    int ndim;
-    const char *layout; /* e.g. "(B, C, S)" */
-    int writable;       /* an output */
-    int optional;       /* None allowed: view.buf stays NULL (an output not asked for) */
-    Py_buffer view;
-    vtx_dtype dtype;
-} vtx_arg;
+    int writable; /* an output, or a tensor written in place */
+    int optional; /* None allowed: the library gets NULL */
+} vtx_spec;
 
-/* Gets every argument's buffer (vtx_get_array's checks) and checks that all share the first's
- * dtype. On failure raises and releases what it got. */
-int vtx_get_args(vtx_arg *args, int count, const char *fn);
+/* One tensor argument while a call runs: the DLTensor the library reads, and what keeps the
+ * producer's memory alive until vtx_release_tensors. */
+typedef struct {
+    DLTensor *dl;                          /* NULL for an absent optional tensor */
+    PyObject *capsule;                     /* from __dlpack__ (its destructor frees the tensor) */
+    vtx_managed_tensor_versioned *managed; /* from a producer's C exchange API */
+} vtx_tensor;
 
-/* Releases every argument's buffer. */
-void vtx_release_args(vtx_arg *args, int count);
+/* Gets every tensor argument (objects exporting __dlpack__, or None where optional). `fn` names
+ * the function in messages. On failure raises, releases what it got and returns -1. */
+int vtx_get_tensors(PyObject *const *objects, const char *fn, const vtx_spec *specs, int count, vtx_tensor *tensors);
 
-/* Raises ValueError unless a present argument has shape `dims` (its ndim entries). */
-int vtx_check_arg_shape(const vtx_arg *arg, const Py_ssize_t *dims, const char *fn);
+/* Releases what vtx_get_tensors got (safe on a zeroed array). */
+void vtx_release_tensors(vtx_tensor *tensors, int count);
 
-/* Method tables, one per op file, ending with a {NULL} sentinel. */
-extern PyMethodDef vtx_temporal_shift_methods[];
-extern PyMethodDef vtx_temporal_interlace_methods[];
-extern PyMethodDef vtx_global_temporal_attention_methods[];
-extern PyMethodDef vtx_region_pool_methods[];
-extern PyMethodDef vtx_region_unpool_methods[];
-extern PyMethodDef vtx_spatial_attention_methods[];
-extern PyMethodDef vtx_dual_attention_matching_methods[];
-extern PyMethodDef vtx_dam_loss_methods[];
-extern PyMethodDef vtx_cml_localize_methods[];
-extern PyMethodDef vtx_correlation_methods[];
-extern PyMethodDef vtx_kernel_soft_argmax_methods[];
-extern PyMethodDef vtx_motion_squeeze_methods[];
+/* Scalar arguments: each raises TypeError or ValueError naming fn and the argument, returns -1. */
+int vtx_int64(PyObject *object, const char *fn, const char *name, int64_t *out);
+int vtx_int32(PyObject *object, const char *fn, const char *name, int32_t *out);
+int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out);
+int vtx_double(PyObject *object, const char *fn, const char *name, double *out);
+
+/* Raises TypeError unless a call got exactly `expected` positional arguments. */
+int vtx_arity(const char *fn, Py_ssize_t nargs, Py_ssize_t expected);
+
+/* The result of a library call: None for VT_OK, else NULL with the exception for the status
+ * raised (ValueError for invalid arguments and shapes, vidtemporal.UnsupportedError (a TypeError
+ * and a ValueError) for dtypes, devices and layouts, MemoryError, else RuntimeError), carrying
+ * the library's message. `module` is the extension module (its state holds UnsupportedError). */
+PyObject *vtx_result(PyObject *module, int32_t status, const vt_error *error);
+
+/* The stream behind a capsule made by temporal_shift_stream_create (NULL with TypeError raised). */
+vt_temporal_shift_stream *vtx_handle_stream(PyObject *capsule, const char *fn);
+
+/* The generated entry points, and the hand-written ones of the stream's lifecycle. */
+extern PyMethodDef vtx_op_methods[];
+extern PyMethodDef vtx_stream_methods[];
 
 #endif

@@ -104,36 +104,38 @@ def test_ave_protocol_helpers():
 def test_bad_input():
     rng = np.random.default_rng(4)
     audio, visual, mask, *weights = problem(rng, 2, 4, 6, 3, np.float32)
-    with pytest.raises(ValueError, match=r"visual must have shape \(N, T, D\) = \(2, 4, 6\), got \(2, 5, 6\)"):
+    with pytest.raises(ValueError, match=r"visual.shape\[1\]=5 does not match audio.shape\[1\]=4 \(T\)"):
         vt.dual_attention_matching(audio, np.zeros((2, 5, 6), np.float32), mask, *weights)
-    with pytest.raises(ValueError, match=r"visual must have shape .* got \(2, 4, 7\)"):
+    with pytest.raises(ValueError, match=r"visual.shape\[2\]=7 does not match audio.shape\[2\]=6 \(D\)"):
         vt.dual_attention_matching(audio, np.zeros((2, 4, 7), np.float32), mask, *weights)
     bad = mask.copy()
     bad[1, 2] = 0.5
     with pytest.raises(ValueError, match=r"mask\[1, 2\] = 0.5 is not 0 or 1"):
         vt.dual_attention_matching(audio, visual, bad, *weights)
-    with pytest.raises(ValueError, match=r"mask must have shape \(N, T\) = \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"mask.shape\[1\]=3 does not match audio.shape\[1\]=4 \(T\)"):
         vt.dual_attention_matching(audio, visual, mask[:, :3].copy(), *weights)
-    with pytest.raises(ValueError, match=r"wk_a must have shape \(D, Dk\) = \(6, 3\), got \(6, 4\)"):
+    with pytest.raises(ValueError, match=r"wk_a.shape\[1\]=4 does not match wq_a.shape\[1\]=3 \(DK\)"):
         vt.dual_attention_matching(audio, visual, mask, weights[0], np.zeros((6, 4), np.float32), *weights[2:])
-    with pytest.raises(ValueError, match=r"wv_v must have shape \(D, D\) = \(6, 6\)"):
+    with pytest.raises(ValueError, match=r"wv_v.shape\[1\]=3 does not match audio.shape\[2\]=6 \(D\)"):
         vt.dual_attention_matching(audio, visual, mask, *weights[:5], np.zeros((6, 3), np.float32))
     with pytest.raises(TypeError, match="mask is float64 but audio is float32"):
         vt.dual_attention_matching(audio, visual, mask.astype(np.float64), *weights)
-    with pytest.raises(ValueError, match=r"length=6 must be in \[1, t=5\]"):
+    with pytest.raises(ValueError, match=r"cml_localize: length=6 must be in \[1, T=5\]"):
         vt.cml_localize(np.array([1.0]), np.zeros((5, 1)), 6)
-    with pytest.raises(ValueError, match=r"length=0 must be in \[1, t=5\]"):
+    with pytest.raises(ValueError, match=r"cml_localize: length=0 must be >= 1"):
         vt.cml_localize(np.array([1.0]), np.zeros((5, 1)), 0)
     with pytest.raises(ValueError, match=r"p\[1\] = 1.5 is not in \[0, 1\]"):
         vt.dam_loss(np.array([0.5, 1.5]), np.array([1.0, 0.0]))
-    with pytest.raises(ValueError, match=r"labels must have the shape of p"):
+    with pytest.raises(ValueError, match=r"dam_loss: labels has shape \(1,\) but p has shape \(2,\); they must match"):
         vt.dam_loss(np.array([0.5, 0.5]), np.array([1.0]))
     from vidtemporal import _C
-    with pytest.raises(TypeError, match="out is float32 but p is float64"):
-        _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros(1, np.float32))
-    with pytest.raises(ValueError, match=r"out must have shape \(1,\)"):
+    with pytest.raises(TypeError, match="loss is float32 but p is float64"):
+        _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros((), np.float32))
+    with pytest.raises(ValueError, match=r"loss must be 0-d \(one element\), got shape \(0,\)"):
         _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros(0))
-    with pytest.raises(ValueError, match=r"grad must have shape \(1,\)"):
+    with pytest.raises(ValueError, match=r"grad_loss must be 0-d \(one element\), got shape \(0,\)"):
         _C.dam_loss_backward(np.zeros(0), np.array([0.5]), np.array([1.0]), np.empty(1), np.empty(1))
-    with pytest.raises(TypeError, match="start must be a writable int64 array"):
-        _C.cml_localize(np.ones((1, 1)), np.ones((1, 3, 1)), 1, np.zeros(1, ">i8"))
+    with pytest.raises(TypeError, match="start must be int64, got float64"):
+        _C.cml_localize(np.ones((1, 1)), np.ones((1, 3, 1)), np.zeros(1), 1)
+    with pytest.raises(TypeError, match="start cannot be exported through DLPack"):
+        _C.cml_localize(np.ones((1, 1)), np.ones((1, 3, 1)), np.zeros(1, ">i8"), 1)

@@ -96,7 +96,7 @@ def test_bad_input():
     corr = np.zeros((1, 3, 3, 2, 2), np.float32)
     with pytest.raises(ValueError, match="p=4 must be odd"):
         vt.kernel_soft_argmax(np.zeros((1, 4, 4, 2, 2), np.float32))
-    with pytest.raises(ValueError, match="equal P dims"):
+    with pytest.raises(ValueError, match=r"corr.shape\[2\]=5 does not match corr.shape\[1\]=3 \(P\)"):
         vt.kernel_soft_argmax(np.zeros((1, 3, 5, 2, 2), np.float32))
     with pytest.raises(ValueError, match="sigma=-1.0 must be positive"):
         vt.kernel_soft_argmax(corr, sigma=-1)

@@ -50,11 +50,11 @@ def test_moving_pattern_gives_its_motion():
 
 def test_bad_input():
     x = np.ones((6, 2, 3, 3), np.float32)
-    with pytest.raises(ValueError, match=r"nt=6 \(x.shape\[0\]\) is not a multiple of num_segments=4"):
+    with pytest.raises(ValueError, match=r"x.shape\[0\]=6 \(N\*T\) is not a multiple of num_segments=4"):
         vt.motion_squeeze(x, 4)
     with pytest.raises(ValueError, match="must be odd"):
         vt.motion_squeeze(x, 3, patch_size=4)
-    with pytest.raises(ValueError, match=r"grad must have shape \(N\*T, 3, H, W\)"):
+    with pytest.raises(ValueError, match=r"motion_squeeze_backward: grad.shape\[1\]=2 must be 3 \(N\*T, 3, H, W\)"):
         vt.motion_squeeze_backward(np.ones((6, 2, 3, 3), np.float32), x, 3)
 
 

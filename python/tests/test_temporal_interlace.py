@@ -113,15 +113,15 @@ def test_interlaced_channels_must_split_into_parts():
 
 def test_parameter_shapes_and_dtypes():
     x, offsets, weights = arrays()
-    with pytest.raises(ValueError, match=r"temporal_interlace: offsets must have shape \(N, G\) = \(2, 2\), got \(3, 2\)"):
+    with pytest.raises(ValueError, match=r"temporal_interlace: offsets.shape\[0\]=3 does not match x.shape\[0\]/num_segments=2 \(N\)"):
         vt.temporal_interlace(x, np.zeros((3, 2), np.float32), weights, 4)
-    with pytest.raises(ValueError, match=r"weights must have shape \(N, T, G\) = \(2, 4, 2\), got \(2, 4, 1\)"):
+    with pytest.raises(ValueError, match=r"weights.shape\[2\]=1 does not match offsets.shape\[1\]=2 \(G\)"):
         vt.temporal_interlace(x, offsets, weights[:, :, :1].copy(), 4)
     with pytest.raises(ValueError, match=r"offsets must have 2 dims \(N, G\), got shape \(2,\)"):
         vt.temporal_interlace(x, offsets[:, 0].copy(), weights, 4)
     with pytest.raises(TypeError, match="offsets is float64 but x is float32"):
         vt.temporal_interlace(x, offsets.astype(np.float64), weights, 4)
-    with pytest.raises(TypeError, match="weights is float64 but x is float32"):
+    with pytest.raises(TypeError, match="weights is float64 but grad is float32"):
         vt.temporal_interlace_backward(x, x, offsets, weights.astype(np.float64), 4)
     with pytest.raises(TypeError, match="offsets must be float32 or float64"):
         vt.temporal_interlace(x, offsets.astype(np.int64), weights, 4)
@@ -151,7 +151,7 @@ def test_groups_keyword_must_match_the_offsets():
 
 def test_foundation_checks():
     x, offsets, weights = arrays()
-    with pytest.raises(ValueError, match=r"nt=8 \(x.shape\[0\]\) is not a multiple of num_segments=3"):
+    with pytest.raises(ValueError, match=r"x.shape\[0\]=8 \(N\*T\) is not a multiple of num_segments=3"):
         vt.temporal_interlace(x, offsets, weights, 3)
     with pytest.raises(ValueError, match="shift_div=0 must be >= 1"):
         vt.temporal_interlace(x, offsets, weights, 4, shift_div=0)
@@ -159,7 +159,7 @@ def test_foundation_checks():
         vt.temporal_interlace(x[0], offsets, weights, 4)
     with pytest.raises(TypeError, match="x must be float32 or float64"):
         vt.temporal_interlace(x.astype(np.int32), offsets, weights, 4)
-    with pytest.raises(ValueError, match=r"grad must have the shape of x"):
+    with pytest.raises(ValueError, match=r"x.shape\[0\]=8 does not match N\*T=4 \(grad.shape\[0\]/num_segments=1, num_segments=4\)"):
         vt.temporal_interlace_backward(x[:4], x, offsets, weights, 4)
     with pytest.raises(TypeError, match="x must be a numpy.ndarray"):
         vt.temporal_interlace(x.tolist(), offsets, weights, 4)

@@ -31,9 +31,11 @@ def test_values_and_gradients_equal_autograd_of_loop(dtype):
 def test_gradcheck_and_opcheck():
     f1, f2 = (torch.randn(1, 3, 4, 5, dtype=torch.float64, requires_grad=True) for _ in range(2))
     assert torch.autograd.gradcheck(lambda a, b: vtt.correlation(a, b, 3, 2), (f1, f2))
-    from vidtemporal.torch.correlation import _correlation
-    torch.library.opcheck(_correlation, (torch.randn(1, 2, 3, 4, requires_grad=True),
-                                         torch.randn(1, 2, 3, 4, requires_grad=True), 3, 1))
+    ops = torch.ops.vidtemporal
+    f = [torch.randn(1, 2, 3, 4, requires_grad=True) for _ in range(2)]
+    torch.library.opcheck(ops.correlation_forward, (*f, 3, 1))
+    torch.library.opcheck(ops.correlation_backward, (torch.randn(1, 3, 3, 3, 4), *(x.detach() for x in f), 3, 1,
+                                                      [True, False]))
 
 
 def test_errors():

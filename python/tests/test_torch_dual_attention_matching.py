@@ -57,13 +57,17 @@ def test_gradcheck_float64():
 
 
 def test_opcheck():
-    from vidtemporal.torch.dual_attention_matching import _dam, _loss
+    ops = torch.ops.vidtemporal
     gen = torch.Generator().manual_seed(2)
     inputs = problem(gen, 2, 3, 4, 2, torch.float32, "random")
     for i, x in enumerate(inputs):
         x.requires_grad_(i != 2)
-    torch.library.opcheck(_dam, tuple(inputs))
-    torch.library.opcheck(_loss, (torch.tensor([0.3, 0.6], requires_grad=True), torch.tensor([0.0, 1.0])))
+    torch.library.opcheck(ops.dual_attention_matching_forward, (*inputs, [True]))
+    torch.library.opcheck(ops.dual_attention_matching_forward, (*inputs, [False]))
+    grads = [torch.randn(2, 3), None, torch.randn(2, 3), None, torch.randn(2, 4)]
+    torch.library.opcheck(ops.dual_attention_matching_backward,
+                          (*grads, *(x.detach() for x in inputs), None, [True, False, True, True, False, True, True, True]))
+    torch.library.opcheck(ops.dam_loss_forward, (torch.tensor([0.3, 0.6], requires_grad=True), torch.tensor([0.0, 1.0])))
 
 
 def test_loss_matches_torch_bce_including_the_edges():

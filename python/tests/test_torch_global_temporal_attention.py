@@ -52,15 +52,16 @@ def test_gradcheck_float64():
 
 
 def test_opcheck():
-    from vidtemporal.torch.global_temporal_attention import _mix
-    from vidtemporal.torch.region_pool import _pool
-    from vidtemporal.torch.region_unpool import _unpool
-    from vidtemporal.torch.spatial_attention import _attention
+    ops = torch.ops.vidtemporal
     r = lambda *shape: torch.randn(*shape, requires_grad=True)
-    torch.library.opcheck(_mix, (r(8, 4, 5), r(2, 2, 4, 4), 4))
-    torch.library.opcheck(_pool, (r(2, 3, 7), r(2, 4, 7), True))
-    torch.library.opcheck(_unpool, (r(2, 3, 4), r(2, 4, 7)))
-    torch.library.opcheck(_attention, (r(2, 3, 9), r(2, 3, 9), r(2, 2, 9)))
+    torch.library.opcheck(ops.global_temporal_attention_forward, (r(8, 4, 5), r(2, 2, 4, 4), 4))
+    c = lambda *shape: torch.randn(*shape)
+    torch.library.opcheck(ops.global_temporal_attention_backward, (c(8, 4, 5), c(8, 4, 5), c(2, 2, 4, 4), 4, [False, True]))
+    torch.library.opcheck(ops.region_pool_forward, (r(2, 3, 7), r(2, 4, 7), True))
+    torch.library.opcheck(ops.region_unpool_forward, (r(2, 3, 4), r(2, 4, 7)))
+    torch.library.opcheck(ops.spatial_attention_forward, (r(2, 3, 9), r(2, 3, 9), r(2, 2, 9), [True]))
+    torch.library.opcheck(ops.spatial_attention_backward,
+                          (c(2, 2, 9), c(2, 3, 9), c(2, 3, 9), c(2, 2, 9), None, [True, False, True]))
 
 
 def test_block_is_the_identity_at_initialisation():

@@ -33,5 +33,7 @@ def test_values_and_gradients_equal_autograd_of_reference(dtype):
 def test_gradcheck_and_opcheck():
     corr = (torch.randn(1, 5, 5, 2, 2, dtype=torch.float64) * 0.05).requires_grad_()
     assert torch.autograd.gradcheck(lambda c: vtt.kernel_soft_argmax(c, 1.5, 20.0), (corr,))
-    from vidtemporal.torch.kernel_soft_argmax import _soft_argmax
-    torch.library.opcheck(_soft_argmax, (torch.randn(1, 3, 3, 2, 2, requires_grad=True), 5.0, 100.0))
+    ops = torch.ops.vidtemporal
+    torch.library.opcheck(ops.kernel_soft_argmax_forward, (torch.randn(1, 3, 3, 2, 2, requires_grad=True), 5.0, 100.0))
+    torch.library.opcheck(ops.kernel_soft_argmax_backward, (None, torch.randn(1, 1, 2, 2), torch.randn(1, 3, 3, 2, 2),
+                                                            5.0, 100.0))

@@ -35,8 +35,8 @@ def test_gradient_equals_autograd_of_composition():
 def test_gradcheck_and_opcheck():
     x = (torch.randn(4, 3, 3, 4, dtype=torch.float64) + 1.5).requires_grad_()
     assert torch.autograd.gradcheck(lambda v: vtt.motion_squeeze(v, 2, 3, 1.0, 3.0), (x,))
-    from vidtemporal.torch.motion_squeeze import _squeeze
-    torch.library.opcheck(_squeeze, (torch.randn(4, 3, 5, 5, requires_grad=True), 2, 3, 5.0, 100.0, True))
+    torch.library.opcheck(torch.ops.vidtemporal.motion_squeeze_forward,
+                          (torch.randn(4, 3, 5, 5, requires_grad=True), 2, 3, 5.0, 100.0, True))
 
 
 def test_module_shapes_and_training_signal():

@@ -57,18 +57,21 @@ def test_gradcheck_float64():
 
 
 def test_opcheck():
-    from vidtemporal.torch.temporal_interlace import _temporal_interlace
+    ops = torch.ops.vidtemporal
     x = torch.randn(8, 16, 3, 3, requires_grad=True)
     offsets = torch.tensor([[0.5, -1.2], [0.1, 1.9]], requires_grad=True)
     weights = torch.rand(2, 4, 2, requires_grad=True)
-    torch.library.opcheck(_temporal_interlace, (x, offsets, weights, 4, 4))
+    torch.library.opcheck(ops.temporal_interlace_forward, (x, offsets, weights, 4, 4))
+    torch.library.opcheck(ops.temporal_interlace_backward,
+                          (torch.randn(8, 16, 3, 3), x.detach(), offsets.detach(), weights.detach(), 4, 4,
+                           [True, False, True]))
 
 
 def test_errors_name_the_argument():
     x, offsets, weights = torch.zeros(8, 16, 2, 2), torch.zeros(2, 2), torch.ones(2, 4, 2)
     with pytest.raises(ValueError, match="offsets is on meta"):
         vtt.temporal_interlace(x, offsets.to("meta"), weights, 4)
-    with pytest.raises(ValueError, match=r"weights must have shape \(N, T, G\) = \(2, 4, 2\)"):
+    with pytest.raises(ValueError, match=r"weights.shape\[2\]=3 does not match offsets.shape\[1\]=2 \(G\)"):
         vtt.temporal_interlace(x, offsets, torch.ones(2, 4, 3), 4)
     with pytest.raises(ValueError, match="is not finite"):
         vtt.temporal_interlace(x, torch.full((2, 2), float("nan")), weights, 4)

@@ -40,10 +40,11 @@ def test_gradcheck_float64(mode):
 
 
 def test_opcheck():
-    from vidtemporal.torch.temporal_shift import _temporal_shift
+    ops = torch.ops.vidtemporal
     x = torch.randn(8, 16, 3, 3, requires_grad=True)
-    torch.library.opcheck(_temporal_shift, (x, 4, 8, 0, False))
-    torch.library.opcheck(_temporal_shift, (x.double(), 2, 4, 1, True))
+    torch.library.opcheck(ops.temporal_shift_forward, (x, 4, 8, 0))
+    torch.library.opcheck(ops.temporal_shift_backward, (x.double(), 2, 4, 1))
+    torch.library.opcheck(ops.temporal_shift_inplace_forward, (x.detach().clone(), 4, 8, 0))
 
 
 def test_inplace_matches_out_of_place_and_backpropagates():

@@ -3,13 +3,15 @@
 This level takes and returns numpy arrays and needs no torch; ``vidtemporal.torch`` adds autograd
 functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C, H, W)`` (row
 ``n*T + t`` is frame t of clip n), float32 or float64, C-contiguous; bad input raises ValueError or
-TypeError naming the argument.
+TypeError naming the argument (``UnsupportedError``, both, for a dtype or layout an op does not take).
 """
 from . import _cpu
 
 _cpu.require_supported()
 
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
+from ._C import UnsupportedError  # noqa: E402
+from . import _ops  # noqa: E402
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
@@ -28,7 +30,7 @@ __version__ = _C.version()
 
 def set_num_threads(n):
     """Threads each call may use; 0 means one per CPU. Results do not depend on it."""
-    _C.set_num_threads(n)
+    _ops.checked("set_num_threads", _C.set_num_threads, n)
 
 
 def get_num_threads():
@@ -43,5 +45,5 @@ __all__ = [
     "correlation", "correlation_backward", "kernel_soft_argmax", "kernel_soft_argmax_backward",
     "motion_squeeze", "motion_squeeze_backward",
     "dual_attention_matching", "dual_attention_matching_backward", "dam_loss", "dam_loss_backward", "cml_localize",
-    "set_num_threads", "get_num_threads", "__version__",
+    "set_num_threads", "get_num_threads", "UnsupportedError", "__version__",
 ]

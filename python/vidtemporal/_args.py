@@ -1,5 +1,6 @@
-"""Python-side checks of arguments, so their errors name the function and argument. Arrays are
-checked in full (dtype, shape, contiguity) by the extension; here only what it cannot see."""
+"""Python-side checks of the public functions' own arguments (scalars, choices, the keywords the
+C ABI does not take), so their errors name the function and argument. Tensors are checked in
+full by the library."""
 import operator
 
 import numpy as np
@@ -10,11 +11,6 @@ def array(value, name, fn):
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{fn}: {name} must be a numpy.ndarray of float32 or float64, got {type(value).__name__}")
     return value
-
-
-def empty_like(value, name, fn):
-    """A C-contiguous output for an array argument, allocated only once the argument is an array."""
-    return np.empty(array(value, name, fn).shape, value.dtype)
 
 
 def same_layout(value, name, reference, reference_name, fn):

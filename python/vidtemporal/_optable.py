@@ -76,12 +76,13 @@ def Double(name):
 
 class Function:
     """One exported function, vt_<name>. ``handle`` names an opaque state argument (the stream)
-    that comes first; ``derived`` maps a symbol to (function, its symbols): a size computed by
+    that comes first; ``creates`` names one that the function creates, returned through a last
+    ``**out`` argument; ``derived`` maps a symbol to (function, its symbols): a size computed by
     another exported function (the DAM workspace)."""
 
-    def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, derived=None):
+    def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None):
         self.name, self.tensors, self.scalars, self.dtypes = name, list(tensors), list(scalars), tuple(dtypes)
-        self.handle, self.derived = handle, dict(derived or {})
+        self.handle, self.creates, self.derived = handle, creates, dict(derived or {})
 
     @property
     def inputs(self):
@@ -98,11 +99,13 @@ class Function:
 class Op:
     """An op: its functions, and which of them are the forward and backward autograd pairs.
     ``linear``: the backward is the adjoint of the forward (one tensor in, one out), so each is
-    the other's gradient (double backward)."""
+    the other's gradient (double backward). ``eager``: in eager torch, run the pair as an
+    autograd.Function without the custom ops' dispatch (it costs about 30 us a call with the
+    DAM's 15 tensors, a fifth of a small step; the benchmark's DAM rows show it)."""
 
-    def __init__(self, name, functions, forward=None, backward=None, linear=False):
+    def __init__(self, name, functions, forward=None, backward=None, linear=False, eager=False):
         self.name, self.functions = name, functions
-        self.forward, self.backward, self.linear = forward, backward, linear
+        self.forward, self.backward, self.linear, self.eager = forward, backward, linear, eager
 
 
 SEGMENTS = Int64("num_segments", minimum=1, symbol="T")
@@ -131,6 +134,8 @@ OPS = [
         Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT),
     ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True),
     Op("temporal_shift_stream", [
+        Function("temporal_shift_stream_create", [In("frame", "N C H W")], [Int64("fold_div", minimum=1)],
+                 creates="stream"),
         Function("temporal_shift_stream_step", [In("frame", "N C H W"), Out("out", "N C H W")], handle="stream"),
     ]),
     Op("temporal_interlace", [
@@ -180,7 +185,7 @@ OPS = [
                   In("grad_global_visual", "N D", optional=True), *DAM_INPUTS, In("workspace", "W", optional=True),
                   *gradients([t for t in DAM_INPUTS if t.name != "mask"])],
                  derived=DAM_WORKSPACE),
-    ], forward="dual_attention_matching_forward", backward="dual_attention_matching_backward"),
+    ], forward="dual_attention_matching_forward", backward="dual_attention_matching_backward", eager=True),
     Op("dam_loss", [
         Function("dam_loss_forward", [In("p", "..."), In("labels", "..."), Out("loss", "")]),
         Function("dam_loss_backward",

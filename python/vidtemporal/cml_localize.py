@@ -1,9 +1,8 @@
 """Cross-modality localisation (the AVE CML task: A2V, visual localisation from an audio query,
 and V2A): score each segment of the other modality by σ(query_global · f_t), slide a window of
 ``length`` segments, return the start with the largest summed score (the first on ties)."""
-import numpy as np
-
-from . import _C, _args
+from . import _args, _glue
+from ._ops import numpy_empty
 
 
 def cml_localize(query_global, other_local, length):
@@ -15,6 +14,5 @@ def cml_localize(query_global, other_local, length):
     single = query_global.ndim == 1 and other_local.ndim == 2
     if single:
         query_global, other_local = query_global[None], other_local[None]
-    start = np.empty(query_global.shape[0] if query_global.ndim else 0, np.int64)
-    _C.cml_localize(query_global, other_local, _args.integer(length, "length", fn), start)
+    (start,) = _glue.cml_localize(fn, numpy_empty, query_global, other_local, _args.integer(length, "length", fn))
     return int(start[0]) if single else start

@@ -6,25 +6,22 @@ spatial-correlation-sampler with kernel_size=1, stride=1, padding=0::
 
 Samples outside the image count 0; no division by C; P = patch_size must be odd.
 """
-import numpy as np
+from . import _args, _glue
+from ._ops import numpy_empty
 
-from . import _C, _args
+
+def _scalars(fn, patch_size, dilation_patch):
+    return _args.integer(patch_size, "patch_size", fn), _args.integer(dilation_patch, "dilation_patch", fn)
 
 
 def correlation(f1, f2, patch_size=15, dilation_patch=1):
     """``f1, f2 (B, C, H, W)`` -> ``(B, P, P, H, W)``."""
     fn = "correlation"
-    b, _, h, w = _args.dims(f1, "f1", fn, 4, "(B, C, H, W)")
-    patch_size = _args.integer(patch_size, "patch_size", fn)
-    out = np.empty((b, max(patch_size, 0), max(patch_size, 0), h, w), f1.dtype)
-    _C.correlation_forward(f1, f2, out, patch_size, _args.integer(dilation_patch, "dilation_patch", fn))
-    return out
+    return _glue.correlation_forward(fn, numpy_empty, f1, f2, *_scalars(fn, patch_size, dilation_patch))[0]
 
 
 def correlation_backward(grad, f1, f2, patch_size=15, dilation_patch=1):
     """Gradients ``(grad_f1, grad_f2)`` of ``correlation``."""
     fn = "correlation_backward"
-    grads = _args.empty_like(f1, "f1", fn), _args.empty_like(f2, "f2", fn)
-    _C.correlation_backward(grad, f1, f2, *grads, _args.integer(patch_size, "patch_size", fn),
-                            _args.integer(dilation_patch, "dilation_patch", fn))
-    return grads
+    return _glue.correlation_backward(fn, numpy_empty, grad, f1, f2, *_scalars(fn, patch_size, dilation_patch),
+                                      names={"grad_out": "grad"})

@@ -8,9 +8,8 @@ paper's eqs. 5-8::
 indexed ``[out_group, in_group, t_out, t_in]``, ``Cg = C / G``. ``G = 1`` is plain global temporal
 attention ``y[t] = Σ_τ M[t, τ] v[τ]``. The matrix is used raw (no softmax).
 """
-import numpy as np
-
-from . import _C, _args
+from . import _args, _glue
+from ._ops import numpy_empty
 
 
 def _groups(attn, groups, fn):
@@ -24,17 +23,14 @@ def global_temporal_attention(v, attn, num_segments, groups=None):
     ``attn.shape[0]``; when given it must match."""
     fn = "global_temporal_attention"
     _groups(attn, groups, fn)
-    out = _args.empty_like(v, "v", fn)
-    _C.global_temporal_attention_forward(v, attn, out, _args.integer(num_segments, "num_segments", fn))
-    return out
+    return _glue.global_temporal_attention_forward(fn, numpy_empty, v, attn,
+                                                   _args.integer(num_segments, "num_segments", fn))[0]
 
 
 def global_temporal_attention_backward(grad, v, attn, num_segments, groups=None):
     """Gradients ``(grad_v, grad_attn)`` of ``global_temporal_attention``."""
     fn = "global_temporal_attention_backward"
     _groups(attn, groups, fn)
-    grad_v = _args.empty_like(v, "v", fn)
-    grad_attn = np.empty(attn.shape, attn.dtype)
-    _C.global_temporal_attention_backward(grad, v, attn, grad_v, grad_attn,
-                                          _args.integer(num_segments, "num_segments", fn))
-    return grad_v, grad_attn
+    return _glue.global_temporal_attention_backward(fn, numpy_empty, grad, v, attn,
+                                                    _args.integer(num_segments, "num_segments", fn),
+                                                    names={"grad_y": "grad"})

@@ -5,19 +5,16 @@
 ``q, k (B, d, S)``, ``v (B, dv, S)``. Stable for large logits; memory per thread is two 64 x S
 row blocks, never an S x S matrix.
 """
-from . import _C, _args
+from . import _glue
+from ._ops import numpy_empty
 
 
 def spatial_attention(q, k, v):
     """``q, k (B, d, S)``, ``v (B, dv, S)`` -> ``y (B, dv, S)``."""
-    out = _args.empty_like(v, "v", "spatial_attention")
-    _C.spatial_attention_forward(q, k, v, out, None)
-    return out
+    return _glue.spatial_attention_forward("spatial_attention", numpy_empty, q, k, v, lse=False)[0]
 
 
 def spatial_attention_backward(grad, q, k, v):
     """Gradients ``(grad_q, grad_k, grad_v)`` of ``spatial_attention``."""
-    fn = "spatial_attention_backward"
-    grads = _args.empty_like(q, "q", fn), _args.empty_like(k, "k", fn), _args.empty_like(v, "v", fn)
-    _C.spatial_attention_backward(grad, q, k, v, None, *grads)
-    return grads
+    return _glue.spatial_attention_backward("spatial_attention_backward", numpy_empty, grad, q, k, v, None,
+                                            names={"grad_y": "grad"})

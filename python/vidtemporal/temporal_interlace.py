@@ -10,7 +10,12 @@ nearest integer shifts, and scaled by ``weights[n, t, q % G]``::
 with zeros outside the clip (a positive offset samples from the past). Channels ``[F, C)`` are
 copied.
 """
-from . import _C, _args
+from . import _args, _glue
+from ._ops import numpy_empty
+
+
+def _scalars(fn, num_segments, shift_div):
+    return _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn)
 
 
 def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
@@ -18,11 +23,8 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=No
     ``groups`` defaults to ``offsets.shape[1]``; when given it must match."""
     fn = "temporal_interlace"
     _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
-    num_segments = _args.integer(num_segments, "num_segments", fn)
-    shift_div = _args.integer(shift_div, "shift_div", fn)
-    out = _args.empty_like(x, "x", fn)
-    _C.temporal_interlace_forward(x, offsets, weights, out, num_segments, shift_div)
-    return out
+    return _glue.temporal_interlace_forward(fn, numpy_empty, x, offsets, weights,
+                                            *_scalars(fn, num_segments, shift_div))[0]
 
 
 def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_div=4, groups=None):
@@ -31,11 +33,5 @@ def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_d
     in the shift (left-sided in the offset for the reversed parts)."""
     fn = "temporal_interlace_backward"
     _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
-    num_segments = _args.integer(num_segments, "num_segments", fn)
-    shift_div = _args.integer(shift_div, "shift_div", fn)
-    grad_x = _args.empty_like(x, "x", fn)
-    grad_offsets = _args.empty_like(offsets, "offsets", fn)
-    grad_weights = _args.empty_like(weights, "weights", fn)
-    _C.temporal_interlace_backward(grad, x, offsets, weights, grad_x, grad_offsets, grad_weights,
-                                   num_segments, shift_div)
-    return grad_x, grad_offsets, grad_weights
+    return _glue.temporal_interlace_backward(fn, numpy_empty, grad, x, offsets, weights,
+                                             *_scalars(fn, num_segments, shift_div), names={"grad_y": "grad"})

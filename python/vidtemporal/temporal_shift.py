@@ -7,23 +7,24 @@ Frames outside the clip are zeros.
 """
 import threading
 
-from . import _C, _args
+import numpy as np
+
+from . import _C, _args, _glue, _ops
+from ._ops import numpy_empty
 
 MODES = {"bidirectional": 0, "unidirectional": 1}
 
 
-def _call(fn, data, name, num_segments, fold_div, mode, adjoint):
-    num_segments = _args.integer(num_segments, "num_segments", fn)
-    fold_div = _args.integer(fold_div, "fold_div", fn)
-    mode = _args.choice(mode, "mode", fn, MODES)
-    out = _args.empty_like(data, name, fn)
-    _C.temporal_shift(data, out, num_segments, fold_div, mode, adjoint)
-    return out
+def params(fn, num_segments, fold_div, mode):
+    """The scalars of every shift function, checked: (num_segments, fold_div, mode code)."""
+    return (_args.integer(num_segments, "num_segments", fn), _args.integer(fold_div, "fold_div", fn),
+            _args.choice(mode, "mode", fn, MODES))
 
 
 def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
     """Shift ``x (N*T, C, H, W)`` along time; returns a new array."""
-    return _call("temporal_shift", x, "x", num_segments, fold_div, mode, False)
+    fn = "temporal_shift"
+    return _glue.temporal_shift_forward(fn, numpy_empty, x, *params(fn, num_segments, fold_div, mode))[0]
 
 
 def temporal_shift_backward(grad, x, num_segments, fold_div=8, mode="bidirectional"):
@@ -31,15 +32,15 @@ def temporal_shift_backward(grad, x, num_segments, fold_div=8, mode="bidirection
     fill. ``x`` is the forward's input; the shift is linear, so only its shape and dtype are used."""
     fn = "temporal_shift_backward"
     _args.same_layout(x, "x", _args.array(grad, "grad", fn), "grad", fn)
-    return _call(fn, grad, "grad", num_segments, fold_div, mode, True)
+    return _glue.temporal_shift_backward(fn, numpy_empty, grad, *params(fn, num_segments, fold_div, mode),
+                                         names={"grad_y": "grad"})[0]
 
 
 def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     """``temporal_shift`` written into ``x`` itself, moving only the shifted channels; returns x.
     Bit-identical to the out-of-place op."""
     fn = "temporal_shift_"
-    _C.temporal_shift_inplace(x, _args.integer(num_segments, "num_segments", fn),
-                              _args.integer(fold_div, "fold_div", fn), _args.choice(mode, "mode", fn, MODES))
+    _glue.temporal_shift_inplace_forward(fn, numpy_empty, _args.array(x, "x", fn), *params(fn, num_segments, fold_div, mode))
     return x
 
 
@@ -62,15 +63,19 @@ class TemporalShiftStream:
         # The kernel runs without the GIL and a state must not be used by two calls at once.
         self._lock = threading.Lock()
 
+    def _empty_like(self, frame, fn):
+        """An output for frame (numpy here; the torch stream makes tensors)."""
+        return np.empty(_args.array(frame, "frame", fn).shape, frame.dtype)
+
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
         fn = "TemporalShiftStream.step"
         if out is None:
-            out = _args.empty_like(frame, "frame", fn)
+            out = self._empty_like(frame, fn)
         with self._lock:
             if self._state is None:
-                self._state = _C.temporal_shift_stream_create(frame, self.fold_div)
-            _C.temporal_shift_stream_step(self._state, frame, out)
+                self._state = _ops.checked(fn, _C.temporal_shift_stream_create, frame, self.fold_div)
+            _ops.checked(fn, _C.temporal_shift_stream_step, self._state, frame, out)
         return out
 
     def reset(self):

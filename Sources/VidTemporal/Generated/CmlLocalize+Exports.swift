@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_cml_localize's arguments, checked against the op table.
 struct CmlLocalizeArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 3>(
         dtypes: [.float32, .float64],
         symbols: ["N", "D", "T"],
         tensors: [
-            .init(name: "query_global", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, D)"),
-            .init(name: "other_local", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(2), .symbol(1)], layout: "(N, T, D)"),
-            .init(name: "start", role: .output, optional: false, index: true,
-                  dims: [.symbol(0)], layout: "(N,)"),
+            .init(name: "query_global", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, D)"),
+            .init(name: "other_local", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(2), .symbol(1), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "start", role: .output, optional: false, index: true, rank: 1,
+                  dims: [.symbol(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(N,)"),
         ]
     )
 
@@ -25,7 +25,7 @@ struct CmlLocalizeArguments {
     let n, d, t: Int
     let length: Int64
 
-    init(_ call: Signature.Call, length: Int64) {
+    init(_ call: Binding<3, 3>, length: Int64) {
         dtype = call.dtype
         queryGlobal = call.tensors[0]!
         otherLocal = call.tensors[1]!

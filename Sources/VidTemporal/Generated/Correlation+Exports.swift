@@ -5,15 +5,15 @@ import CVidTemporal
 
 /// vt_correlation_forward's arguments, checked against the op table.
 struct CorrelationForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 5>(
         dtypes: [.float32, .float64],
         symbols: ["P", "B", "C", "H", "W"],
         tensors: [
-            .init(name: "f1", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(2), .symbol(3), .symbol(4)], layout: "(B, C, H, W)"),
-            .init(name: "f2", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(2), .symbol(3), .symbol(4)], layout: "(B, C, H, W)"),
-            .init(name: "out", role: .output, optional: false, index: false,
+            .init(name: "f1", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(B, C, H, W)"),
+            .init(name: "f2", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(B, C, H, W)"),
+            .init(name: "out", role: .output, optional: false, index: false, rank: 5,
                   dims: [.symbol(1), .symbol(0), .symbol(0), .symbol(3), .symbol(4)], layout: "(B, P, P, H, W)"),
         ]
     )
@@ -26,7 +26,7 @@ struct CorrelationForwardArguments {
     let patchSize: Int64
     let dilationPatch: Int64
 
-    init(_ call: Signature.Call, patchSize: Int64, dilationPatch: Int64) {
+    init(_ call: Binding<3, 5>, patchSize: Int64, dilationPatch: Int64) {
         dtype = call.dtype
         f1 = call.tensors[0]!
         f2 = call.tensors[1]!
@@ -49,7 +49,7 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
         try requireAtLeast(patch_size, 1, "patch_size")
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationForwardArguments.signature.bind([f1, f2, UnsafePointer(out)],
-            scalars: [.init(symbol: 0, name: "patch_size", value: patch_size)])
+            scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
         try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
             dilationPatch: dilation_patch))
     }
@@ -59,20 +59,20 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
 
 /// vt_correlation_backward's arguments, checked against the op table.
 struct CorrelationBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 5>(
         dtypes: [.float32, .float64],
         symbols: ["P", "B", "H", "W", "C"],
         tensors: [
-            .init(name: "grad_out", role: .input, optional: false, index: false,
+            .init(name: "grad_out", role: .input, optional: false, index: false, rank: 5,
                   dims: [.symbol(1), .symbol(0), .symbol(0), .symbol(2), .symbol(3)], layout: "(B, P, P, H, W)"),
-            .init(name: "f1", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3)], layout: "(B, C, H, W)"),
-            .init(name: "f2", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3)], layout: "(B, C, H, W)"),
-            .init(name: "grad_f1", role: .output, optional: true, index: false,
-                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3)], layout: "(B, C, H, W)"),
-            .init(name: "grad_f2", role: .output, optional: true, index: false,
-                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3)], layout: "(B, C, H, W)"),
+            .init(name: "f1", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(B, C, H, W)"),
+            .init(name: "f2", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(B, C, H, W)"),
+            .init(name: "grad_f1", role: .output, optional: true, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(B, C, H, W)"),
+            .init(name: "grad_f2", role: .output, optional: true, index: false, rank: 4,
+                  dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(B, C, H, W)"),
         ]
     )
 
@@ -86,7 +86,7 @@ struct CorrelationBackwardArguments {
     let patchSize: Int64
     let dilationPatch: Int64
 
-    init(_ call: Signature.Call, patchSize: Int64, dilationPatch: Int64) {
+    init(_ call: Binding<5, 5>, patchSize: Int64, dilationPatch: Int64) {
         dtype = call.dtype
         gradOut = call.tensors[0]!
         f1 = call.tensors[1]!
@@ -112,7 +112,7 @@ public func vt_correlation_backward(_ grad_out: UnsafePointer<DLTensor>?, _ f1: 
         try requireAtLeast(patch_size, 1, "patch_size")
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationBackwardArguments.signature.bind([grad_out, f1, f2, UnsafePointer(grad_f1),
-            UnsafePointer(grad_f2)], scalars: [.init(symbol: 0, name: "patch_size", value: patch_size)])
+            UnsafePointer(grad_f2)], scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
         try Correlation.backward(CorrelationBackwardArguments(call, patchSize: patch_size,
             dilationPatch: dilation_patch))
     }

@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_dam_loss_forward's arguments, checked against the op table.
 struct DamLossForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 0>(
         dtypes: [.float32, .float64],
         symbols: [],
         tensors: [
-            .init(name: "p", role: .input, optional: false, index: false,
-                  dims: nil, layout: "(any shape)"),
-            .init(name: "labels", role: .input, optional: false, index: false,
-                  dims: nil, layout: "(any shape)"),
-            .init(name: "loss", role: .output, optional: false, index: false,
-                  dims: [], layout: "() (0-d, one element)"),
+            .init(name: "p", role: .input, optional: false, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
+            .init(name: "labels", role: .input, optional: false, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
+            .init(name: "loss", role: .output, optional: false, index: false, rank: 0,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "() (0-d, one element)"),
         ]
     )
 
@@ -23,7 +23,7 @@ struct DamLossForwardArguments {
     let labels: Tensor
     let loss: Tensor
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<3, 0>) {
         dtype = call.dtype
         p = call.tensors[0]!
         labels = call.tensors[1]!
@@ -44,20 +44,20 @@ public func vt_dam_loss_forward(_ p: UnsafePointer<DLTensor>?, _ labels: UnsafeP
 
 /// vt_dam_loss_backward's arguments, checked against the op table.
 struct DamLossBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 0>(
         dtypes: [.float32, .float64],
         symbols: [],
         tensors: [
-            .init(name: "grad_loss", role: .input, optional: false, index: false,
-                  dims: [], layout: "() (0-d, one element)"),
-            .init(name: "p", role: .input, optional: false, index: false,
-                  dims: nil, layout: "(any shape)"),
-            .init(name: "labels", role: .input, optional: false, index: false,
-                  dims: nil, layout: "(any shape)"),
-            .init(name: "grad_p", role: .output, optional: true, index: false,
-                  dims: nil, layout: "(any shape)"),
-            .init(name: "grad_labels", role: .output, optional: true, index: false,
-                  dims: nil, layout: "(any shape)"),
+            .init(name: "grad_loss", role: .input, optional: false, index: false, rank: 0,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "() (0-d, one element)"),
+            .init(name: "p", role: .input, optional: false, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
+            .init(name: "labels", role: .input, optional: false, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
+            .init(name: "grad_p", role: .output, optional: true, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
+            .init(name: "grad_labels", role: .output, optional: true, index: false, rank: -1,
+                  dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
         ]
     )
 
@@ -68,7 +68,7 @@ struct DamLossBackwardArguments {
     let gradP: Tensor?
     let gradLabels: Tensor?
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<5, 0>) {
         dtype = call.dtype
         gradLoss = call.tensors[0]!
         p = call.tensors[1]!

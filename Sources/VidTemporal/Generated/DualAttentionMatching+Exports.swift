@@ -5,46 +5,44 @@ import CVidTemporal
 
 /// vt_dual_attention_matching_forward's arguments, checked against the op table.
 struct DualAttentionMatchingForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<15, 5>(
         dtypes: [.float32, .float64],
         symbols: ["N", "T", "D", "DK", "W"],
         tensors: [
-            .init(name: "audio", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "visual", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "mask", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "wq_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wk_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wv_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
-            .init(name: "wq_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wk_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wv_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
-            .init(name: "p", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "p_audio", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "p_visual", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "global_audio", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(N, D)"),
-            .init(name: "global_visual", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(N, D)"),
-            .init(name: "workspace", role: .output, optional: true, index: false,
-                  dims: [.derived(4)], layout: "(W,)"),
+            .init(name: "audio", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "visual", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "mask", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "wq_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wk_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wv_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
+            .init(name: "wq_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wk_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wv_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
+            .init(name: "p", role: .output, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "p_audio", role: .output, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "p_visual", role: .output, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "global_audio", role: .output, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(N, D)"),
+            .init(name: "global_visual", role: .output, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(N, D)"),
+            .init(name: "workspace", role: .output, optional: true, index: false, rank: 1,
+                  dims: [.derived(4), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(W,)"),
         ],
-        derived: [
-            .init(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: [Int]) throws(VTError) -> Int in
-                try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
-            },
-        ]
+        derived: Derived(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
+            try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
+        }
     )
 
     let dtype: DType
@@ -65,7 +63,7 @@ struct DualAttentionMatchingForwardArguments {
     let workspace: Tensor?
     let n, t, d, dk, w: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<15, 5>) {
         dtype = call.dtype
         audio = call.tensors[0]!
         visual = call.tensors[1]!
@@ -110,62 +108,60 @@ public func vt_dual_attention_matching_forward(_ audio: UnsafePointer<DLTensor>?
 
 /// vt_dual_attention_matching_backward's arguments, checked against the op table.
 struct DualAttentionMatchingBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<23, 5>(
         dtypes: [.float32, .float64],
         symbols: ["N", "T", "D", "DK", "W"],
         tensors: [
-            .init(name: "grad_p", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "grad_p_audio", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "grad_p_visual", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "grad_global_audio", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(N, D)"),
-            .init(name: "grad_global_visual", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(N, D)"),
-            .init(name: "audio", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "visual", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "mask", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1)], layout: "(N, T)"),
-            .init(name: "wq_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wk_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wv_a", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
-            .init(name: "wq_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wk_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "wv_v", role: .input, optional: false, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
-            .init(name: "workspace", role: .input, optional: true, index: false,
-                  dims: [.derived(4)], layout: "(W,)"),
-            .init(name: "grad_audio", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "grad_visual", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(N, T, D)"),
-            .init(name: "grad_wq_a", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "grad_wk_a", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "grad_wv_a", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
-            .init(name: "grad_wq_v", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "grad_wk_v", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(3)], layout: "(D, DK)"),
-            .init(name: "grad_wv_v", role: .output, optional: true, index: false,
-                  dims: [.symbol(2), .symbol(2)], layout: "(D, D)"),
+            .init(name: "grad_p", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "grad_p_audio", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "grad_p_visual", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "grad_global_audio", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(N, D)"),
+            .init(name: "grad_global_visual", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(N, D)"),
+            .init(name: "audio", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "visual", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "mask", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(1), .constant(0), .constant(0), .constant(0)], layout: "(N, T)"),
+            .init(name: "wq_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wk_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wv_a", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
+            .init(name: "wq_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wk_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "wv_v", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
+            .init(name: "workspace", role: .input, optional: true, index: false, rank: 1,
+                  dims: [.derived(4), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(W,)"),
+            .init(name: "grad_audio", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "grad_visual", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(N, T, D)"),
+            .init(name: "grad_wq_a", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "grad_wk_a", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "grad_wv_a", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
+            .init(name: "grad_wq_v", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "grad_wk_v", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(3), .constant(0), .constant(0), .constant(0)], layout: "(D, DK)"),
+            .init(name: "grad_wv_v", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
         ],
-        derived: [
-            .init(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: [Int]) throws(VTError) -> Int in
-                try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
-            },
-        ]
+        derived: Derived(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
+            try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
+        }
     )
 
     let dtype: DType
@@ -194,7 +190,7 @@ struct DualAttentionMatchingBackwardArguments {
     let gradWvV: Tensor?
     let n, t, d, dk, w: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<23, 5>) {
         dtype = call.dtype
         gradP = call.tensors[0]
         gradPAudio = call.tensors[1]

@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_global_temporal_attention_forward's arguments, checked against the op table.
 struct GlobalTemporalAttentionForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "S", "G"],
         tensors: [
-            .init(name: "v", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3)], layout: "(N*T, C, S)"),
-            .init(name: "attn", role: .input, optional: false, index: false,
-                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0)], layout: "(G, G, T, T)"),
-            .init(name: "y", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3)], layout: "(N*T, C, S)"),
+            .init(name: "v", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
+            .init(name: "attn", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0), .constant(0)], layout: "(G, G, T, T)"),
+            .init(name: "y", role: .output, optional: false, index: false, rank: 3,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
         ]
     )
 
@@ -25,7 +25,7 @@ struct GlobalTemporalAttentionForwardArguments {
     let t, n, c, s, g: Int
     let numSegments: Int64
 
-    init(_ call: Signature.Call, numSegments: Int64) {
+    init(_ call: Binding<3, 5>, numSegments: Int64) {
         dtype = call.dtype
         v = call.tensors[0]!
         attn = call.tensors[1]!
@@ -45,7 +45,7 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
     cabiCall("vt_global_temporal_attention_forward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionForwardArguments.signature.bind([v, attn, UnsafePointer(y)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments))
     }
 }
@@ -54,20 +54,20 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
 
 /// vt_global_temporal_attention_backward's arguments, checked against the op table.
 struct GlobalTemporalAttentionBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "S", "G"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3)], layout: "(N*T, C, S)"),
-            .init(name: "v", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3)], layout: "(N*T, C, S)"),
-            .init(name: "attn", role: .input, optional: false, index: false,
-                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0)], layout: "(G, G, T, T)"),
-            .init(name: "grad_v", role: .output, optional: true, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3)], layout: "(N*T, C, S)"),
-            .init(name: "grad_attn", role: .output, optional: true, index: false,
-                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0)], layout: "(G, G, T, T)"),
+            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
+            .init(name: "v", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
+            .init(name: "attn", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0), .constant(0)], layout: "(G, G, T, T)"),
+            .init(name: "grad_v", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
+            .init(name: "grad_attn", role: .output, optional: true, index: false, rank: 4,
+                  dims: [.symbol(4), .symbol(4), .symbol(0), .symbol(0), .constant(0)], layout: "(G, G, T, T)"),
         ]
     )
 
@@ -80,7 +80,7 @@ struct GlobalTemporalAttentionBackwardArguments {
     let t, n, c, s, g: Int
     let numSegments: Int64
 
-    init(_ call: Signature.Call, numSegments: Int64) {
+    init(_ call: Binding<5, 5>, numSegments: Int64) {
         dtype = call.dtype
         gradY = call.tensors[0]!
         v = call.tensors[1]!
@@ -105,7 +105,7 @@ public func vt_global_temporal_attention_backward(_ grad_y: UnsafePointer<DLTens
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad_y, v, attn,
             UnsafePointer(grad_v), UnsafePointer(grad_attn)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
             numSegments: num_segments))
     }

@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_kernel_soft_argmax_forward's arguments, checked against the op table.
 struct KernelSoftArgmaxForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "P", "H", "W"],
         tensors: [
-            .init(name: "corr", role: .input, optional: false, index: false,
+            .init(name: "corr", role: .input, optional: false, index: false, rank: 5,
                   dims: [.symbol(0), .symbol(1), .symbol(1), .symbol(2), .symbol(3)], layout: "(B, P, P, H, W)"),
-            .init(name: "displacement", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .constant(2), .symbol(2), .symbol(3)], layout: "(B, 2, H, W)"),
-            .init(name: "confidence", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .constant(1), .symbol(2), .symbol(3)], layout: "(B, 1, H, W)"),
+            .init(name: "displacement", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.symbol(0), .constant(2), .symbol(2), .symbol(3), .constant(0)], layout: "(B, 2, H, W)"),
+            .init(name: "confidence", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.symbol(0), .constant(1), .symbol(2), .symbol(3), .constant(0)], layout: "(B, 1, H, W)"),
         ]
     )
 
@@ -26,7 +26,7 @@ struct KernelSoftArgmaxForwardArguments {
     let sigma: Double
     let temperature: Double
 
-    init(_ call: Signature.Call, sigma: Double, temperature: Double) {
+    init(_ call: Binding<3, 4>, sigma: Double, temperature: Double) {
         dtype = call.dtype
         corr = call.tensors[0]!
         displacement = call.tensors[1]!
@@ -55,17 +55,17 @@ public func vt_kernel_soft_argmax_forward(_ corr: UnsafePointer<DLTensor>?,
 
 /// vt_kernel_soft_argmax_backward's arguments, checked against the op table.
 struct KernelSoftArgmaxBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<4, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "H", "W", "P"],
         tensors: [
-            .init(name: "grad_displacement", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .constant(2), .symbol(1), .symbol(2)], layout: "(B, 2, H, W)"),
-            .init(name: "grad_confidence", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .constant(1), .symbol(1), .symbol(2)], layout: "(B, 1, H, W)"),
-            .init(name: "corr", role: .input, optional: false, index: false,
+            .init(name: "grad_displacement", role: .input, optional: true, index: false, rank: 4,
+                  dims: [.symbol(0), .constant(2), .symbol(1), .symbol(2), .constant(0)], layout: "(B, 2, H, W)"),
+            .init(name: "grad_confidence", role: .input, optional: true, index: false, rank: 4,
+                  dims: [.symbol(0), .constant(1), .symbol(1), .symbol(2), .constant(0)], layout: "(B, 1, H, W)"),
+            .init(name: "corr", role: .input, optional: false, index: false, rank: 5,
                   dims: [.symbol(0), .symbol(3), .symbol(3), .symbol(1), .symbol(2)], layout: "(B, P, P, H, W)"),
-            .init(name: "grad_corr", role: .output, optional: false, index: false,
+            .init(name: "grad_corr", role: .output, optional: false, index: false, rank: 5,
                   dims: [.symbol(0), .symbol(3), .symbol(3), .symbol(1), .symbol(2)], layout: "(B, P, P, H, W)"),
         ]
     )
@@ -79,7 +79,7 @@ struct KernelSoftArgmaxBackwardArguments {
     let sigma: Double
     let temperature: Double
 
-    init(_ call: Signature.Call, sigma: Double, temperature: Double) {
+    init(_ call: Binding<4, 4>, sigma: Double, temperature: Double) {
         dtype = call.dtype
         gradDisplacement = call.tensors[0]
         gradConfidence = call.tensors[1]

@@ -5,14 +5,14 @@ import CVidTemporal
 
 /// vt_motion_squeeze_forward's arguments, checked against the op table.
 struct MotionSqueezeForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<2, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "out", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .constant(3), .symbol(3), .symbol(4)], layout: "(N*T, 3, H, W)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "out", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .constant(3), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, 3, H, W)"),
         ]
     )
 
@@ -26,7 +26,7 @@ struct MotionSqueezeForwardArguments {
     let temperature: Double
     let normalize: Bool
 
-    init(_ call: Signature.Call, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
+    init(_ call: Binding<2, 5>, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
          normalize: Int32) {
         dtype = call.dtype
         x = call.tensors[0]!
@@ -52,7 +52,7 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeForwardArguments.signature.bind([x, UnsafePointer(out)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try MotionSqueeze.forward(MotionSqueezeForwardArguments(call, numSegments: num_segments,
             patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
     }
@@ -62,16 +62,16 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
 
 /// vt_motion_squeeze_backward's arguments, checked against the op table.
 struct MotionSqueezeBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "H", "W", "C"],
         tensors: [
-            .init(name: "grad_out", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .constant(3), .symbol(2), .symbol(3)], layout: "(N*T, 3, H, W)"),
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(4), .symbol(2), .symbol(3)], layout: "(N*T, C, H, W)"),
-            .init(name: "grad_x", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(4), .symbol(2), .symbol(3)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad_out", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .constant(3), .symbol(2), .symbol(3), .constant(0)], layout: "(N*T, 3, H, W)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad_x", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -86,7 +86,7 @@ struct MotionSqueezeBackwardArguments {
     let temperature: Double
     let normalize: Bool
 
-    init(_ call: Signature.Call, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
+    init(_ call: Binding<3, 5>, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
          normalize: Int32) {
         dtype = call.dtype
         gradOut = call.tensors[0]!
@@ -113,7 +113,7 @@ public func vt_motion_squeeze_backward(_ grad_out: UnsafePointer<DLTensor>?, _ x
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeBackwardArguments.signature.bind([grad_out, x, UnsafePointer(grad_x)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try MotionSqueeze.backward(MotionSqueezeBackwardArguments(call, numSegments: num_segments,
             patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
     }

@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_region_pool_forward's arguments, checked against the op table.
 struct RegionPoolForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "C", "S", "K"],
         tensors: [
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, C, S)"),
-            .init(name: "assign", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, K, S)"),
-            .init(name: "r", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, K)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, S)"),
+            .init(name: "assign", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, K, S)"),
+            .init(name: "r", role: .output, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, K)"),
         ]
     )
 
@@ -25,7 +25,7 @@ struct RegionPoolForwardArguments {
     let b, c, s, k: Int
     let normalize: Bool
 
-    init(_ call: Signature.Call, normalize: Int32) {
+    init(_ call: Binding<3, 4>, normalize: Int32) {
         dtype = call.dtype
         x = call.tensors[0]!
         assign = call.tensors[1]!
@@ -51,20 +51,20 @@ public func vt_region_pool_forward(_ x: UnsafePointer<DLTensor>?, _ assign: Unsa
 
 /// vt_region_pool_backward's arguments, checked against the op table.
 struct RegionPoolBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "C", "K", "S"],
         tensors: [
-            .init(name: "grad_r", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, C, K)"),
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, S)"),
-            .init(name: "assign", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(2), .symbol(3)], layout: "(B, K, S)"),
-            .init(name: "grad_x", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, S)"),
-            .init(name: "grad_assign", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(2), .symbol(3)], layout: "(B, K, S)"),
+            .init(name: "grad_r", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, K)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, S)"),
+            .init(name: "assign", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(B, K, S)"),
+            .init(name: "grad_x", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, S)"),
+            .init(name: "grad_assign", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(B, K, S)"),
         ]
     )
 
@@ -77,7 +77,7 @@ struct RegionPoolBackwardArguments {
     let b, c, k, s: Int
     let normalize: Bool
 
-    init(_ call: Signature.Call, normalize: Int32) {
+    init(_ call: Binding<5, 4>, normalize: Int32) {
         dtype = call.dtype
         gradR = call.tensors[0]!
         x = call.tensors[1]!

@@ -5,16 +5,16 @@ import CVidTemporal
 
 /// vt_region_unpool_forward's arguments, checked against the op table.
 struct RegionUnpoolForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<3, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "C", "K", "S"],
         tensors: [
-            .init(name: "r", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, C, K)"),
-            .init(name: "assign", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(2), .symbol(3)], layout: "(B, K, S)"),
-            .init(name: "y", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, S)"),
+            .init(name: "r", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, K)"),
+            .init(name: "assign", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(B, K, S)"),
+            .init(name: "y", role: .output, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, S)"),
         ]
     )
 
@@ -24,7 +24,7 @@ struct RegionUnpoolForwardArguments {
     let y: Tensor
     let b, c, k, s: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<3, 4>) {
         dtype = call.dtype
         r = call.tensors[0]!
         assign = call.tensors[1]!
@@ -49,20 +49,20 @@ public func vt_region_unpool_forward(_ r: UnsafePointer<DLTensor>?, _ assign: Un
 
 /// vt_region_unpool_backward's arguments, checked against the op table.
 struct RegionUnpoolBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "C", "S", "K"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, C, S)"),
-            .init(name: "r", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, K)"),
-            .init(name: "assign", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, K, S)"),
-            .init(name: "grad_r", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(3)], layout: "(B, C, K)"),
-            .init(name: "grad_assign", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, K, S)"),
+            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, S)"),
+            .init(name: "r", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, K)"),
+            .init(name: "assign", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, K, S)"),
+            .init(name: "grad_r", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, K)"),
+            .init(name: "grad_assign", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, K, S)"),
         ]
     )
 
@@ -74,7 +74,7 @@ struct RegionUnpoolBackwardArguments {
     let gradAssign: Tensor?
     let b, c, s, k: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<5, 4>) {
         dtype = call.dtype
         gradY = call.tensors[0]!
         r = call.tensors[1]!

@@ -5,20 +5,20 @@ import CVidTemporal
 
 /// vt_spatial_attention_forward's arguments, checked against the op table.
 struct SpatialAttentionForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<5, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "D", "S", "DV"],
         tensors: [
-            .init(name: "q", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "k", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "v", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, DV, S)"),
-            .init(name: "y", role: .output, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, DV, S)"),
-            .init(name: "lse", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(B, S)"),
+            .init(name: "q", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "k", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "v", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
+            .init(name: "y", role: .output, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
+            .init(name: "lse", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(B, S)"),
         ]
     )
 
@@ -30,7 +30,7 @@ struct SpatialAttentionForwardArguments {
     let lse: Tensor?
     let b, d, s, dv: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<5, 4>) {
         dtype = call.dtype
         q = call.tensors[0]!
         k = call.tensors[1]!
@@ -59,26 +59,26 @@ public func vt_spatial_attention_forward(_ q: UnsafePointer<DLTensor>?, _ k: Uns
 
 /// vt_spatial_attention_backward's arguments, checked against the op table.
 struct SpatialAttentionBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<8, 4>(
         dtypes: [.float32, .float64],
         symbols: ["B", "DV", "S", "D"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, DV, S)"),
-            .init(name: "q", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "k", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "v", role: .input, optional: false, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, DV, S)"),
-            .init(name: "lse", role: .input, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(2)], layout: "(B, S)"),
-            .init(name: "grad_q", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "grad_k", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(3), .symbol(2)], layout: "(B, D, S)"),
-            .init(name: "grad_v", role: .output, optional: true, index: false,
-                  dims: [.symbol(0), .symbol(1), .symbol(2)], layout: "(B, DV, S)"),
+            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
+            .init(name: "q", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "k", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "v", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
+            .init(name: "lse", role: .input, optional: true, index: false, rank: 2,
+                  dims: [.symbol(0), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(B, S)"),
+            .init(name: "grad_q", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "grad_k", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
+            .init(name: "grad_v", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
         ]
     )
 
@@ -93,7 +93,7 @@ struct SpatialAttentionBackwardArguments {
     let gradV: Tensor?
     let b, dv, s, d: Int
 
-    init(_ call: Signature.Call) {
+    init(_ call: Binding<8, 4>) {
         dtype = call.dtype
         gradY = call.tensors[0]!
         q = call.tensors[1]!

@@ -5,18 +5,18 @@ import CVidTemporal
 
 /// vt_temporal_interlace_forward's arguments, checked against the op table.
 struct TemporalInterlaceForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<4, 6>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "offsets", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(5)], layout: "(N, G)"),
-            .init(name: "weights", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(0), .symbol(5)], layout: "(N, T, G)"),
-            .init(name: "y", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "offsets", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(1), .symbol(5), .constant(0), .constant(0), .constant(0)], layout: "(N, G)"),
+            .init(name: "weights", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(1), .symbol(0), .symbol(5), .constant(0), .constant(0)], layout: "(N, T, G)"),
+            .init(name: "y", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -29,7 +29,7 @@ struct TemporalInterlaceForwardArguments {
     let numSegments: Int64
     let shiftDiv: Int64
 
-    init(_ call: Signature.Call, numSegments: Int64, shiftDiv: Int64) {
+    init(_ call: Binding<4, 6>, numSegments: Int64, shiftDiv: Int64) {
         dtype = call.dtype
         x = call.tensors[0]!
         offsets = call.tensors[1]!
@@ -54,7 +54,7 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(shift_div, 1, "shift_div")
         let call = try TemporalInterlaceForwardArguments.signature.bind([x, offsets, weights, UnsafePointer(y)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalInterlace.forward(TemporalInterlaceForwardArguments(call, numSegments: num_segments,
             shiftDiv: shift_div))
     }
@@ -64,24 +64,24 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
 
 /// vt_temporal_interlace_backward's arguments, checked against the op table.
 struct TemporalInterlaceBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<7, 6>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "offsets", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(5)], layout: "(N, G)"),
-            .init(name: "weights", role: .input, optional: false, index: false,
-                  dims: [.symbol(1), .symbol(0), .symbol(5)], layout: "(N, T, G)"),
-            .init(name: "grad_x", role: .output, optional: true, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "grad_offsets", role: .output, optional: true, index: false,
-                  dims: [.symbol(1), .symbol(5)], layout: "(N, G)"),
-            .init(name: "grad_weights", role: .output, optional: true, index: false,
-                  dims: [.symbol(1), .symbol(0), .symbol(5)], layout: "(N, T, G)"),
+            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "offsets", role: .input, optional: false, index: false, rank: 2,
+                  dims: [.symbol(1), .symbol(5), .constant(0), .constant(0), .constant(0)], layout: "(N, G)"),
+            .init(name: "weights", role: .input, optional: false, index: false, rank: 3,
+                  dims: [.symbol(1), .symbol(0), .symbol(5), .constant(0), .constant(0)], layout: "(N, T, G)"),
+            .init(name: "grad_x", role: .output, optional: true, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad_offsets", role: .output, optional: true, index: false, rank: 2,
+                  dims: [.symbol(1), .symbol(5), .constant(0), .constant(0), .constant(0)], layout: "(N, G)"),
+            .init(name: "grad_weights", role: .output, optional: true, index: false, rank: 3,
+                  dims: [.symbol(1), .symbol(0), .symbol(5), .constant(0), .constant(0)], layout: "(N, T, G)"),
         ]
     )
 
@@ -97,7 +97,7 @@ struct TemporalInterlaceBackwardArguments {
     let numSegments: Int64
     let shiftDiv: Int64
 
-    init(_ call: Signature.Call, numSegments: Int64, shiftDiv: Int64) {
+    init(_ call: Binding<7, 6>, numSegments: Int64, shiftDiv: Int64) {
         dtype = call.dtype
         gradY = call.tensors[0]!
         x = call.tensors[1]!
@@ -128,7 +128,7 @@ public func vt_temporal_interlace_backward(_ grad_y: UnsafePointer<DLTensor>?, _
         try requireAtLeast(shift_div, 1, "shift_div")
         let call = try TemporalInterlaceBackwardArguments.signature.bind([grad_y, x, offsets, weights,
             UnsafePointer(grad_x), UnsafePointer(grad_offsets), UnsafePointer(grad_weights)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalInterlace.backward(TemporalInterlaceBackwardArguments(call, numSegments: num_segments,
             shiftDiv: shift_div))
     }

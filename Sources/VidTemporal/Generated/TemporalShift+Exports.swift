@@ -5,14 +5,14 @@ import CVidTemporal
 
 /// vt_temporal_shift_forward's arguments, checked against the op table.
 struct TemporalShiftForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<2, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "x", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "y", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
+            .init(name: "x", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "y", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -24,7 +24,7 @@ struct TemporalShiftForwardArguments {
     let foldDiv: Int64
     let mode: Int32
 
-    init(_ call: Signature.Call, numSegments: Int64, foldDiv: Int64, mode: Int32) {
+    init(_ call: Binding<2, 5>, numSegments: Int64, foldDiv: Int64, mode: Int32) {
         dtype = call.dtype
         x = call.tensors[0]!
         y = call.tensors[1]!
@@ -46,7 +46,7 @@ public func vt_temporal_shift_forward(_ x: UnsafePointer<DLTensor>?, _ y: Unsafe
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftForwardArguments.signature.bind([x, UnsafePointer(y)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalShift.forward(TemporalShiftForwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
             mode: mode))
     }
@@ -56,14 +56,14 @@ public func vt_temporal_shift_forward(_ x: UnsafePointer<DLTensor>?, _ y: Unsafe
 
 /// vt_temporal_shift_backward's arguments, checked against the op table.
 struct TemporalShiftBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<2, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
-            .init(name: "grad_x", role: .output, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad_x", role: .output, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -75,7 +75,7 @@ struct TemporalShiftBackwardArguments {
     let foldDiv: Int64
     let mode: Int32
 
-    init(_ call: Signature.Call, numSegments: Int64, foldDiv: Int64, mode: Int32) {
+    init(_ call: Binding<2, 5>, numSegments: Int64, foldDiv: Int64, mode: Int32) {
         dtype = call.dtype
         gradY = call.tensors[0]!
         gradX = call.tensors[1]!
@@ -97,7 +97,7 @@ public func vt_temporal_shift_backward(_ grad_y: UnsafePointer<DLTensor>?, _ gra
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftBackwardArguments.signature.bind([grad_y, UnsafePointer(grad_x)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalShift.backward(TemporalShiftBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
             mode: mode))
     }
@@ -107,12 +107,12 @@ public func vt_temporal_shift_backward(_ grad_y: UnsafePointer<DLTensor>?, _ gra
 
 /// vt_temporal_shift_inplace_forward's arguments, checked against the op table.
 struct TemporalShiftInplaceForwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<1, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "x", role: .inOut, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
+            .init(name: "x", role: .inOut, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -123,7 +123,7 @@ struct TemporalShiftInplaceForwardArguments {
     let foldDiv: Int64
     let mode: Int32
 
-    init(_ call: Signature.Call, numSegments: Int64, foldDiv: Int64, mode: Int32) {
+    init(_ call: Binding<1, 5>, numSegments: Int64, foldDiv: Int64, mode: Int32) {
         dtype = call.dtype
         x = call.tensors[0]!
         t = call.sizes[0]
@@ -144,7 +144,7 @@ public func vt_temporal_shift_inplace_forward(_ x: UnsafeMutablePointer<DLTensor
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceForwardArguments.signature.bind([UnsafePointer(x)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalShift.inplaceForward(TemporalShiftInplaceForwardArguments(call, numSegments: num_segments,
             foldDiv: fold_div, mode: mode))
     }
@@ -154,12 +154,12 @@ public func vt_temporal_shift_inplace_forward(_ x: UnsafeMutablePointer<DLTensor
 
 /// vt_temporal_shift_inplace_backward's arguments, checked against the op table.
 struct TemporalShiftInplaceBackwardArguments {
-    static let signature = Signature(
+    static let signature = Signature<1, 5>(
         dtypes: [.float32, .float64],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "grad", role: .inOut, optional: false, index: false,
-                  dims: [.product([1, 0]), .symbol(2), .symbol(3), .symbol(4)], layout: "(N*T, C, H, W)"),
+            .init(name: "grad", role: .inOut, optional: false, index: false, rank: 4,
+                  dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
         ]
     )
 
@@ -170,7 +170,7 @@ struct TemporalShiftInplaceBackwardArguments {
     let foldDiv: Int64
     let mode: Int32
 
-    init(_ call: Signature.Call, numSegments: Int64, foldDiv: Int64, mode: Int32) {
+    init(_ call: Binding<1, 5>, numSegments: Int64, foldDiv: Int64, mode: Int32) {
         dtype = call.dtype
         grad = call.tensors[0]!
         t = call.sizes[0]
@@ -191,7 +191,7 @@ public func vt_temporal_shift_inplace_backward(_ grad: UnsafeMutablePointer<DLTe
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceBackwardArguments.signature.bind([UnsafePointer(grad)],
-            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
+            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalShift.inplaceBackward(TemporalShiftInplaceBackwardArguments(call, numSegments: num_segments,
             foldDiv: fold_div, mode: mode))
     }

@@ -156,7 +156,7 @@ extension TemporalShift {
 
     private static func shape(_ x: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32) throws(VTError) -> Shape {
         try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
-                  numSegments: numSegments, foldDiv: foldDiv, mode: mode, elementSize: x.dtype.size, tensor: x.name)
+                  numSegments: numSegments, foldDiv: foldDiv, mode: mode, elementSize: x.dtype.size, tensor: "\(x.name)")
     }
 
     private static func shift(_ x: Tensor, into y: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32,

@@ -5,29 +5,21 @@ import Glibc
 /// Online temporal shift, one frame at a time: the state is the previous frame's first `fold`
 /// channels. Stepping it over a clip reproduces `TemporalShift` in `.unidirectional` mode.
 final class TemporalShiftStream {
-    enum ElementType: Int32 {
-        case float32 = 0  // VT_DTYPE_F32
-        case float64 = 1  // VT_DTYPE_F64
-
-        var size: Int { self == .float32 ? 4 : 8 }
-        var name: String { self == .float32 ? "float32" : "float64" }
-    }
-
     let dims: [Int]
-    let elementType: ElementType
+    let dtype: DType
     private let batch: Int
     private let frameBytes: Int
     private let cacheBytes: Int
     private let cache: UnsafeMutableRawPointer
 
     /// Throws `.allocation` if the cache cannot be allocated; dims are already validated.
-    init(dims: [Int], fold: Int, elementType: ElementType) throws(VTError) {
+    init(dims: [Int], fold: Int, dtype: DType) throws(VTError) {
         let (n, c, plane) = (dims[0], dims[1], dims[2] * dims[3])
         self.dims = dims
-        self.elementType = elementType
+        self.dtype = dtype
         batch = n
-        frameBytes = c * plane * elementType.size
-        cacheBytes = fold * plane * elementType.size
+        frameBytes = c * plane * dtype.size
+        cacheBytes = fold * plane * dtype.size
         // calloc: zeros at start, and a NULL we can report instead of a trap.
         guard let cache = calloc(max(1, n * cacheBytes), 1) else {
             throw .allocation("cannot allocate the \(n * cacheBytes)-byte cache")
@@ -58,7 +50,7 @@ final class TemporalShiftStream {
     }
 }
 
-// MARK: The exported step (its tensors are checked against the op table)
+// MARK: The exported functions (their tensors are checked against the op table)
 
 extension TemporalShiftStream {
     /// The retained stream behind an opaque handle.
@@ -66,10 +58,15 @@ extension TemporalShiftStream {
         Unmanaged<TemporalShiftStream>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
+    static func create(_ a: TemporalShiftStreamCreateArguments) throws(VTError) {
+        let stream = try TemporalShiftStream(dims: [a.n, a.c, a.h, a.w], fold: a.c / Int(a.foldDiv), dtype: a.dtype)
+        a.out.pointee = OpaquePointer(Unmanaged.passRetained(stream).toOpaque())
+    }
+
     static func step(_ a: TemporalShiftStreamStepArguments) throws(VTError) {
         let stream = object(a.stream)
-        guard stream.elementType.name == a.dtype.name else {
-            throw .unsupported("the stream holds \(stream.elementType.name) frames, not \(a.dtype.name)")
+        guard stream.dtype == a.dtype else {
+            throw .unsupported("the stream holds \(stream.dtype.name) frames, not \(a.dtype.name)")
         }
         let dims = [a.n, a.c, a.h, a.w]
         guard dims == stream.dims else {

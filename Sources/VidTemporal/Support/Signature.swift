@@ -1,82 +1,107 @@
 import CVidTemporal
 
-/// What the op table (python/vidtemporal/_optable.py) says about one exported function's
-/// tensors, and the one place their DLTensors are checked: device, dtype, ndim, every shape
-/// relation, overflow, strides, alignment and overlap. The generated thunks hold one per
-/// function; the ops receive what `bind` returns and check only their own rules.
-struct Signature: Sendable {
-    struct TensorSpec: Sendable {
-        enum Role: Sendable { case input, output, inOut }
-        enum Dim: Sendable {
-            case constant(Int)
-            /// A symbol bound where it first appears.
-            case symbol(Int)
-            /// A product of symbols; one unknown factor is solved by exact division.
-            case product([Int])
-            /// A symbol another function computes from bound ones (`Signature.derived`).
-            case derived(Int)
+/// What the op table (python/vidtemporal/_optable.py) says about one tensor argument.
+struct TensorSpec: Sendable {
+    enum Role: Sendable { case input, output, inOut }
+    enum Dim: Sendable {
+        case constant(Int)
+        /// A symbol bound where it first appears.
+        case symbol(Int)
+        /// A product of two symbols; one unknown factor is solved by exact division.
+        case product(Int, Int)
+        /// A symbol another function computes from bound ones (`Signature.derived`).
+        case derived(Int)
+    }
+
+    let name: StaticString
+    let role: Role
+    let optional: Bool
+    /// An int64 index tensor rather than one of the call's floating dtype.
+    let index: Bool
+    /// The number of dims, or -1: any shape, the same as the call's first such tensor.
+    let rank: Int
+    /// The first `rank` entries are the dims.
+    let dims: InlineArray<5, Dim>
+    /// The shape as messages print it, "(N*T, C, H, W)".
+    let layout: StaticString
+}
+
+/// The floating dtypes a function serves.
+struct DTypes: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let float32 = DTypes(rawValue: 1)
+    static let float64 = DTypes(rawValue: 2)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(_ dtype: DType) {
+        switch dtype {
+        case .float32: self = .float32
+        case .float64: self = .float64
+        case .int64: self = []
         }
-
-        let name: String
-        let role: Role
-        let optional: Bool
-        /// An int64 index tensor rather than one of the call's floating dtype.
-        let index: Bool
-        /// nil: any shape, the same as the first such tensor of the call.
-        let dims: [Dim]?
-        /// The shape as messages print it, "(N*T, C, H, W)".
-        let layout: String
     }
 
-    struct Derived: Sendable {
-        let symbol: Int
-        let inputs: [Int]
-        let compute: @Sendable ([Int]) throws(VTError) -> Int
-    }
+    var names: String { [(DTypes.float32, "float32"), (.float64, "float64")].filter { contains($0.0) }.map(\.1)
+        .joined(separator: " or ") }
+}
 
-    let dtypes: [DType]
-    let symbols: [String]
-    let tensors: [TensorSpec]
-    var derived: [Derived] = []
+/// A size computed by another function from bound symbols (the DAM workspace's).
+struct Derived: Sendable {
+    let symbol: Int
+    let inputs: InlineArray<4, Int>
+    let compute: @Sendable (InlineArray<4, Int>) throws(VTError) -> Int
+}
 
-    /// A scalar argument that gives a symbol its value (num_segments is T).
-    struct ScalarSymbol {
-        let symbol: Int
-        let name: String
-        let value: Int64
-    }
+/// A scalar argument that gives a symbol its value (num_segments is T).
+struct ScalarSymbol {
+    let symbol: Int
+    let name: StaticString
+    let value: Int64
+}
 
-    /// The checked call: its floating dtype, each tensor (nil for an absent optional one) and
-    /// the value of every symbol.
-    struct Call {
-        let dtype: DType
-        let tensors: [Tensor?]
-        let sizes: [Int]
-    }
+/// A checked call: its floating dtype, each tensor (nil for an absent optional one) and the
+/// value of every symbol.
+struct Binding<let tensorCount: Int, let symbolCount: Int> {
+    var dtype: DType
+    var tensors: InlineArray<tensorCount, Tensor?>
+    var sizes: InlineArray<symbolCount, Int>
+}
+
+/// One exported function's tensors as the op table declares them, and the one place their
+/// DLTensors are checked: device, dtype, ndim, every shape relation, overflow, strides,
+/// alignment and overlap. The generated thunks hold one per function; the ops receive what
+/// `bind` returns and check only their own rules. Nothing here allocates: it runs on every call.
+struct Signature<let tensorCount: Int, let symbolCount: Int>: Sendable {
+    let dtypes: DTypes
+    let symbols: InlineArray<symbolCount, StaticString>
+    let tensors: InlineArray<tensorCount, TensorSpec>
+    var derived: Derived? = nil
 
     /// Where a symbol's value came from, for messages.
     private enum Source {
         case unbound
         case tensor(Int, Int)
-        case scalar(String)
-        /// tensor, dim, divided by these (known) factors of its product.
-        case quotient(Int, Int, [Int])
+        case scalar(StaticString)
+        /// That tensor's dim (a product) divided by its other factor.
+        case quotient(Int, Int)
         case derived
     }
 
-    func bind(_ arguments: [UnsafePointer<DLTensor>?], scalars: [ScalarSymbol] = []) throws(VTError) -> Call {
-        var sizes = [Int](repeating: 0, count: symbols.count)
-        var sources = [Source](repeating: .unbound, count: symbols.count)
-        for scalar in scalars {
-            sizes[scalar.symbol] = Int(scalar.value)
-            sources[scalar.symbol] = .scalar(scalar.name)
+    func bind(_ arguments: InlineArray<tensorCount, UnsafePointer<DLTensor>?>,
+              scalar: ScalarSymbol? = nil) throws(VTError) -> Binding<tensorCount, symbolCount> {
+        var sizes = InlineArray<symbolCount, Int>(repeating: 0)
+        var sources = InlineArray<symbolCount, Source>(repeating: .unbound)
+        if let scalar {
+            (sizes[scalar.symbol], sources[scalar.symbol]) = (Int(scalar.value), .scalar(scalar.name))
         }
         var dtype: DType? = nil
-        var firstFloat = ""
-        var anyShape: Int? = nil
+        var firstFloat = -1
+        var anyShape = -1
 
         // Device, ndim and dtype of each tensor, then its dims against the symbols.
-        for (index, spec) in tensors.enumerated() {
+        for index in 0..<tensorCount {
+            let spec = tensors[index]
             guard let argument = arguments[index] else {
                 if spec.optional { continue }
                 throw .nullPointer("\(spec.name) is NULL")
@@ -89,78 +114,81 @@ struct Signature: Sendable {
             guard t.ndim >= 0, t.ndim == 0 || t.shape != nil else {
                 throw .invalidArgument("\(spec.name) has ndim=\(t.ndim) and shape \(t.shape == nil ? "NULL" : "set")")
             }
-            if let dims = spec.dims, dims.count != Int(t.ndim) {
-                throw .shapeMismatch(dims.isEmpty ? "\(spec.name) must be 0-d (one element), got shape \(shapeText(t))"
-                    : "\(spec.name) must have \(dims.count) dims \(spec.layout), got shape \(shapeText(t))")
+            if spec.rank >= 0 && spec.rank != Int(t.ndim) {
+                throw .shapeMismatch(spec.rank == 0 ? "\(spec.name) must be 0-d (one element), got shape \(shapeText(t))"
+                    : "\(spec.name) must have \(spec.rank) dims \(spec.layout), got shape \(shapeText(t))")
             }
-            try checkDType(t.dtype, spec, &dtype, &firstFloat)
+            try checkDType(t.dtype, index, &dtype, &firstFloat)
             for d in 0..<Int(t.ndim) where t.shape![d] < 0 {
                 throw .invalidArgument("\(spec.name).shape[\(d)]=\(t.shape![d]) is negative")
             }
-            guard let dims = spec.dims else {
-                if let reference = anyShape, let other = arguments[reference] {
-                    try requireSameShape(t, spec.name, other.pointee, tensors[reference].name)
+            guard spec.rank >= 0 else {
+                if anyShape >= 0, let other = arguments[anyShape] {
+                    try requireSameShape(t, spec.name, other.pointee, tensors[anyShape].name)
                 } else {
                     anyShape = index
                 }
                 continue
             }
-            for (d, dim) in dims.enumerated() {
-                try bindDim(dim, Int(t.shape![d]), index, d, &sizes, &sources)
+            for d in 0..<spec.rank {
+                try bindDim(spec.dims[d], Int(t.shape![d]), index, d, &sizes, &sources)
             }
         }
         // Products again, now that every tensor has bound its symbols (one with two unknown
         // factors waited for that); derived sizes once their inputs are bound.
-        for (index, spec) in tensors.enumerated() {
-            guard let argument = arguments[index], let dims = spec.dims else { continue }
-            for (d, dim) in dims.enumerated() {
-                if case .product = dim { try bindDim(dim, Int(argument.pointee.shape![d]), index, d, &sizes, &sources, last: true) }
+        for index in 0..<tensorCount {
+            guard let argument = arguments[index] else { continue }
+            let spec = tensors[index]
+            for d in 0..<max(spec.rank, 0) {
+                if case .product = spec.dims[d] {
+                    try bindDim(spec.dims[d], Int(argument.pointee.shape![d]), index, d, &sizes, &sources, last: true)
+                }
             }
         }
-        for rule in derived {
-            sizes[rule.symbol] = try rule.compute(rule.inputs.map { sizes[$0] })
-            sources[rule.symbol] = .derived
+        if let derived {
+            var inputs = InlineArray<4, Int>(repeating: 0)
+            for i in 0..<4 { inputs[i] = sizes[derived.inputs[i]] }
+            (sizes[derived.symbol], sources[derived.symbol]) = (try derived.compute(inputs), .derived)
         }
-        var checked = [Tensor?](repeating: nil, count: tensors.count)
-        for (index, spec) in tensors.enumerated() {
+        var checked = InlineArray<tensorCount, Tensor?>(repeating: nil)
+        for index in 0..<tensorCount {
             guard let argument = arguments[index] else { continue }
-            let t = argument.pointee
-            if let dims = spec.dims {
-                for (d, dim) in dims.enumerated() {
-                    guard case .derived(let symbol) = dim, t.shape![d] != sizes[symbol] else { continue }
-                    throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(sizes[symbol]) "
-                        + "(\(symbols[symbol]), from the other tensors' shapes)")
-                }
+            let (spec, t) = (tensors[index], argument.pointee)
+            for d in 0..<max(spec.rank, 0) {
+                guard case .derived(let symbol) = spec.dims[d], t.shape![d] != sizes[symbol] else { continue }
+                throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(sizes[symbol]) "
+                    + "(\(symbols[symbol]), from the other tensors' shapes)")
             }
             checked[index] = try view(argument, spec, dtype: spec.index ? .int64 : dtype!)
         }
         try requireSeparate(checked)
-        return Call(dtype: dtype ?? dtypes[0], tensors: checked, sizes: sizes)
+        return Binding(dtype: dtype ?? (dtypes.contains(.float32) ? .float32 : .float64), tensors: checked, sizes: sizes)
     }
 
-    private func checkDType(_ type: DLDataType, _ spec: TensorSpec, _ dtype: inout DType?,
-                            _ firstFloat: inout String) throws(VTError) {
-        let given = DType(type)
+    private func checkDType(_ type: DLDataType, _ index: Int, _ dtype: inout DType?,
+                            _ firstFloat: inout Int) throws(VTError) {
+        let (given, spec) = (DType(type), tensors[index])
         if spec.index {
             guard given == .int64 else { throw .unsupported("\(spec.name) must be int64, got \(DType.describe(type))") }
             return
         }
-        guard let given, dtypes.contains(given) else {
-            throw .unsupported("\(spec.name) must be \(dtypes.map(\.name).joined(separator: " or ")), "
-                + "got \(DType.describe(type))")
+        guard let given, dtypes.contains(DTypes(given)), !DTypes(given).isEmpty else {
+            throw .unsupported("\(spec.name) must be \(dtypes.names), got \(DType.describe(type))")
         }
         if let dtype {
             guard given == dtype else {
-                throw .unsupported("\(spec.name) is \(given.name) but \(firstFloat) is \(dtype.name); "
+                throw .unsupported("\(spec.name) is \(given.name) but \(tensors[firstFloat].name) is \(dtype.name); "
                     + "all floating tensors of a call share one dtype")
             }
         } else {
-            (dtype, firstFloat) = (given, spec.name)
+            (dtype, firstFloat) = (given, index)
         }
     }
 
-    private func requireSameShape(_ t: DLTensor, _ name: String, _ other: DLTensor, _ otherName: String) throws(VTError) {
-        let same = t.ndim == other.ndim && (0..<Int(t.ndim)).allSatisfy { t.shape![$0] == other.shape![$0] }
+    private func requireSameShape(_ t: DLTensor, _ name: StaticString, _ other: DLTensor,
+                                  _ otherName: StaticString) throws(VTError) {
+        var same = t.ndim == other.ndim
+        for d in 0..<Int(t.ndim) where same { same = t.shape![d] == other.shape![d] }
         guard same else {
             throw .shapeMismatch("\(name) has shape \(shapeText(t)) but \(otherName) has shape \(shapeText(other)); "
                 + "they must match")
@@ -168,42 +196,43 @@ struct Signature: Sendable {
     }
 
     /// Binds or checks one dim. `last`: the final pass, where an unsolvable product is a bug.
-    private func bindDim(_ dim: TensorSpec.Dim, _ value: Int, _ tensor: Int, _ d: Int, _ sizes: inout [Int],
-                         _ sources: inout [Source], last: Bool = false) throws(VTError) {
-        let name = "\(tensors[tensor].name).shape[\(d)]=\(value)"
+    /// (Messages are formed only on failure.)
+    private func bindDim(_ dim: TensorSpec.Dim, _ value: Int, _ tensor: Int, _ d: Int,
+                         _ sizes: inout InlineArray<symbolCount, Int>, _ sources: inout InlineArray<symbolCount, Source>,
+                         last: Bool = false) throws(VTError) {
+        func name() -> String { "\(tensors[tensor].name).shape[\(d)]=\(value)" }
+        func bound(_ symbol: Int) -> Bool { if case .unbound = sources[symbol] { false } else { true } }
         switch dim {
         case .constant(let expected):
-            guard value == expected else { throw .shapeMismatch("\(name) must be \(expected) \(tensors[tensor].layout)") }
+            guard value == expected else { throw .shapeMismatch("\(name()) must be \(expected) \(tensors[tensor].layout)") }
         case .symbol(let symbol):
-            if case .unbound = sources[symbol] {
+            if !bound(symbol) {
                 (sizes[symbol], sources[symbol]) = (value, .tensor(tensor, d))
             } else if sizes[symbol] != value {
-                throw .shapeMismatch("\(name) does not match \(describe(symbol, sizes, sources)) (\(symbols[symbol]))")
+                throw .shapeMismatch("\(name()) does not match \(describe(symbol, sizes, sources)) (\(symbols[symbol]))")
             }
-        case .product(let factors):
-            let unknown = factors.filter { if case .unbound = sources[$0] { true } else { false } }
-            var known = 1
-            for factor in factors where !unknown.contains(factor) {
-                known = known.multipliedReportingOverflow(by: sizes[factor]).partialValue
-            }
-            let product = factors.map { symbols[$0] }.joined(separator: "*")
-            let parts = factors.filter { !unknown.contains($0) }.map { describe($0, sizes, sources) }
-                .joined(separator: ", ")
-            switch unknown.count {
-            case 0:
-                guard value == known else { throw .shapeMismatch("\(name) does not match \(product)=\(known) (\(parts))") }
-            case 1:
-                guard known != 0 else {
-                    guard value == 0 else { throw .shapeMismatch("\(name) does not match \(product)=0 (\(parts))") }
+        case .product(let a, let b):
+            func product() -> String { "\(symbols[a])*\(symbols[b])" }
+            switch (bound(a), bound(b)) {
+            case (true, true):
+                guard value == sizes[a] &* sizes[b] else {
+                    throw .shapeMismatch("\(name()) does not match \(product())=\(sizes[a] &* sizes[b]) "
+                        + "(\(describe(a, sizes, sources)), \(describe(b, sizes, sources)))")
+                }
+            case (true, false), (false, true):
+                let (known, unknown) = bound(a) ? (a, b) : (b, a)
+                guard sizes[known] != 0 else {
+                    guard value == 0 else {
+                        throw .shapeMismatch("\(name()) does not match \(product())=0 (\(describe(known, sizes, sources)))")
+                    }
                     return
                 }
-                guard value % known == 0 else {
-                    throw .shapeMismatch("\(name) (\(product)) is not a multiple of \(parts)")
+                guard value % sizes[known] == 0 else {
+                    throw .shapeMismatch("\(name()) (\(product())) is not a multiple of \(describe(known, sizes, sources))")
                 }
-                let divisors = factors.filter { $0 != unknown[0] }
-                (sizes[unknown[0]], sources[unknown[0]]) = (value / known, .quotient(tensor, d, divisors))
-            default:
-                if last { throw VTError(status: Int32(VT_ERR_INTERNAL), message: "\(name): \(product) is unsolved") }
+                (sizes[unknown], sources[unknown]) = (value / sizes[known], .quotient(tensor, d))
+            case (false, false):
+                if last { throw .internalError("\(name()): \(product()) is unsolved") }
             }
         case .derived:
             return  // checked once the derived sizes are known
@@ -211,38 +240,46 @@ struct Signature: Sendable {
     }
 
     /// "x.shape[1]=4", "num_segments=8" or "x.shape[0]/num_segments=2": where a symbol came from.
-    private func describe(_ symbol: Int, _ sizes: [Int], _ sources: [Source]) -> String {
+    private func describe(_ symbol: Int, _ sizes: InlineArray<symbolCount, Int>,
+                          _ sources: InlineArray<symbolCount, Source>) -> String {
         switch sources[symbol] {
-        case .tensor(let t, let d): "\(tensors[t].name).shape[\(d)]=\(sizes[symbol])"
-        case .scalar(let name): "\(name)=\(sizes[symbol])"
-        case .quotient(let t, let d, let divisors):
-            "\(tensors[t].name).shape[\(d)]/" + divisors.map { divisorName($0, sources) }.joined(separator: "/")
-                + "=\(sizes[symbol])"
-        case .derived, .unbound: "\(symbols[symbol])=\(sizes[symbol])"
-        }
-    }
-
-    private func divisorName(_ symbol: Int, _ sources: [Source]) -> String {
-        switch sources[symbol] {
-        case .tensor(let t, let d): "\(tensors[t].name).shape[\(d)]"
-        case .scalar(let name): name
-        default: symbols[symbol]
+        case .tensor(let t, let d): return "\(tensors[t].name).shape[\(d)]=\(sizes[symbol])"
+        case .scalar(let name): return "\(name)=\(sizes[symbol])"
+        case .quotient(let t, let d):
+            guard case .product(let a, let b) = tensors[t].dims[d] else { return "\(symbols[symbol])=\(sizes[symbol])" }
+            let divisor = a == symbol ? b : a
+            let divisorName: String = switch sources[divisor] {
+            case .tensor(let t2, let d2): "\(tensors[t2].name).shape[\(d2)]"
+            case .scalar(let name): "\(name)"
+            default: "\(symbols[divisor])"
+            }
+            return "\(tensors[t].name).shape[\(d)]/\(divisorName)=\(sizes[symbol])"
+        case .derived, .unbound: return "\(symbols[symbol])=\(sizes[symbol])"
         }
     }
 
     /// Size, strides, data and alignment of one tensor whose dims are already checked.
     private func view(_ argument: UnsafePointer<DLTensor>, _ spec: TensorSpec, dtype: DType) throws(VTError) -> Tensor {
         let t = argument.pointee
-        let dims = (0..<Int(t.ndim)).map { Int(t.shape![$0]) }
-        let count = try elementCount(dims, elementSize: dtype.size, tensor: spec.name)
+        let ndim = Int(t.ndim)
+        // The element count, rejecting sizes whose bytes would not fit an Int; zero dims count as
+        // 1 in the bound so that no partial product a kernel forms can overflow either.
+        var (count, bound) = (1, dtype.size)
+        for d in 0..<ndim {
+            let dim = Int(t.shape![d])
+            let (next, overflow) = bound.multipliedReportingOverflow(by: max(dim, 1))
+            guard !overflow else { throw .shapeMismatch("\(spec.name) of shape \(shapeText(t)) overflows the address space") }
+            (count, bound) = (count * dim, next)
+        }
         if let strides = t.strides, count > 0 {
             var expected = 1
-            for d in stride(from: dims.count - 1, through: 0, by: -1) {
-                if dims[d] != 1 && Int(strides[d]) != expected {
+            for d in stride(from: ndim - 1, through: 0, by: -1) {
+                let dim = Int(t.shape![d])
+                if dim != 1 && Int(strides[d]) != expected {
                     throw .unsupported("\(spec.name) must be C-contiguous (compact row-major), got strides "
-                        + "\(tupleText((0..<dims.count).map { Int(strides[$0]) })) for shape \(tupleText(dims))")
+                        + "\(tupleText((0..<ndim).map { Int(strides[$0]) })) for shape \(shapeText(t))")
                 }
-                expected *= dims[d]
+                expected *= dim
             }
         }
         guard count > 0 else { return Tensor(name: spec.name, tensor: argument, address: nil, dtype: dtype, count: 0) }
@@ -259,13 +296,13 @@ struct Signature: Sendable {
     }
 
     /// Rejects any output overlapping an input or another output.
-    private func requireSeparate(_ checked: [Tensor?]) throws(VTError) {
-        for (index, spec) in tensors.enumerated() where spec.role != .input {
+    private func requireSeparate(_ checked: InlineArray<tensorCount, Tensor?>) throws(VTError) {
+        for index in 0..<tensorCount where tensors[index].role != .input {
             guard let output = checked[index], output.count > 0 else { continue }
-            for (otherIndex, other) in checked.enumerated() where otherIndex != index {
-                guard let other, other.count > 0, tensors[otherIndex].role == .input || otherIndex < index else { continue }
-                if output.address < other.address + other.bytes && other.address < output.address + output.bytes {
-                    throw .shapeMismatch("\(output.name) overlaps \(other.name); they must be separate arrays")
+            for other in 0..<tensorCount where other != index && (tensors[other].role == .input || other < index) {
+                guard let input = checked[other], input.count > 0 else { continue }
+                if output.address < input.address + input.bytes && input.address < output.address + output.bytes {
+                    throw .shapeMismatch("\(output.name) overlaps \(input.name); they must be separate arrays")
                 }
             }
         }
@@ -281,6 +318,6 @@ private func shapeText(_ t: DLTensor) -> String {
 }
 
 /// A scalar count the table gives a minimum (num_segments >= 1, ...).
-func requireAtLeast(_ value: Int64, _ minimum: Int64, _ name: String) throws(VTError) {
+func requireAtLeast(_ value: Int64, _ minimum: Int64, _ name: StaticString) throws(VTError) {
     guard value >= minimum else { throw .invalidArgument("\(name)=\(value) must be >= \(minimum)") }
 }

@@ -4,13 +4,13 @@ import CVidTemporal
 /// element is (data + byte_offset, or a never-read placeholder for an empty tensor), its dtype
 /// and its dims. It borrows the caller's DLTensor for the duration of the call.
 struct Tensor: @unchecked Sendable {
-    let name: String
+    let name: StaticString
     let address: UnsafeMutableRawPointer
     let dtype: DType
     let count: Int
     private let tensor: UnsafePointer<DLTensor>
 
-    init(name: String, tensor: UnsafePointer<DLTensor>, address: UnsafeMutableRawPointer?, dtype: DType, count: Int) {
+    init(name: StaticString, tensor: UnsafePointer<DLTensor>, address: UnsafeMutableRawPointer?, dtype: DType, count: Int) {
         self.name = name
         self.tensor = tensor
         self.address = address ?? UnsafeMutableRawPointer(bitPattern: 64)!

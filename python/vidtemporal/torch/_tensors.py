@@ -1,4 +1,4 @@
-"""Checks and zero-copy views shared by the torch ops."""
+"""Checks shared by the torch ops."""
 import torch
 
 
@@ -9,8 +9,3 @@ def require_cpu(tensor, name, fn):
         raise ValueError(f"{fn}: {name} is on {tensor.device}; vidtemporal runs on CPU tensors only "
                          f"(move it with .cpu())")
     return tensor
-
-
-def as_numpy(tensor):
-    """A numpy view sharing the tensor's memory (no copy), for the extension's buffer checks."""
-    return tensor.detach().numpy()

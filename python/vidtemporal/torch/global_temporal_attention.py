@@ -1,54 +1,14 @@
 """Global temporal attention (GTA) for PyTorch: the autograd mixing op and the
 ``GlobalTemporalAttention`` block (spatial attention, pixel GTA, region GTA, projections)."""
-from typing import Tuple
-
 import torch
 from torch import nn
 
-from .. import _args, _C
-from ._tensors import as_numpy, require_cpu
+from .. import _args
+from ._ops import run
+from ._tensors import require_cpu
 from .region_pool import region_pool
 from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
-
-
-@torch.library.custom_op("vidtemporal::global_temporal_attention", mutates_args=())
-def _mix(v: torch.Tensor, attn: torch.Tensor, num_segments: int) -> torch.Tensor:
-    out = torch.empty_like(v)
-    _C.global_temporal_attention_forward(as_numpy(v), as_numpy(attn), as_numpy(out), num_segments)
-    return out
-
-
-@_mix.register_fake
-def _(v, attn, num_segments):
-    return torch.empty_like(v)
-
-
-@torch.library.custom_op("vidtemporal::global_temporal_attention_backward", mutates_args=())
-def _mix_backward(grad: torch.Tensor, v: torch.Tensor, attn: torch.Tensor,
-                  num_segments: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    grads = torch.empty_like(v), torch.empty_like(attn)
-    _C.global_temporal_attention_backward(as_numpy(grad), as_numpy(v), as_numpy(attn), *map(as_numpy, grads),
-                                          num_segments)
-    return grads
-
-
-@_mix_backward.register_fake
-def _(grad, v, attn, num_segments):
-    return torch.empty_like(v), torch.empty_like(attn)
-
-
-def _setup_context(ctx, inputs, output):
-    v, attn, ctx.num_segments = inputs
-    ctx.save_for_backward(v, attn)
-
-
-def _backward(ctx, grad):
-    v, attn = ctx.saved_tensors
-    return (*_mix_backward(grad.contiguous(), v, attn, ctx.num_segments), None)
-
-
-_mix.register_autograd(_backward, setup_context=_setup_context)
 
 
 def global_temporal_attention(v, attn, num_segments, groups=None):
@@ -59,7 +19,8 @@ def global_temporal_attention(v, attn, num_segments, groups=None):
     require_cpu(attn, "attn", fn)
     if groups is not None and attn.dim() == 4 and _args.integer(groups, "groups", fn) != attn.shape[0]:
         raise ValueError(f"{fn}: groups={groups} but attn has shape {tuple(attn.shape)}, i.e. G={attn.shape[0]}")
-    return _mix(v.contiguous(), attn.contiguous(), _args.integer(num_segments, "num_segments", fn))
+    return run(fn, "global_temporal_attention_forward", v.contiguous(), attn.contiguous(),
+               _args.integer(num_segments, "num_segments", fn))
 
 
 def _projection(cin, cout, zero_init):

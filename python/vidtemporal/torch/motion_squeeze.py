@@ -3,48 +3,9 @@ module (reduction, fused op, depthwise-separable feature transform, residual add
 import torch
 from torch import nn
 
-from .. import _args, _C
-from ._tensors import as_numpy, require_cpu
-
-
-@torch.library.custom_op("vidtemporal::motion_squeeze", mutates_args=())
-def _squeeze(x: torch.Tensor, num_segments: int, patch_size: int, sigma: float, temperature: float,
-             normalize: bool) -> torch.Tensor:
-    out = x.new_empty(x.shape[0], 3, x.shape[2], x.shape[3])
-    _C.motion_squeeze_forward(as_numpy(x), as_numpy(out), num_segments, patch_size, sigma, temperature, normalize)
-    return out
-
-
-@_squeeze.register_fake
-def _(x, num_segments, patch_size, sigma, temperature, normalize):
-    return x.new_empty(x.shape[0], 3, x.shape[2], x.shape[3])
-
-
-@torch.library.custom_op("vidtemporal::motion_squeeze_backward", mutates_args=())
-def _squeeze_backward(grad: torch.Tensor, x: torch.Tensor, num_segments: int, patch_size: int, sigma: float,
-                      temperature: float, normalize: bool) -> torch.Tensor:
-    grad_x = torch.empty_like(x)
-    _C.motion_squeeze_backward(as_numpy(grad), as_numpy(x), as_numpy(grad_x), num_segments, patch_size, sigma,
-                               temperature, normalize)
-    return grad_x
-
-
-@_squeeze_backward.register_fake
-def _(grad, x, num_segments, patch_size, sigma, temperature, normalize):
-    return torch.empty_like(x)
-
-
-def _setup_context(ctx, inputs, output):
-    x, *ctx.params = inputs
-    ctx.save_for_backward(x)
-
-
-def _backward(ctx, grad):
-    (x,) = ctx.saved_tensors
-    return (_squeeze_backward(grad.contiguous(), x, *ctx.params), None, None, None, None, None)
-
-
-_squeeze.register_autograd(_backward, setup_context=_setup_context)
+from .. import _args
+from ._ops import run
+from ._tensors import require_cpu
 
 
 def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
@@ -52,10 +13,8 @@ def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0,
     ``x (N*T, C, H, W)`` -> ``(N*T, 3, H, W)`` = [u, v, confidence]."""
     fn = "motion_squeeze"
     require_cpu(x, "x", fn)
-    if x.dim() != 4:
-        raise ValueError(f"{fn}: x must have 4 dims (N*T, C, H, W), got shape {tuple(x.shape)}")
-    return _squeeze(x.contiguous(), _args.integer(num_segments, "num_segments", fn),
-                    _args.integer(patch_size, "patch_size", fn), float(sigma), float(temperature), bool(normalize))
+    return run(fn, "motion_squeeze_forward", x.contiguous(), _args.integer(num_segments, "num_segments", fn),
+               _args.integer(patch_size, "patch_size", fn), float(sigma), float(temperature), bool(normalize))
 
 
 def _separable(cin, cout, kernel):

@@ -2,55 +2,12 @@
 its OffsetNet and WeightNet as in the official code, ``make_temporal_interlace`` for
 torchvision-style ResNets, and ``convert_tin_state_dict`` for official / mmaction2 checkpoints."""
 import re
-from typing import Tuple
-
 import torch
 from torch import nn
 
-from .. import _args, _C
-from ._tensors import as_numpy, require_cpu
-
-
-@torch.library.custom_op("vidtemporal::temporal_interlace", mutates_args=())
-def _temporal_interlace(x: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor, num_segments: int,
-                        shift_div: int) -> torch.Tensor:
-    out = torch.empty_like(x)
-    _C.temporal_interlace_forward(as_numpy(x), as_numpy(offsets), as_numpy(weights), as_numpy(out), num_segments,
-                                  shift_div)
-    return out
-
-
-@_temporal_interlace.register_fake
-def _(x, offsets, weights, num_segments, shift_div):
-    return torch.empty_like(x)
-
-
-@torch.library.custom_op("vidtemporal::temporal_interlace_backward", mutates_args=())
-def _temporal_interlace_backward(grad: torch.Tensor, x: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor,
-                                 num_segments: int, shift_div: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    grads = torch.empty_like(x), torch.empty_like(offsets), torch.empty_like(weights)
-    _C.temporal_interlace_backward(as_numpy(grad), as_numpy(x), as_numpy(offsets), as_numpy(weights),
-                                   *map(as_numpy, grads), num_segments, shift_div)
-    return grads
-
-
-@_temporal_interlace_backward.register_fake
-def _(grad, x, offsets, weights, num_segments, shift_div):
-    return torch.empty_like(x), torch.empty_like(offsets), torch.empty_like(weights)
-
-
-def _setup_context(ctx, inputs, output):
-    x, offsets, weights, ctx.num_segments, ctx.shift_div = inputs
-    ctx.save_for_backward(x, offsets, weights)
-
-
-def _backward(ctx, grad):
-    x, offsets, weights = ctx.saved_tensors
-    grads = _temporal_interlace_backward(grad.contiguous(), x, offsets, weights, ctx.num_segments, ctx.shift_div)
-    return (*grads, None, None)
-
-
-_temporal_interlace.register_autograd(_backward, setup_context=_setup_context)
+from .. import _args
+from ._ops import run
+from ._tensors import require_cpu
 
 
 def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
@@ -61,8 +18,8 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=No
     for tensor, name in ((x, "x"), (offsets, "offsets"), (weights, "weights")):
         require_cpu(tensor, name, fn)
     _args.groups_match(groups, offsets.shape, fn)
-    return _temporal_interlace(x.contiguous(), offsets.contiguous(), weights.contiguous(),
-                               _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn))
+    return run(fn, "temporal_interlace_forward", x.contiguous(), offsets.contiguous(), weights.contiguous(),
+               _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn))
 
 
 class OffsetNet(nn.Module):

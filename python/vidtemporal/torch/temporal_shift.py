@@ -3,60 +3,34 @@
 import torch
 from torch import nn
 
-from .. import _args, _C
-from ..temporal_shift import MODES
+from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
-from ._tensors import as_numpy, require_cpu
-
-
-@torch.library.custom_op("vidtemporal::temporal_shift", mutates_args=())
-def _temporal_shift(x: torch.Tensor, num_segments: int, fold_div: int, mode: int, adjoint: bool) -> torch.Tensor:
-    out = torch.empty_like(x, memory_format=torch.contiguous_format)
-    _C.temporal_shift(as_numpy(x), as_numpy(out), num_segments, fold_div, mode, adjoint)
-    return out
-
-
-@_temporal_shift.register_fake
-def _(x, num_segments, fold_div, mode, adjoint):
-    return torch.empty_like(x, memory_format=torch.contiguous_format)
-
-
-def _setup_context(ctx, inputs, output):
-    ctx.params = inputs[1:]
-
-
-def _backward(ctx, grad):
-    num_segments, fold_div, mode, adjoint = ctx.params
-    # The adjoint of the shift is the reverse shift, and vice versa: one op serves both.
-    return _temporal_shift(grad.contiguous(), num_segments, fold_div, mode, not adjoint), None, None, None, None
-
-
-_temporal_shift.register_autograd(_backward, setup_context=_setup_context)
-
-
-def _params(fn, num_segments, fold_div, mode):
-    return (_args.integer(num_segments, "num_segments", fn), _args.integer(fold_div, "fold_div", fn),
-            _args.choice(mode, "mode", fn, MODES))
+from ..temporal_shift import params as _params
+from ._ops import OPS, run
+from ._tensors import require_cpu
 
 
 def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
     """Temporal shift of ``x (N*T, C, H, W)`` with autograd (see ``vidtemporal.temporal_shift``)."""
     fn = "temporal_shift"
     require_cpu(x, "x", fn)
-    return _temporal_shift(x.contiguous(), *_params(fn, num_segments, fold_div, mode), False)
+    return run(fn, "temporal_shift_forward", x.contiguous(), *_params(fn, num_segments, fold_div, mode))
 
 
 class _TemporalShiftInPlace(torch.autograd.Function):
+    """The in-place custom op (it mutates x) under autograd: torch registers autograd formulas
+    for functional custom ops only, so the in-place one gets its gradient here."""
+
     @staticmethod
     def forward(ctx, x, num_segments, fold_div, mode):
-        _C.temporal_shift_inplace(as_numpy(x), num_segments, fold_div, mode)
+        OPS["temporal_shift_inplace_forward"](x, num_segments, fold_div, mode)
         ctx.mark_dirty(x)
         ctx.params = (num_segments, fold_div, mode)
         return x
 
     @staticmethod
     def backward(ctx, grad):
-        return _temporal_shift(grad.contiguous(), *ctx.params, True), None, None, None
+        return OPS["temporal_shift_backward"](grad.contiguous(), *ctx.params), None, None, None
 
 
 def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
@@ -64,7 +38,11 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     output allocation. Bit-identical to ``temporal_shift``; autograd works as for any in-place op."""
     fn = "temporal_shift_"
     require_cpu(x, "x", fn)
-    return _TemporalShiftInPlace.apply(x, *_params(fn, num_segments, fold_div, mode))
+    params = _params(fn, num_segments, fold_div, mode)
+    try:
+        return _TemporalShiftInPlace.apply(x, *params)
+    except (ValueError, TypeError) as error:
+        raise _calls.renamed(error, fn) from None
 
 
 class TemporalShift(nn.Module):
@@ -113,16 +91,13 @@ def make_temporal_shift(resnet, num_segments, fold_div=8, place="blockres", mode
     return resnet
 
 
-class TemporalShiftStream:
+class TemporalShiftStream(_NumpyStream):
     """Online TSM on torch tensors, one frame ``(N, C, H, W)`` at a time, for inference on live
     video (no autograd): ``vidtemporal.TemporalShiftStream`` with tensors in and out."""
 
-    def __init__(self, fold_div=8):
-        self._stream = _NumpyStream(fold_div)
+    def _empty_like(self, frame, fn):
+        return torch.empty_like(require_cpu(frame, "frame", fn), memory_format=torch.contiguous_format)
 
-    def step(self, frame):
-        require_cpu(frame, "frame", "TemporalShiftStream.step")
-        return torch.from_numpy(self._stream.step(as_numpy(frame.contiguous())))
-
-    def reset(self):
-        self._stream.reset()
+    def step(self, frame, out=None):
+        """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
+        return super().step(require_cpu(frame, "frame", "TemporalShiftStream.step").contiguous(), out)

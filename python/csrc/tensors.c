@@ -1,0 +1,202 @@
+/* Tensor and scalar arguments of vidtemporal._C: any object that exports DLPack becomes the
+ * DLTensor the library reads, with no copy. A type that publishes DLPack's C exchange API
+ * (__dlpack_c_exchange_api__, e.g. torch.Tensor) is read through it, without a Python call;
+ * anything else through __dlpack__, asking for a versioned capsule (which carries the read-only
+ * flag, and which numpy gives for read-only arrays too) and falling back to the legacy one. */
+#include "vidtemporal_ext.h"
+
+#include <string.h>
+
+/* DLPack 1.2's exchange API table (the published ABI; only the fields read here are typed). */
+typedef struct vtx_exchange_header {
+    vtx_dlpack_version version;
+    struct vtx_exchange_header *prev_api;
+} vtx_exchange_header;
+
+typedef struct {
+    vtx_exchange_header header;
+    void *managed_tensor_allocator;
+    int (*managed_tensor_from_py_object_no_sync)(void *py_object, vtx_managed_tensor_versioned **out);
+    void *managed_tensor_to_py_object_no_sync;
+    void *dltensor_from_py_object_no_sync;
+    void *current_work_stream;
+} vtx_exchange_api;
+
+/* Per type: its exchange API, or NULL when it has none. A few types at most are ever seen
+ * (ndarray, Tensor, Parameter); the cache holds a reference to each. */
+#define CACHE_SIZE 8
+static struct {
+    PyTypeObject *type;
+    const vtx_exchange_api *api;
+} cache[CACHE_SIZE];
+
+static const vtx_exchange_api *exchange_api(PyTypeObject *type) {
+    for (int i = 0; i < CACHE_SIZE && cache[i].type; i++)
+        if (cache[i].type == type) return cache[i].api;
+    const vtx_exchange_api *api = NULL;
+    PyObject *capsule = PyObject_GetAttrString((PyObject *)type, "__dlpack_c_exchange_api__");
+    if (capsule && PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
+        api = PyCapsule_GetPointer(capsule, "dlpack_exchange_api");
+        if (api && (api->header.version.major != 1 || !api->managed_tensor_from_py_object_no_sync)) api = NULL;
+    }
+    Py_XDECREF(capsule);
+    PyErr_Clear();
+    for (int i = 0; i < CACHE_SIZE; i++)
+        if (!cache[i].type) {
+            Py_INCREF(type);
+            cache[i].type = type;
+            cache[i].api = api;
+            break;
+        }
+    return api;
+}
+
+/* obj.__dlpack__(max_version=(1, 0)), or obj.__dlpack__() for producers that predate it. */
+static PyObject *dlpack_capsule(PyObject *obj) {
+    static PyObject *method, *kwnames, *version;
+    if (!method) {
+        method = PyUnicode_InternFromString("__dlpack__");
+        kwnames = Py_BuildValue("(s)", "max_version");
+        version = Py_BuildValue("(ii)", 1, 0);
+        if (!method || !kwnames || !version) return NULL;
+    }
+    PyObject *args[2] = {obj, version};
+    PyObject *capsule = PyObject_VectorcallMethod(method, args, 1, kwnames);
+    if (!capsule && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        capsule = PyObject_VectorcallMethod(method, args, 1, NULL);
+    }
+    return capsule;
+}
+
+/* Re-raises the current exception as `type` with "fn: name ...: reason". */
+static void reraise(PyObject *type, const char *fn, const char *name, const char *what) {
+    PyObject *kind, *value, *traceback;
+    PyErr_Fetch(&kind, &value, &traceback);
+    PyErr_Format(type, "%s: %s %s (%S)", fn, name, what, value ? value : Py_None);
+    Py_XDECREF(kind), Py_XDECREF(value), Py_XDECREF(traceback);
+}
+
+static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_tensor *out) {
+    uint64_t flags = 0;
+    if (obj == Py_None) {
+        if (spec->optional) return 0;
+        PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
+                     "exporter), got None", fn, spec->name);
+        return -1;
+    }
+    const vtx_exchange_api *api = exchange_api(Py_TYPE(obj));
+    if (api) {
+        if (api->managed_tensor_from_py_object_no_sync(obj, &out->managed) != 0 || !out->managed) {
+            reraise(PyExc_TypeError, fn, spec->name, "cannot be read as a DLPack tensor");
+            return -1;
+        }
+        out->dl = &out->managed->dl_tensor;
+        flags = out->managed->flags;
+    } else if (!PyObject_HasAttrString(obj, "__dlpack__")) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
+                     "exporter), got %.80s", fn, spec->name, Py_TYPE(obj)->tp_name);
+        return -1;
+    } else {
+        out->capsule = dlpack_capsule(obj);
+        if (!out->capsule) {
+            reraise(PyExc_TypeError, fn, spec->name, "cannot be exported through DLPack");
+            return -1;
+        }
+        if (PyCapsule_IsValid(out->capsule, "dltensor_versioned")) {
+            vtx_managed_tensor_versioned *managed = PyCapsule_GetPointer(out->capsule, "dltensor_versioned");
+            if (managed->version.major != 1) {
+                PyErr_Format(PyExc_TypeError, "%s: %s is a DLPack %u.%u tensor; this build reads DLPack 1.x",
+                             fn, spec->name, managed->version.major, managed->version.minor);
+                return -1;
+            }
+            out->dl = &managed->dl_tensor;
+            flags = managed->flags;
+        } else if (PyCapsule_IsValid(out->capsule, "dltensor")) {
+            out->dl = &((DLManagedTensor *)PyCapsule_GetPointer(out->capsule, "dltensor"))->dl_tensor;
+        } else {
+            PyErr_Format(PyExc_TypeError, "%s: %s.__dlpack__() did not return a DLPack capsule", fn, spec->name);
+            return -1;
+        }
+    }
+    if (spec->writable && (flags & VTX_DLPACK_FLAG_READ_ONLY)) {
+        PyErr_Format(PyExc_ValueError, "%s: %s must be a writable array (it is read-only)", fn, spec->name);
+        return -1;
+    }
+    return 0;
+}
+
+int vtx_get_tensors(PyObject *const *objects, const char *fn, const vtx_spec *specs, int count, vtx_tensor *tensors) {
+    memset(tensors, 0, sizeof *tensors * (size_t)count);
+    for (int i = 0; i < count; i++)
+        if (get_tensor(objects[i], fn, &specs[i], &tensors[i]) < 0) {
+            vtx_release_tensors(tensors, count);
+            return -1;
+        }
+    return 0;
+}
+
+void vtx_release_tensors(vtx_tensor *tensors, int count) {
+    for (int i = 0; i < count; i++) {
+        if (tensors[i].managed && tensors[i].managed->deleter) tensors[i].managed->deleter(tensors[i].managed);
+        Py_CLEAR(tensors[i].capsule);
+        tensors[i].managed = NULL;
+        tensors[i].dl = NULL;
+    }
+}
+
+/* ---- scalars ---- */
+
+static int integer(PyObject *object, const char *fn, const char *name, long long lo, long long hi, long long *out) {
+    if (!PyLong_Check(object)) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be an int, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        return -1;
+    }
+    int overflow = 0;
+    long long value = PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    if (overflow || value < lo || value > hi) {
+        PyErr_Format(PyExc_ValueError, "%s: %s=%S is out of range [%lld, %lld]", fn, name, object, lo, hi);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+int vtx_int64(PyObject *object, const char *fn, const char *name, int64_t *out) {
+    long long value;
+    if (integer(object, fn, name, INT64_MIN, INT64_MAX, &value) < 0) return -1;
+    *out = value;
+    return 0;
+}
+
+int vtx_int32(PyObject *object, const char *fn, const char *name, int32_t *out) {
+    long long value;
+    if (integer(object, fn, name, INT32_MIN, INT32_MAX, &value) < 0) return -1;
+    *out = (int32_t)value;
+    return 0;
+}
+
+int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out) {
+    if (!PyBool_Check(object)) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a bool, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        return -1;
+    }
+    *out = object == Py_True;
+    return 0;
+}
+
+int vtx_double(PyObject *object, const char *fn, const char *name, double *out) {
+    if (!PyFloat_Check(object) && !PyLong_Check(object)) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a float, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        return -1;
+    }
+    *out = PyFloat_AsDouble(object);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+int vtx_arity(const char *fn, Py_ssize_t nargs, Py_ssize_t expected) {
+    if (nargs == expected) return 0;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", fn, expected, nargs);
+    return -1;
+}

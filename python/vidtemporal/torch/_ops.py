@@ -1,0 +1,197 @@
+"""The torch custom ops, made from the op table: one ``torch.library.custom_op`` per tensor
+function of the C ABI (``torch.ops.vidtemporal.<name>``), its kernel and fake kernel the
+generated glue (``vidtemporal._glue``, with torch allocation), and for each forward/backward pair
+its autograd. Nothing here is per-op code.
+
+Schema of an op: its input tensors (``Tensor?`` where optional, ``Tensor(a!)`` where written in
+place), its scalars, and ``bool[] want`` (one flag per optional output) when it has optional
+outputs; it returns its outputs, an unwanted one as an empty tensor. A backward op computes the
+gradients ``ctx.needs_input_grad`` asks for and passes NULL to the library for the others.
+"""
+import torch
+
+from .. import _glue, _optable
+from .._ops import ERRORS, renamed
+
+_SCALAR_TYPES = {"int64": "int", "int32": "int", "bool": "bool", "double": "float"}
+# Argument names torch's dispatcher uses itself (auto-functionalization passes `mode`).
+_RESERVED = {"mode": "shift_mode"}
+
+
+def _empty(shape, like, index):
+    return torch.empty(shape, dtype=torch.int64 if index else like.dtype, device=like.device)
+
+
+_empty.takes = "a torch.Tensor"
+
+
+class _Function:
+    """What the torch layer needs of one table function."""
+
+    def __init__(self, function):
+        self.name = function.name
+        self.glue = getattr(_glue, function.name)
+        self.inputs = [t for t in function.tensors if t.role != "out"]
+        self.outputs = [t for t in function.tensors if t.role == "out"]
+        self.scalars = [s.name for s in function.scalars]
+        self.optional = [t.name for t in self.outputs if t.optional]
+        self.like = next(i for i, t in enumerate(self.inputs) if t.dtype == "float" and not t.optional)
+        self.arity = len(self.inputs) + len(self.scalars)
+
+    def schema(self):
+        args = [("Tensor(a!) " if t.role == "inout" else "Tensor? " if t.optional else "Tensor ") + t.name
+                for t in self.inputs]
+        args += [f"{_SCALAR_TYPES[s.kind]} {_RESERVED.get(s.name, s.name)}"
+                 for s in _optable.FUNCTIONS[self.name].scalars]
+        if self.optional:
+            args.append("bool[] want")
+        returns = {0: "()", 1: "Tensor"}.get(len(self.outputs), "(" + ", ".join(["Tensor"] * len(self.outputs)) + ")")
+        return f"({', '.join(args)}) -> {returns}"
+
+    def run(self, args, call):
+        flags = dict(zip(self.optional, args[self.arity])) if self.optional else {}
+        outputs = self.glue(self.name, _empty, *args[:self.arity], call=call, **flags)
+        if not outputs:
+            return None
+        if len(outputs) == 1:
+            return outputs[0]
+        like = args[self.like]
+        return tuple(like.new_empty(0) if o is None else o for o in outputs)
+
+
+FUNCTIONS = {name: _Function(f) for name, f in _optable.FUNCTIONS.items() if not f.handle and not f.creates}
+
+
+def _define(function):
+    mutated = tuple(t.name for t in function.inputs if t.role == "inout")
+
+    def kernel(*args):
+        return function.run(args, call=True)
+
+    def fake(*args):
+        return function.run(args, call=False)
+
+    kernel.__name__ = function.name
+    op = torch.library.custom_op(f"vidtemporal::{function.name}", kernel, mutates_args=mutated, device_types="cpu",
+                                 schema=function.schema())
+    if function.outputs:
+        op.register_fake(fake)
+    return op
+
+
+def _autograd(forward, backward, call_backward):
+    """(setup_context, backward) of forward from backward, by the table's naming: backward reads
+    grad_<output> for each differentiable output and forward tensors by name, and writes
+    grad_<input>. `call_backward(*args)` runs the backward (the custom op, or its glue)."""
+    f, b = FUNCTIONS[forward], FUNCTIONS[backward]
+    f_inputs, f_outputs = [t.name for t in f.inputs], [t.name for t in f.outputs]
+    differentiable = [i for i, name in enumerate(f_outputs) if "grad_" + name in {t.name for t in b.inputs}]
+    auxiliary = tuple(i for i in range(len(f_outputs)) if i not in differentiable)
+    # A backward input is a saved tensor (a forward input or output) or an output's gradient.
+    saved, plan = [], []
+    for t in b.inputs:
+        if t.name in f_inputs or t.name in f_outputs:
+            plan.append(("saved", len(saved)))
+            saved.append(("input", f_inputs.index(t.name)) if t.name in f_inputs else ("output", f_outputs.index(t.name)))
+        else:
+            plan.append(("grad", f_outputs.index(t.name[5:])))
+            # With one differentiable output its gradient is present (or all are absent: see
+            # backward_fn); with more, any may be absent, and the kernels take that as zero.
+            assert t.optional or len(differentiable) == 1, f"{backward}: {t.name} must be optional"
+    gradient_of = [f_inputs.index(t.name[5:]) for t in b.outputs]
+    wants = [f_inputs.index(name[5:]) for name in b.optional]
+    scalars = [f.scalars.index(name) for name in b.scalars]
+    unwanted = [(f_outputs.index(name), position) for position, name in enumerate(f.optional)]
+    returned = f.arity + (1 if f.optional else 0)
+
+    def setup_context(ctx, inputs, output):
+        outputs = list(output) if isinstance(output, tuple) else [output]
+        for i, position in unwanted:  # an optional output the forward did not compute is absent
+            if not inputs[f.arity][position]:
+                outputs[i] = None
+        ctx.save_for_backward(*(inputs[i] if kind == "input" else outputs[i] for kind, i in saved))
+        ctx.scalars = inputs[len(f_inputs):f.arity]
+        ctx.mark_non_differentiable(*(outputs[i] for i in auxiliary if outputs[i] is not None))
+        # No zero-filled gradients for unused outputs: the kernels take an absent one as zero.
+        ctx.set_materialize_grads(False)
+
+    def backward_fn(ctx, *grads):
+        if all(grads[i] is None for i in differentiable):
+            return (None,) * returned  # a gradient is linear in the output gradients: all zero
+        tensors = ctx.saved_tensors
+        args = [tensors[i] if kind == "saved" else None if grads[i] is None else grads[i].contiguous()
+                for kind, i in plan]
+        args += [ctx.scalars[i] for i in scalars]
+        if wants:
+            args.append([ctx.needs_input_grad[i] for i in wants])
+        results = call_backward(*args)
+        results = results if isinstance(results, tuple) else (results,)
+        gradients = [None] * returned
+        for index, result in zip(gradient_of, results):
+            if ctx.needs_input_grad[index]:
+                gradients[index] = result
+        return tuple(gradients)
+
+    return setup_context, backward_fn
+
+
+def _eager(forward, backward):
+    """The op pair as a torch.autograd.Function that runs the glue directly: eager autograd
+    without the custom ops' dispatch. Under torch.compile the custom op runs instead."""
+    f, b = FUNCTIONS[forward], FUNCTIONS[backward]
+    setup_context, backward_fn = _autograd(forward, backward, lambda *args: b.run(args, call=True))
+
+    def forward_fn(ctx, *args):
+        # The context is set up here, not in a setup_context method: with one, every apply()
+        # binds its arguments through inspect.signature (about 25 us).
+        output = f.run(args, call=True)
+        setup_context(ctx, args, output)
+        return output
+
+    return type(f"Eager_{forward}", (torch.autograd.Function,),
+                {"forward": staticmethod(forward_fn), "backward": staticmethod(backward_fn)})
+
+
+def _register_adjoint_autograd(forward, backward, ops):
+    """A linear op with one tensor in and out: the backward op's gradient is the forward op."""
+    scalars = len(FUNCTIONS[forward].scalars)
+
+    def setup_context(ctx, inputs, output):
+        ctx.scalars = inputs[1:]
+
+    def backward_fn(ctx, grad):
+        if grad is None:
+            return (None,) * (1 + scalars)
+        return (ops[forward](grad.contiguous(), *ctx.scalars), *([None] * scalars))
+
+    ops[backward].register_autograd(backward_fn, setup_context=setup_context)
+
+
+def _make():
+    ops = {name: _define(function) for name, function in FUNCTIONS.items()}
+    eager = {}
+    for op in _optable.OPS:
+        if op.forward:
+            setup_context, backward_fn = _autograd(op.forward, op.backward, ops[op.backward])
+            ops[op.forward].register_autograd(backward_fn, setup_context=setup_context)
+            if op.linear:
+                _register_adjoint_autograd(op.forward, op.backward, ops)
+            if op.eager:
+                eager[op.forward] = _eager(op.forward, op.backward)
+    return ops, eager
+
+
+OPS, EAGER = _make()
+
+
+def run(fn, name, *args, names=None):
+    """torch.ops.vidtemporal.<name>(*args) for the public function `fn` (in eager mode, for an
+    op the table marks eager, its autograd.Function); its errors name fn."""
+    try:
+        if name in EAGER and not torch.compiler.is_compiling():
+            return EAGER[name].apply(*args)
+        return OPS[name](*args)
+    except ERRORS as error:
+        if type(error) is RuntimeError and not str(error).startswith(("vt_", name)):
+            raise  # torch's own
+        raise renamed(error, fn, names) from None
