@@ -37,6 +37,8 @@ extension = Extension(
     sources=sorted(os.path.join("python", "csrc", f) for f in os.listdir(os.path.join(ROOT, "python", "csrc"))
                    if f.endswith(".c")),
     include_dirs=[os.path.join(ROOT, "include")],
+    # Rebuilt when the ABI or the shared extension header changes.
+    depends=[os.path.join("include", "vidtemporal.h"), os.path.join("python", "csrc", "vidtemporal_ext.h")],
     libraries=["vidtemporal"],
     runtime_library_dirs=["$ORIGIN"],
     extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -54,7 +54,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------ */
 
 /* Bumped whenever a signature or a struct below changes incompatibly. */
-#define VT_ABI_VERSION 1
+#define VT_ABI_VERSION 2
 
 /* The library version; vt_version_string() returns the same text. */
 #define VT_VERSION "0.1.0"
@@ -422,8 +422,5 @@ int32_t vt_motion_squeeze_backward(const DLTensor *grad_out, const DLTensor *x, 
 #ifdef __cplusplus
 }
 #endif
-
-/* Version 1 functions, while their callers move to version 2. */
-#include "vidtemporal_v1.h"
 
 #endif /* VIDTEMPORAL_H */

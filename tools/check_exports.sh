@@ -5,8 +5,8 @@
 # helpers such as vt_tensor are not exported, and comments do not count).
 set -euo pipefail
 so=$1
-headers=$(dirname "$0")/../include/vidtemporal*.h
-declared=$(cat $headers | grep -v '^static inline' | grep -oE '^[a-z][a-z0-9_ ]*[ *]vt_[a-z0-9_]+\(' \
+header=$(dirname "$0")/../include/vidtemporal.h
+declared=$(cat "$header" | grep -v '^static inline' | grep -oE '^[a-z][a-z0-9_ ]*[ *]vt_[a-z0-9_]+\(' \
            | grep -oE 'vt_[a-z0-9_]+' | sort -u)
 exported=$(readelf -W --dyn-syms "$so" | awk '$5 == "GLOBAL" && $7 != "UND" {print $8}' | sed 's/@.*//' | sort -u)
 if [ "$declared" != "$exported" ]; then

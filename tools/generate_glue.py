@@ -87,8 +87,9 @@ def swift_function(op, function):
         assert source.startswith(op.name + "_") and len(inputs) == 4, f"{source}: a 4-input size of its own op"
         call = camel(source[len(op.name) + 1:], upper=False)
         arguments = ", ".join(f"{s.lower()}: sizes[{i}]" for i, s in enumerate(inputs))
-        lines.append(f"        derived: Derived(symbol: {symbols.index(symbol)}, "
-                     f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{ (sizes: InlineArray<4, Int>) throws(VTError) -> Int in")
+        lines.append(f'        derived: Derived(function: "vt_{source}", symbol: {symbols.index(symbol)}, '
+                     f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{")
+        lines.append("            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in")
         lines.append(f"            try {camel(op.name)}.{call}({arguments})")
         lines.append("        }")
     lines.append("    )")

@@ -16,12 +16,24 @@ final class CorrelationTests: XCTestCase {
                         Case(b: 1, c: 9, h: 10, w: 9, patch: 7, dilation: 3), Case(b: 1, c: 2, h: 4, w: 10, patch: 1, dilation: 1),
                         Case(b: 1, c: 0, h: 3, w: 9, patch: 3, dilation: 1)]
 
-    func forward(_ k: Case, _ f1: [Double], _ f2: [Double]) -> [Double] {
-        var out = [Double](repeating: -7, count: k.b * k.patch * k.patch * k.h * k.w)
+    func forward<T: ShiftScalar>(_ k: Case, _ f1: [T], _ f2: [T]) -> [T] {
+        let (t1, t2) = (HostTensor(f1, shape: [k.b, k.c, k.h, k.w]), HostTensor(f2, shape: [k.b, k.c, k.h, k.w]))
+        let out = HostTensor([T](repeating: -7, count: k.b * k.patch * k.patch * k.h * k.w),
+                             shape: [k.b, k.patch, k.patch, k.h, k.w])
         var error = vt_error()
-        XCTAssertEqual(vt_correlation_forward_f64(f1, f2, &out, Int64(k.b), Int64(k.c), Int64(k.h), Int64(k.w),
-                                                  Int64(k.patch), Int64(k.dilation), &error), Int32(VT_OK), message(error))
-        return out
+        XCTAssertEqual(vt_correlation_forward(t1.dl, t2.dl, out.dl, Int64(k.patch), Int64(k.dilation), &error), Int32(VT_OK),
+                       message(error))
+        return out.values()
+    }
+
+    func backward<T: ShiftScalar>(_ k: Case, _ g: [T], _ f1: [T], _ f2: [T]) -> ([T], [T]) {
+        let dims = [k.b, k.c, k.h, k.w], n = k.b * k.c * k.h * k.w
+        let (t1, t2) = (HostTensor(f1, shape: dims), HostTensor(f2, shape: dims))
+        let tg = HostTensor(g, shape: [k.b, k.patch, k.patch, k.h, k.w])
+        let (g1, g2) = (HostTensor([T](repeating: -7, count: n), shape: dims), HostTensor([T](repeating: -7, count: n), shape: dims))
+        XCTAssertEqual(vt_correlation_backward(tg.dl, t1.dl, t2.dl, g1.dl, g2.dl, Int64(k.patch), Int64(k.dilation), nil),
+                       Int32(VT_OK))
+        return (g1.values(), g2.values())
     }
 
     func testForwardEqualsDefinition() {
@@ -31,11 +43,7 @@ final class CorrelationTests: XCTestCase {
             let want = CorrelationReference.forward(f1, f2, b: k.b, c: k.c, h: k.h, w: k.w, patch: k.patch,
                                                     dilation: k.dilation)
             assertClose(forward(k, f1, f2), want, Tolerance.of("gemm", .float64), "\(k)")
-            var out32 = [Float](repeating: -7, count: want.count)
-            XCTAssertEqual(vt_correlation_forward_f32(f1.map(Float.init), f2.map(Float.init), &out32, Int64(k.b),
-                                                      Int64(k.c), Int64(k.h), Int64(k.w), Int64(k.patch),
-                                                      Int64(k.dilation), nil), Int32(VT_OK))
-            assertClose(out32, want, Tolerance.of("gemm", .float32), "float32 \(k)")
+            assertClose(forward(k, f1.map(Float.init), f2.map(Float.init)), want, Tolerance.of("gemm", .float32), "float32 \(k)")
         }
     }
 
@@ -46,9 +54,7 @@ final class CorrelationTests: XCTestCase {
             let n = k.b * k.c * k.h * k.w
             let f1: [Double] = random.uniform(n), f2: [Double] = random.uniform(n)
             let g: [Double] = random.uniform(k.b * k.patch * k.patch * k.h * k.w)
-            var (g1, g2) = ([Double](repeating: -7, count: n), [Double](repeating: -7, count: n))
-            XCTAssertEqual(vt_correlation_backward_f64(g, f1, f2, &g1, &g2, Int64(k.b), Int64(k.c), Int64(k.h),
-                                                       Int64(k.w), Int64(k.patch), Int64(k.dilation), nil), Int32(VT_OK))
+            let (g1, g2) = backward(k, g, f1, f2)
             let value = dot(forward(k, f1, f2), g)
             let tolerance = Tolerance.of("adjoint", .float64) * max(1, abs(value))
             XCTAssertEqual(value, dot(f1, g1), accuracy: tolerance, "in f1 \(k)")
@@ -65,35 +71,39 @@ final class CorrelationTests: XCTestCase {
             let g: [Double] = random.uniform(k.b * k.patch * k.patch * k.h * k.w)
             let want = CorrelationReference.backward(g, f1, f2, b: k.b, c: k.c, h: k.h, w: k.w, patch: k.patch,
                                                      dilation: k.dilation)
-            var (g1, g2) = ([Double](repeating: -7, count: n), [Double](repeating: -7, count: n))
-            XCTAssertEqual(vt_correlation_backward_f64(g, f1, f2, &g1, &g2, Int64(k.b), Int64(k.c), Int64(k.h),
-                                                       Int64(k.w), Int64(k.patch), Int64(k.dilation), nil), Int32(VT_OK))
+            let (g1, g2) = backward(k, g, f1, f2)
             assertClose(g1, want.gradF1, Tolerance.of("gemm", .float64), "grad_f1 \(k)")
             assertClose(g2, want.gradF2, Tolerance.of("gemm", .float64), "grad_f2 \(k)")
-            var (h1, h2) = ([Float](repeating: -7, count: n), [Float](repeating: -7, count: n))
-            XCTAssertEqual(vt_correlation_backward_f32(g.map(Float.init), f1.map(Float.init), f2.map(Float.init), &h1, &h2,
-                                                       Int64(k.b), Int64(k.c), Int64(k.h), Int64(k.w), Int64(k.patch),
-                                                       Int64(k.dilation), nil), Int32(VT_OK))
+            let (h1, h2) = backward(k, g.map(Float.init), f1.map(Float.init), f2.map(Float.init))
             assertClose(h1, want.gradF1, Tolerance.of("gemm", .float32), "float32 grad_f1 \(k)")
             assertClose(h2, want.gradF2, Tolerance.of("gemm", .float32), "float32 grad_f2 \(k)")
         }
     }
 
     func testErrors() {
-        let buffer = [Float](repeating: 1, count: 64)
-        var out = [Float](repeating: -7, count: 64)
+        let buffer = HostTensor([Float](repeating: 1, count: 64), shape: [64])
+        let output = HostTensor([Float](repeating: -7, count: 64), shape: [64])
         var error = vt_error()
-        XCTAssertEqual(vt_correlation_forward_f32(buffer, buffer, &out, 1, 1, 2, 2, 4, 1, &error),
-                       Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertEqual(message(error), "vt_correlation_forward_f32: patch_size=4 must be odd")
-        XCTAssertEqual(vt_correlation_forward_f32(buffer, buffer, &out, 1, 1, 2, 2, 3, 0, &error),
-                       Int32(VT_ERR_INVALID_ARGUMENT))
+        func call(_ dims: [Int64], patch: Int64, dilation: Int64, f2: Bool = true) -> Int32 {
+            let f32 = Float.dlType
+            let f = HostTensor(shape: dims, dtype: f32, data: buffer.dl.pointee.data)
+            let out = HostTensor(shape: [dims[0], patch, patch, dims[2], dims[3]], dtype: f32, data: output.dl.pointee.data)
+            return vt_correlation_forward(f.dl, f2 ? f.dl : nil, out.dl, patch, dilation, &error)
+        }
+        XCTAssertEqual(call([1, 1, 2, 2], patch: 4, dilation: 1), Int32(VT_ERR_INVALID_ARGUMENT))
+        XCTAssertEqual(message(error), "vt_correlation_forward: patch_size=4 must be odd")
+        XCTAssertEqual(call([1, 1, 2, 2], patch: 3, dilation: 0), Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("dilation_patch=0"), message(error))
-        XCTAssertEqual(vt_correlation_forward_f32(buffer, nil, &out, 1, 1, 2, 2, 3, 1, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(call([1, 1, 2, 2], patch: 3, dilation: 1, f2: false), Int32(VT_ERR_NULL_POINTER))
         // A dilation so large that the padded rows could not be addressed: an error, not a trap.
-        XCTAssertEqual(vt_correlation_forward_f32(buffer, buffer, &out, 1, 1, 1, 8, 3, 1 << 58, &error),
-                       Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(call([1, 1, 1, 8], patch: 3, dilation: 1 << 58), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("overflows"), message(error))
-        XCTAssertEqual(out, [Float](repeating: -7, count: 64))
+        // The output's P dims must be patch_size.
+        let f = HostTensor([Float](repeating: 1, count: 4), shape: [1, 1, 2, 2])
+        let wrong = HostTensor([Float](repeating: -7, count: 36), shape: [1, 3, 3, 2, 2])
+        XCTAssertEqual(vt_correlation_forward(f.dl, f.dl, wrong.dl, 5, 1, &error), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(message(error), "vt_correlation_forward: out.shape[1]=3 does not match patch_size=5 (P)")
+        XCTAssertEqual(output.values(Float.self), [Float](repeating: -7, count: 64))
+        XCTAssertEqual(wrong.values(Float.self), [Float](repeating: -7, count: 36))
     }
 }

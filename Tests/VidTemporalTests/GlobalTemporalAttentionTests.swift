@@ -11,6 +11,8 @@ final class GlobalTemporalAttentionTests: XCTestCase {
         var clips: Int, segments: Int, channels: Int, positions: Int, groups: Int
         var count: Int { clips * segments * channels * positions }
         var attnCount: Int { groups * groups * segments * segments }
+        var dims: [Int] { [clips * segments, channels, positions] }
+        var attnDims: [Int] { [groups, groups, segments, segments] }
     }
 
     static let cases = [Case(clips: 2, segments: 3, channels: 4, positions: 5, groups: 1),
@@ -18,29 +20,20 @@ final class GlobalTemporalAttentionTests: XCTestCase {
                         Case(clips: 3, segments: 1, channels: 6, positions: 1, groups: 2),
                         Case(clips: 1, segments: 4, channels: 8, positions: 4097, groups: 2)]  // > one column block
 
-    func forward(_ c: Case, _ v: [Double], _ attn: [Double]) -> [Double] {
-        var y = [Double](repeating: -7, count: v.count)
-        XCTAssertEqual(vt_global_temporal_attention_forward_f64(v, attn, &y, Int64(c.clips * c.segments), Int64(c.channels),
-                                                                Int64(c.positions), Int64(c.segments), Int64(c.groups), nil),
-                       Int32(VT_OK))
-        return y
+    func forward<T: ShiftScalar>(_ c: Case, _ v: [T], _ attn: [T]) -> [T] {
+        let (tv, ta) = (HostTensor(v, shape: c.dims), HostTensor(attn, shape: c.attnDims))
+        let y = HostTensor([T](repeating: -7, count: v.count), shape: c.dims)
+        XCTAssertEqual(vt_global_temporal_attention_forward(tv.dl, ta.dl, y.dl, Int64(c.segments), nil), Int32(VT_OK))
+        return y.values()
     }
 
-    func forward32(_ c: Case, _ v: [Float], _ attn: [Float]) -> [Float] {
-        var y = [Float](repeating: -7, count: v.count)
-        XCTAssertEqual(vt_global_temporal_attention_forward_f32(v, attn, &y, Int64(c.clips * c.segments), Int64(c.channels),
-                                                                Int64(c.positions), Int64(c.segments), Int64(c.groups), nil),
+    func backward<T: ShiftScalar>(_ c: Case, _ gy: [T], _ v: [T], _ attn: [T]) -> ([T], [T]) {
+        let (tg, tv, ta) = (HostTensor(gy, shape: c.dims), HostTensor(v, shape: c.dims), HostTensor(attn, shape: c.attnDims))
+        let gv = HostTensor([T](repeating: -7, count: v.count), shape: c.dims)
+        let ga = HostTensor([T](repeating: -7, count: attn.count), shape: c.attnDims)
+        XCTAssertEqual(vt_global_temporal_attention_backward(tg.dl, tv.dl, ta.dl, gv.dl, ga.dl, Int64(c.segments), nil),
                        Int32(VT_OK))
-        return y
-    }
-
-    func backward(_ c: Case, _ gy: [Double], _ v: [Double], _ attn: [Double]) -> ([Double], [Double]) {
-        var gv = [Double](repeating: -7, count: v.count)
-        var ga = [Double](repeating: -7, count: attn.count)
-        XCTAssertEqual(vt_global_temporal_attention_backward_f64(gy, v, attn, &gv, &ga, Int64(c.clips * c.segments),
-                                                                 Int64(c.channels), Int64(c.positions), Int64(c.segments),
-                                                                 Int64(c.groups), nil), Int32(VT_OK))
-        return (gv, ga)
+        return (gv.values(), ga.values())
     }
 
     func testMixingEqualsReference() {
@@ -52,7 +45,7 @@ final class GlobalTemporalAttentionTests: XCTestCase {
             let (y, gv, ga) = GTAReference.mix(v, attn, gy, clips: c.clips, segments: c.segments, channels: c.channels,
                                                positions: c.positions, groups: c.groups)
             assertClose(forward(c, v, attn), y, Tolerance.of("gemm", .float64), "y \(c)")
-            assertClose(forward32(c, v.map(Float.init), attn.map(Float.init)), y, Tolerance.of("gemm", .float32),
+            assertClose(forward(c, v.map(Float.init), attn.map(Float.init)), y, Tolerance.of("gemm", .float32),
                         "y float32 \(c)")
             let (gotV, gotA) = backward(c, gy, v, attn)
             assertClose(gotV, gv, Tolerance.of("gemm", .float64), "grad_v \(c)")
@@ -69,10 +62,7 @@ final class GlobalTemporalAttentionTests: XCTestCase {
         let (v, attn, gy) = (v32.map(Double.init), attn32.map(Double.init), gy32.map(Double.init))
         let (_, wantV, wantA) = GTAReference.mix(v, attn, gy, clips: c.clips, segments: c.segments, channels: c.channels,
                                                  positions: c.positions, groups: c.groups)
-        var gv = [Float](repeating: -7, count: c.count), ga = [Float](repeating: -7, count: c.attnCount)
-        XCTAssertEqual(vt_global_temporal_attention_backward_f32(gy32, v32, attn32, &gv, &ga, Int64(c.clips * c.segments), Int64(c.channels),
-                                                                 Int64(c.positions), Int64(c.segments), Int64(c.groups),
-                                                                 nil), Int32(VT_OK))
+        let (gv, ga) = backward(c, gy32, v32, attn32)
         assertClose(gv, wantV, Tolerance.of("gemm", .float32), "grad_v float32")
         assertClose(ga, wantA, Tolerance.of("gemm", .float32), "grad_attn float32")
     }
@@ -108,25 +98,32 @@ final class GlobalTemporalAttentionTests: XCTestCase {
     }
 
     func testErrors() {
-        let buffer = [Float](repeating: 1, count: 64)
-        var out = [Float](repeating: -7, count: 64)
+        let buffer = HostTensor([Float](repeating: 1, count: 64), shape: [64])
+        let out = HostTensor([Float](repeating: -7, count: 64), shape: [64])
         var error = vt_error()
-        XCTAssertEqual(vt_global_temporal_attention_forward_f32(buffer, buffer, &out, 2, 6, 1, 2, 4, &error),
-                       Int32(VT_ERR_SHAPE_MISMATCH))
-        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward_f32: c=6 is not divisible by groups=4")
-        XCTAssertEqual(vt_global_temporal_attention_forward_f32(buffer, buffer, &out, 3, 4, 1, 2, 2, &error),
-                       Int32(VT_ERR_SHAPE_MISMATCH))
-        XCTAssertTrue(message(error).contains("nt=3 (v.shape[0]) is not a multiple of num_segments=2"), message(error))
-        XCTAssertEqual(vt_global_temporal_attention_forward_f32(buffer, nil, &out, 2, 4, 1, 2, 2, &error),
-                       Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(vt_global_temporal_attention_forward_f32(buffer, buffer, &out, 2, 4, 1, 2, 0, &error),
-                       Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertEqual(out, [Float](repeating: -7, count: 64))
-        let overlap = out.withUnsafeMutableBufferPointer { o in
-            vt_global_temporal_attention_backward_f32(buffer, buffer, buffer, o.baseAddress, o.baseAddress! + 4, 2, 4, 1,
-                                                      2, 2, &error)
+        func forward(_ v: [Int64], _ attn: [Int64], segments: Int64, data: Bool = true) -> Int32 {
+            let f32 = Float.dlType
+            let tv = HostTensor(shape: v, dtype: f32, data: buffer.dl.pointee.data)
+            let ta = HostTensor(shape: attn, dtype: f32, data: data ? buffer.dl.pointee.data : nil)
+            let ty = HostTensor(shape: v, dtype: f32, data: out.dl.pointee.data)
+            return vt_global_temporal_attention_forward(tv.dl, ta.dl, ty.dl, segments, &error)
         }
-        XCTAssertEqual(overlap, Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(forward([2, 6, 1], [4, 4, 2, 2], segments: 2), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward: c=6 is not divisible by groups=4")
+        XCTAssertEqual(forward([3, 4, 1], [2, 2, 2, 2], segments: 2), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertTrue(message(error).contains("v.shape[0]=3 (N*T) is not a multiple of num_segments=2"), message(error))
+        XCTAssertEqual(forward([2, 4, 1], [2, 2, 2, 2], segments: 2, data: false), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward: attn.data is NULL")
+        XCTAssertEqual(forward([2, 4, 1], [2, 2, 2, 2], segments: 0), Int32(VT_ERR_INVALID_ARGUMENT))
+        XCTAssertEqual(forward([2, 4, 1], [2, 2, 3, 3], segments: 2), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward: attn.shape[2]=3 does not match num_segments=2 (T)")
+        XCTAssertEqual(out.values(Float.self), [Float](repeating: -7, count: 64))
+        let (v, attn) = (HostTensor(shape: [2, 4, 1], dtype: Float.dlType, data: buffer.dl.pointee.data),
+                         HostTensor(shape: [2, 2, 2, 2], dtype: Float.dlType, data: buffer.dl.pointee.data))
+        let gv = HostTensor(shape: [2, 4, 1], dtype: Float.dlType, data: out.dl.pointee.data)
+        let ga = HostTensor(shape: [2, 2, 2, 2], dtype: Float.dlType, data: out.dl.pointee.data! + 16)
+        XCTAssertEqual(vt_global_temporal_attention_backward(v.dl, v.dl, attn.dl, gv.dl, ga.dl, 2, &error),
+                       Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("grad_attn overlaps grad_v"), message(error))
     }
 }

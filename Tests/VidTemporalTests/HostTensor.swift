@@ -13,7 +13,8 @@ extension Int64: TensorElement { static var dlType: DLDataType { DLDataType(code
 /// that outlives the calls, and the DLTensor describing them. `tensor` goes to the vt_ functions.
 final class HostTensor {
     let tensor: UnsafeMutablePointer<DLTensor>
-    private let storage: UnsafeMutableRawPointer
+    /// nil for a view over someone else's memory.
+    private let storage: UnsafeMutableRawPointer?
     private let shape: UnsafeMutablePointer<Int64>
     private var strides: UnsafeMutablePointer<Int64>?
     private let capacity: Int
@@ -37,13 +38,27 @@ final class HostTensor {
                                        byte_offset: 0))
     }
 
+    /// A DLTensor over `data` (not owned, may be NULL) with any shape, even a negative or huge
+    /// one: for the argument checks.
+    init(shape dims: [Int64], dtype: DLDataType, data: UnsafeMutableRawPointer?) {
+        storage = nil
+        capacity = 0
+        elementSize = Int(dtype.bits) / 8
+        shape = .allocate(capacity: 8)
+        for (i, d) in dims.enumerated() { shape[i] = d }
+        tensor = .allocate(capacity: 1)
+        tensor.initialize(to: DLTensor(data: data, device: DLDevice(device_type: kDLCPU, device_id: 0),
+                                       ndim: Int32(dims.count), dtype: dtype, shape: shape, strides: nil,
+                                       byte_offset: 0))
+    }
+
     /// A tensor of `dims` filled with `value`.
     convenience init<T: TensorElement>(repeating value: T, shape dims: [Int]) {
         self.init([T](repeating: value, count: dims.reduce(1, *)), shape: dims)
     }
 
     deinit {
-        storage.deallocate()
+        storage?.deallocate()
         shape.deallocate()
         strides?.deallocate()
         tensor.deallocate()
@@ -71,16 +86,20 @@ final class HostTensor {
     /// The first `count` elements as T (all of them by default).
     func values<T: TensorElement>(_: T.Type = T.self, count: Int? = nil) -> [T] {
         let n = count ?? Int(tensor.pointee.ndim == 0 ? 1 : (0..<Int(tensor.pointee.ndim)).reduce(1) { $0 * Int(shape[$1]) })
-        let start = storage + Int(tensor.pointee.byte_offset)
+        let start = tensor.pointee.data! + Int(tensor.pointee.byte_offset)
         return Array(UnsafeBufferPointer(start: start.assumingMemoryBound(to: T.self), count: n))
     }
 
     /// The whole storage, whatever the DLTensor says (to check nothing was written).
     func storageValues<T: TensorElement>(_: T.Type = T.self) -> [T] {
-        Array(UnsafeBufferPointer(start: storage.assumingMemoryBound(to: T.self), count: capacity * elementSize / MemoryLayout<T>.stride))
+        Array(UnsafeBufferPointer(start: storage!.assumingMemoryBound(to: T.self),
+                                  count: capacity * elementSize / MemoryLayout<T>.stride))
     }
 
     var dl: UnsafeMutablePointer<DLTensor> { tensor }
+
+    /// The shape the DLTensor describes.
+    var dims: [Int] { (0..<Int(tensor.pointee.ndim)).map { Int(shape[$0]) } }
 }
 
 /// The message of a call's error record.

@@ -7,12 +7,13 @@ import XCTest
 final class KernelSoftArgmaxTests: XCTestCase {
     func run(_ corr: [Double], b: Int, p: Int, h: Int, w: Int, sigma: Double = 5, temperature: Double = 100)
         -> ([Double], [Double]) {
-        var displacement = [Double](repeating: -7, count: b * 2 * h * w), confidence = [Double](repeating: -7, count: b * h * w)
+        let c = HostTensor(corr, shape: [b, p, p, h, w])
+        let displacement = HostTensor([Double](repeating: -7, count: b * 2 * h * w), shape: [b, 2, h, w])
+        let confidence = HostTensor([Double](repeating: -7, count: b * h * w), shape: [b, 1, h, w])
         var error = vt_error()
-        XCTAssertEqual(vt_kernel_soft_argmax_forward_f64(corr, &displacement, &confidence, Int64(b), Int64(p), Int64(h),
-                                                         Int64(w), sigma, temperature, &error), Int32(VT_OK),
-                       message(error))
-        return (displacement, confidence)
+        XCTAssertEqual(vt_kernel_soft_argmax_forward(c.dl, displacement.dl, confidence.dl, sigma, temperature, &error),
+                       Int32(VT_OK), message(error))
+        return (displacement.values(), confidence.values())
     }
 
     /// A single strong peak at (ky, kx) = (2, 6) of a 7 x 7 window: u = (6-3)/3 = 1, v = (2-3)/3.
@@ -48,9 +49,11 @@ final class KernelSoftArgmaxTests: XCTestCase {
             let (d, conf) = run(c, b: b, p: p, h: h, w: w, sigma: 1.5, temperature: 20)
             return dot(d, gd) + dot(conf, gc)
         }
-        var grad = [Double](repeating: -7, count: count)
-        XCTAssertEqual(vt_kernel_soft_argmax_backward_f64(gd, gc, corr, &grad, Int64(b), Int64(p), Int64(h), Int64(w),
-                                                          1.5, 20, nil), Int32(VT_OK))
+        let (tgd, tgc) = (HostTensor(gd, shape: [b, 2, h, w]), HostTensor(gc, shape: [b, 1, h, w]))
+        let (tc, tgrad) = (HostTensor(corr, shape: [b, p, p, h, w]), HostTensor([Double](repeating: -7, count: count),
+                                                                             shape: [b, p, p, h, w]))
+        XCTAssertEqual(vt_kernel_soft_argmax_backward(tgd.dl, tgc.dl, tc.dl, tgrad.dl, 1.5, 20, nil), Int32(VT_OK))
+        let grad = tgrad.values(Double.self)
         for i in stride(from: 0, to: count, by: 3) {
             let numeric = FiniteDifference.central(loss, at: corr, index: i)
             XCTAssertEqual(grad[i], numeric, accuracy: 1e-6 * max(1, abs(numeric)), "corr[\(i)]")
@@ -58,17 +61,21 @@ final class KernelSoftArgmaxTests: XCTestCase {
     }
 
     func testErrors() {
-        var out = [Float](repeating: -7, count: 8), conf = out
+        let out = HostTensor([Float](repeating: -7, count: 2), shape: [1, 2, 1, 1])
+        let conf = HostTensor([Float](repeating: -7, count: 1), shape: [1, 1, 1, 1])
         var error = vt_error()
-        let corr = [Float](repeating: 0, count: 16)
-        XCTAssertEqual(vt_kernel_soft_argmax_forward_f32(corr, &out, &conf, 1, 4, 1, 1, 5, 100, &error),
-                       Int32(VT_ERR_INVALID_ARGUMENT))
+        let even = HostTensor([Float](repeating: 0, count: 16), shape: [1, 4, 4, 1, 1])
+        XCTAssertEqual(vt_kernel_soft_argmax_forward(even.dl, out.dl, conf.dl, 5, 100, &error), Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("p=4 must be odd"), message(error))
-        XCTAssertEqual(vt_kernel_soft_argmax_forward_f32(corr, &out, &conf, 1, 3, 1, 1, 0, 100, &error),
-                       Int32(VT_ERR_INVALID_ARGUMENT))
+        let corr = HostTensor([Float](repeating: 0, count: 9), shape: [1, 3, 3, 1, 1])
+        XCTAssertEqual(vt_kernel_soft_argmax_forward(corr.dl, out.dl, conf.dl, 0, 100, &error), Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("sigma=0.0"), message(error))
-        XCTAssertEqual(vt_kernel_soft_argmax_forward_f32(corr, &out, &conf, 1, 3, 1, 1, 5, .infinity, &error),
+        XCTAssertEqual(vt_kernel_soft_argmax_forward(corr.dl, out.dl, conf.dl, 5, .infinity, &error),
                        Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertEqual(out, [Float](repeating: -7, count: 8))
+        let square = HostTensor([Float](repeating: 0, count: 15), shape: [1, 3, 5, 1, 1])
+        XCTAssertEqual(vt_kernel_soft_argmax_forward(square.dl, out.dl, conf.dl, 5, 100, &error), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(message(error), "vt_kernel_soft_argmax_forward: corr.shape[2]=5 does not match corr.shape[1]=3 (P)")
+        XCTAssertEqual(out.values(Float.self), [-7, -7])
+        XCTAssertEqual(conf.values(Float.self), [-7])
     }
 }

@@ -9,20 +9,27 @@ final class SpatialAttentionTests: XCTestCase {
     // s = 130 spans three row blocks (64, 64, 2).
     static let cases = [Case(b: 2, d: 3, dv: 2, s: 5), Case(b: 1, d: 8, dv: 5, s: 130), Case(b: 2, d: 1, dv: 1, s: 1)]
 
-    func forward(_ c: Case, _ q: [Double], _ k: [Double], _ v: [Double], lse: UnsafeMutablePointer<Double>? = nil)
-        -> [Double] {
-        var y = [Double](repeating: -7, count: c.b * c.dv * c.s)
-        XCTAssertEqual(vt_spatial_attention_forward_f64(q, k, v, &y, lse, Int64(c.b), Int64(c.d), Int64(c.dv), Int64(c.s),
-                                                        nil), Int32(VT_OK))
-        return y
+    /// (y, lse) of a forward call; lse only when asked for.
+    func run<T: ShiftScalar>(_ c: Case, _ q: [T], _ k: [T], _ v: [T], lse withLSE: Bool = false) -> ([T], [T]) {
+        let (tq, tk, tv) = (HostTensor(q, shape: [c.b, c.d, c.s]), HostTensor(k, shape: [c.b, c.d, c.s]),
+                            HostTensor(v, shape: [c.b, c.dv, c.s]))
+        let y = HostTensor([T](repeating: -7, count: c.b * c.dv * c.s), shape: [c.b, c.dv, c.s])
+        let lse = HostTensor([T](repeating: -7, count: c.b * c.s), shape: [c.b, c.s])
+        XCTAssertEqual(vt_spatial_attention_forward(tq.dl, tk.dl, tv.dl, y.dl, withLSE ? lse.dl : nil, nil), Int32(VT_OK))
+        return (y.values(), withLSE ? lse.values() : [])
     }
 
-    func backward(_ c: Case, _ gy: [Double], _ q: [Double], _ k: [Double], _ v: [Double],
-                  lse: UnsafePointer<Double>? = nil) -> ([Double], [Double], [Double]) {
-        var (gq, gk, gv) = (q, k, v)
-        XCTAssertEqual(vt_spatial_attention_backward_f64(gy, q, k, v, lse, &gq, &gk, &gv, Int64(c.b), Int64(c.d),
-                                                         Int64(c.dv), Int64(c.s), nil), Int32(VT_OK))
-        return (gq, gk, gv)
+    func forward(_ c: Case, _ q: [Double], _ k: [Double], _ v: [Double]) -> [Double] { run(c, q, k, v).0 }
+
+    func backward<T: ShiftScalar>(_ c: Case, _ gy: [T], _ q: [T], _ k: [T], _ v: [T], lse: [T]? = nil) -> ([T], [T], [T]) {
+        let (tq, tk, tv) = (HostTensor(q, shape: [c.b, c.d, c.s]), HostTensor(k, shape: [c.b, c.d, c.s]),
+                            HostTensor(v, shape: [c.b, c.dv, c.s]))
+        let (tg, tl) = (HostTensor(gy, shape: [c.b, c.dv, c.s]), lse.map { HostTensor($0, shape: [c.b, c.s]) })
+        let (gq, gk, gv) = (HostTensor(q, shape: [c.b, c.d, c.s]), HostTensor(k, shape: [c.b, c.d, c.s]),
+                            HostTensor(v, shape: [c.b, c.dv, c.s]))
+        XCTAssertEqual(vt_spatial_attention_backward(tg.dl, tq.dl, tk.dl, tv.dl, tl?.dl, gq.dl, gk.dl, gv.dl, nil),
+                       Int32(VT_OK))
+        return (gq.values(), gk.values(), gv.values())
     }
 
     func testForwardEqualsReference() {
@@ -32,11 +39,8 @@ final class SpatialAttentionTests: XCTestCase {
             let v: [Double] = random.uniform(c.b * c.dv * c.s)
             let want = GTAReference.attention(q, k, v, frames: c.b, keyDim: c.d, valueDim: c.dv, positions: c.s)
             assertClose(forward(c, q, k, v), want, Tolerance.of("gemm", .float64), "\(c)")
-            var y32 = [Float](repeating: -7, count: want.count)
-            XCTAssertEqual(vt_spatial_attention_forward_f32(q.map(Float.init), k.map(Float.init), v.map(Float.init), &y32,
-                                                            nil, Int64(c.b), Int64(c.d), Int64(c.dv), Int64(c.s), nil),
-                           Int32(VT_OK))
-            assertClose(y32, want, Tolerance.of("gemm", .float32), "float32 \(c)")
+            assertClose(run(c, q.map(Float.init), k.map(Float.init), v.map(Float.init)).0, want, Tolerance.of("gemm", .float32),
+                        "float32 \(c)")
         }
     }
 
@@ -65,8 +69,7 @@ final class SpatialAttentionTests: XCTestCase {
         let c = Self.cases[1]
         let q: [Double] = random.uniform(c.b * c.d * c.s), k: [Double] = random.uniform(c.b * c.d * c.s)
         let v: [Double] = random.uniform(c.b * c.dv * c.s), gy: [Double] = random.uniform(c.b * c.dv * c.s)
-        var lse = [Double](repeating: 0, count: c.b * c.s)
-        _ = forward(c, q, k, v, lse: &lse)
+        let lse = run(c, q, k, v, lse: true).1
         let with = backward(c, gy, q, k, v, lse: lse)
         let without = backward(c, gy, q, k, v)
         for (a, b) in [(with.0, without.0), (with.1, without.1), (with.2, without.2)] {
@@ -82,14 +85,11 @@ final class SpatialAttentionTests: XCTestCase {
         let q: [Float] = random.uniform(c.b * c.d * c.s).map { $0 * 1000 }
         let k: [Float] = random.uniform(c.b * c.d * c.s).map { $0 * 1000 }
         let v: [Float] = random.uniform(c.b * c.dv * c.s), gy: [Float] = random.uniform(c.b * c.dv * c.s)
-        var y = [Float](repeating: 0, count: v.count)
-        var lse = [Float](repeating: 0, count: c.b * c.s)
-        XCTAssertEqual(vt_spatial_attention_forward_f32(q, k, v, &y, &lse, 2, 4, 3, 70, nil), Int32(VT_OK))
+        let (y, lse) = run(c, q, k, v, lse: true)
         let want = GTAReference.attention(q.map(Double.init), k.map(Double.init), v.map(Double.init), frames: c.b,
                                           keyDim: c.d, valueDim: c.dv, positions: c.s)
         assertClose(y, want, 1e-4, "large logits")
-        var (gq, gk, gv) = (q, k, v)
-        XCTAssertEqual(vt_spatial_attention_backward_f32(gy, q, k, v, lse, &gq, &gk, &gv, 2, 4, 3, 70, nil), Int32(VT_OK))
+        let (gq, gk, gv) = backward(c, gy, q, k, v, lse: lse)
         XCTAssertTrue((gq + gk + gv + lse).allSatisfy(\.isFinite))
     }
 
@@ -102,8 +102,7 @@ final class SpatialAttentionTests: XCTestCase {
         let k = (0..<s).map { Float(-95 + 95 * Double($0) / Double(s - 1)) }
         var v = [Float](repeating: 0, count: s * s)
         for j in 0..<s { v[j * s + j] = 1 }
-        var y = [Float](repeating: -7, count: s * s)
-        XCTAssertEqual(vt_spatial_attention_forward_f32(q, k, v, &y, nil, 1, 1, Int64(s), Int64(s), nil), Int32(VT_OK))
+        let y = run(Case(b: 1, d: 1, dv: s, s: s), q, k, v).0
         let logits = k.map(Double.init)
         let total = logits.map { exp($0) }.reduce(0, +)
         for j in 0..<s {
@@ -121,8 +120,7 @@ final class SpatialAttentionTests: XCTestCase {
         var k = [Float](repeating: 0.5, count: 2 * 2 * 9)
         k[3] = .nan   // frame 0, key 3
         let q = [Float](repeating: 1, count: 2 * 2 * 9), v = [Float](repeating: 1, count: 2 * 3 * 9)
-        var y = [Float](repeating: 0, count: 2 * 3 * 9)
-        XCTAssertEqual(vt_spatial_attention_forward_f32(q, k, v, &y, nil, 2, 2, 3, 9, nil), Int32(VT_OK))
+        let y = run(Case(b: 2, d: 2, dv: 3, s: 9), q, k, v).0
         XCTAssertTrue(y.prefix(27).allSatisfy(\.isNaN), "frame 0 attends to the NaN key from every row")
         XCTAssertTrue(y.suffix(27).allSatisfy { $0 == 1 }, "frame 1 is untouched")
     }
@@ -138,50 +136,52 @@ final class SpatialAttentionTests: XCTestCase {
             q[s + i] = Float.random(in: -1...1, using: &random); k[s + i] = Float.random(in: -1...1, using: &random)
         }
         let v: [Float] = random.uniform(b * dv * s), gy: [Float] = random.uniform(b * dv * s)
-        var y = [Float](repeating: 0, count: b * dv * s), lse = [Float](repeating: 0, count: b * s)
-        XCTAssertEqual(vt_spatial_attention_forward_f32(q, k, v, &y, &lse, 1, 2, 3, 40, nil), Int32(VT_OK))
-        var withLSE = (q, k, v), without = (q, k, v)
-        XCTAssertEqual(vt_spatial_attention_backward_f32(gy, q, k, v, lse, &withLSE.0, &withLSE.1, &withLSE.2, 1, 2, 3, 40,
-                                                         nil), Int32(VT_OK))
-        XCTAssertEqual(vt_spatial_attention_backward_f32(gy, q, k, v, nil, &without.0, &without.1, &without.2, 1, 2, 3, 40,
-                                                         nil), Int32(VT_OK))
+        let c = Case(b: b, d: d, dv: dv, s: s)
+        let lse = run(c, q, k, v, lse: true).1
+        let withLSE = backward(c, gy, q, k, v, lse: lse), without = backward(c, gy, q, k, v)
         assertClose(withLSE.2, without.2.map(Double.init), 1e-6, "grad_v")
         assertClose(withLSE.1.suffix(s), without.1.suffix(s).map(Double.init), 1e-5, "grad_k of the varying dim")
     }
 
-    /// Empty dims passed as NULL: d = 0 gives a uniform softmax (y = the mean of v over positions);
-    /// dv = 0 still fills lse.
+    /// Empty tensors with no data: d = 0 gives a uniform softmax (y = the mean of v over
+    /// positions); dv = 0 still fills lse.
     func testEmptyKeyOrValueDims() {
-        let v: [Double] = [1, 2, 3, 4, 5, 6]   // (1, 2, 3)
-        var y = [Double](repeating: -7, count: 6), lse = [Double](repeating: -7, count: 3)
-        XCTAssertEqual(vt_spatial_attention_forward_f64(nil, nil, v, &y, &lse, 1, 0, 2, 3, nil), Int32(VT_OK))
-        XCTAssertEqual(y, [2, 2, 2, 5, 5, 5])
-        XCTAssertEqual(lse.map { ($0 * 1e12).rounded() / 1e12 }, [Double](repeating: (log(3) * 1e12).rounded() / 1e12, count: 3))
-        let q: [Double] = [1, 2, 3]
-        lse = [-7, -7, -7]
-        XCTAssertEqual(vt_spatial_attention_forward_f64(q, q, nil, nil, &lse, 1, 1, 0, 3, nil), Int32(VT_OK))
-        XCTAssertTrue(lse.allSatisfy { $0 != -7 && $0.isFinite })
+        let f64 = Double.dlType
+        let v = HostTensor([Double]([1, 2, 3, 4, 5, 6]), shape: [1, 2, 3])
+        let (q0, k0) = (HostTensor(shape: [1, 0, 3], dtype: f64, data: nil), HostTensor(shape: [1, 0, 3], dtype: f64, data: nil))
+        let y = HostTensor([Double](repeating: -7, count: 6), shape: [1, 2, 3])
+        let lse = HostTensor([Double](repeating: -7, count: 3), shape: [1, 3])
+        XCTAssertEqual(vt_spatial_attention_forward(q0.dl, k0.dl, v.dl, y.dl, lse.dl, nil), Int32(VT_OK))
+        XCTAssertEqual(y.values(Double.self), [2, 2, 2, 5, 5, 5])
+        XCTAssertEqual(lse.values(Double.self).map { ($0 * 1e12).rounded() / 1e12 },
+                       [Double](repeating: (log(3) * 1e12).rounded() / 1e12, count: 3))
+        let q = HostTensor([Double]([1, 2, 3]), shape: [1, 1, 3])
+        let (v0, y0) = (HostTensor(shape: [1, 0, 3], dtype: f64, data: nil), HostTensor(shape: [1, 0, 3], dtype: f64, data: nil))
+        let lse2 = HostTensor([Double](repeating: -7, count: 3), shape: [1, 3])
+        XCTAssertEqual(vt_spatial_attention_forward(q.dl, q.dl, v0.dl, y0.dl, lse2.dl, nil), Int32(VT_OK))
+        XCTAssertTrue(lse2.values(Double.self).allSatisfy { $0 != -7 && $0.isFinite })
     }
 
     func testErrors() {
-        let buffer = [Float](repeating: 1, count: 64)
-        var out = [Float](repeating: -7, count: 64)
+        let f32 = Float.dlType
+        let buffer = HostTensor([Float](repeating: 1, count: 64), shape: [64])
+        let out = HostTensor([Float](repeating: -7, count: 64), shape: [64])
+        let data = buffer.dl.pointee.data
+        let (q, v) = (HostTensor(shape: [1, 2, 4], dtype: f32, data: data), HostTensor(shape: [1, 2, 4], dtype: f32, data: data))
+        let y = HostTensor(shape: [1, 2, 4], dtype: f32, data: out.dl.pointee.data)
         var error = vt_error()
-        XCTAssertEqual(vt_spatial_attention_forward_f32(buffer, nil, buffer, &out, nil, 1, 2, 2, 4, &error),
-                       Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(message(error), "vt_spatial_attention_forward_f32: k is NULL")
-        XCTAssertEqual(vt_spatial_attention_forward_f32(buffer, buffer, buffer, &out, nil, 1, -2, 2, 4, &error),
+        XCTAssertEqual(vt_spatial_attention_forward(q.dl, nil, v.dl, y.dl, nil, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_spatial_attention_forward: k is NULL")
+        let negative = HostTensor(shape: [1, -2, 4], dtype: f32, data: data)
+        XCTAssertEqual(vt_spatial_attention_forward(negative.dl, negative.dl, v.dl, y.dl, nil, &error),
                        Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertEqual(out, [Float](repeating: -7, count: 64))
+        XCTAssertEqual(out.values(Float.self), [Float](repeating: -7, count: 64))
         // A NaN log-sum-exp (the forward's, for a row with a NaN logit) gives NaN gradients, not an error.
-        let nanLSE = [Float](repeating: .nan, count: 4)
-        XCTAssertEqual(vt_spatial_attention_backward_f32(buffer, buffer, buffer, buffer, nanLSE, &out, nil, nil, 1, 2, 2, 4,
-                                                         &error), Int32(VT_OK))
-        XCTAssertTrue(out.prefix(8).allSatisfy(\.isNaN))
-        let overlap = out.withUnsafeMutableBufferPointer { o in
-            vt_spatial_attention_forward_f32(buffer, buffer, buffer, o.baseAddress, o.baseAddress! + 4, 1, 2, 2, 4, &error)
-        }
-        XCTAssertEqual(overlap, Int32(VT_ERR_SHAPE_MISMATCH))
+        let nanLSE = HostTensor([Float](repeating: .nan, count: 4), shape: [1, 4])
+        XCTAssertEqual(vt_spatial_attention_backward(v.dl, q.dl, q.dl, v.dl, nanLSE.dl, y.dl, nil, nil, &error), Int32(VT_OK))
+        XCTAssertTrue(out.values(Float.self).prefix(8).allSatisfy(\.isNaN))
+        let lse = HostTensor(shape: [1, 4], dtype: f32, data: out.dl.pointee.data! + 16)
+        XCTAssertEqual(vt_spatial_attention_forward(q.dl, q.dl, v.dl, y.dl, lse.dl, &error), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("lse overlaps y"), message(error))
     }
 }

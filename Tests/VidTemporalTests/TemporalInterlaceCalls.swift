@@ -1,26 +1,10 @@
 import CVidTemporal
 import VidTemporalTestSupport
 
-/// The temporal interlace exports, reachable generically from the tests.
-protocol InterlaceScalar: ShiftScalar {
-    typealias Forward = (UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?,
-                         Int64, Int64, Int64, Int64, Int64, Int64, Int64, UnsafeMutablePointer<vt_error>?) -> Int32
-    typealias Backward = (UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafePointer<Self>?,
-                          UnsafeMutablePointer<Self>?, UnsafeMutablePointer<Self>?, UnsafeMutablePointer<Self>?,
-                          Int64, Int64, Int64, Int64, Int64, Int64, Int64, UnsafeMutablePointer<vt_error>?) -> Int32
-    static var interlaceForward: Forward { get }
-    static var interlaceBackward: Backward { get }
-}
-
-extension Float: InterlaceScalar {
-    static var interlaceForward: Forward { vt_temporal_interlace_forward_f32 }
-    static var interlaceBackward: Backward { vt_temporal_interlace_backward_f32 }
-}
-
-extension Double: InterlaceScalar {
-    static var interlaceForward: Forward { vt_temporal_interlace_forward_f64 }
-    static var interlaceBackward: Backward { vt_temporal_interlace_backward_f64 }
-}
+/// The element types the interlace tests sweep.
+protocol InterlaceScalar: ShiftScalar {}
+extension Float: InterlaceScalar {}
+extension Double: InterlaceScalar {}
 
 /// One interlace problem: dims, offsets and weights.
 struct InterlaceCase: CustomStringConvertible {
@@ -37,9 +21,7 @@ struct InterlaceCase: CustomStringConvertible {
         TemporalInterlaceReference(frames: frames, segments: segments, channels: channels, plane: height * width,
                                    shiftDiv: shiftDiv, groups: groups)
     }
-    var dims: (Int64, Int64, Int64, Int64, Int64, Int64, Int64) {
-        (Int64(frames), Int64(channels), Int64(height), Int64(width), Int64(segments), Int64(shiftDiv), Int64(groups))
-    }
+    var dims: [Int] { [frames, channels, height, width] }
 
     /// Random weights in (0, 2) and the given offset generator, like the module produces.
     mutating func randomize(_ random: inout SeededRandom, offset: (inout SeededRandom) -> Double) {
@@ -47,25 +29,31 @@ struct InterlaceCase: CustomStringConvertible {
         weights = (0..<(frames * groups)).map { _ in Double.random(in: 0.1..<2, using: &random) }
     }
 
+    /// offsets (N, G) and weights (N, T, G) as tensors of T.
+    private func parameters<T: InterlaceScalar>(_: T.Type, offsets: [Double]? = nil,
+                                                weights: [Double]? = nil) -> (HostTensor, HostTensor) {
+        (HostTensor((offsets ?? self.offsets).map { T($0) }, shape: [clips, groups]),
+         HostTensor((weights ?? self.weights).map { T($0) }, shape: [clips, segments, groups]))
+    }
+
     func forward<T: InterlaceScalar>(_ x: [T], offsets: [Double]? = nil, weights: [Double]? = nil) -> (Int32, [T], vt_error) {
-        var y = [T](repeating: -7, count: x.count)
+        let (o, w) = parameters(T.self, offsets: offsets, weights: weights)
+        let (input, y) = (HostTensor(x, shape: dims), HostTensor([T](repeating: -7, count: x.count), shape: dims))
         var error = vt_error()
-        let (o, w) = ((offsets ?? self.offsets).map { T($0) }, (weights ?? self.weights).map { T($0) })
-        let d = dims
-        let status = T.interlaceForward(x, o, w, &y, d.0, d.1, d.2, d.3, d.4, d.5, d.6, &error)
-        return (status, y, error)
+        let status = vt_temporal_interlace_forward(input.dl, o.dl, w.dl, y.dl, Int64(segments), Int64(shiftDiv), &error)
+        return (status, y.values(T.self), error)
     }
 
     /// (status, grad_x, grad_offsets, grad_weights).
     func backward<T: InterlaceScalar>(_ gradY: [T], _ x: [T]) -> (Int32, [T], [T], [T]) {
-        var gradX = [T](repeating: -7, count: x.count)
-        var gradOffsets = [T](repeating: -7, count: offsets.count)
-        var gradWeights = [T](repeating: -7, count: weights.count)
-        let (o, w) = (offsets.map { T($0) }, weights.map { T($0) })
-        let d = dims
-        let status = T.interlaceBackward(gradY, x, o, w, &gradX, &gradOffsets, &gradWeights,
-                                         d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil)
-        return (status, gradX, gradOffsets, gradWeights)
+        let (o, w) = parameters(T.self)
+        let (g, input) = (HostTensor(gradY, shape: dims), HostTensor(x, shape: dims))
+        let gradX = HostTensor([T](repeating: -7, count: x.count), shape: dims)
+        let gradOffsets = HostTensor([T](repeating: -7, count: offsets.count), shape: [clips, groups])
+        let gradWeights = HostTensor([T](repeating: -7, count: weights.count), shape: [clips, segments, groups])
+        let status = vt_temporal_interlace_backward(g.dl, input.dl, o.dl, w.dl, gradX.dl, gradOffsets.dl, gradWeights.dl,
+                                                    Int64(segments), Int64(shiftDiv), nil)
+        return (status, gradX.values(T.self), gradOffsets.values(T.self), gradWeights.values(T.self))
     }
 
     /// L = <forward(x, offsets, weights), gradY> in Double through the f64 export.

@@ -130,19 +130,23 @@ final class TemporalInterlaceTests: XCTestCase {
         let x: [Double] = random.uniform(shape.count)
         let gradY: [Double] = random.uniform(shape.count)
         let full = shape.backward(gradY, x)
-        let d = shape.dims
-        var gradX = [Double](repeating: -7, count: x.count)
-        var gradOffsets = [Double](repeating: -7, count: shape.offsets.count)
-        var gradWeights = [Double](repeating: -7, count: shape.weights.count)
-        XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, &gradX, nil, nil,
-                                                          d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
-        XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, nil, &gradOffsets, nil,
-                                                          d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
-        XCTAssertEqual(vt_temporal_interlace_backward_f64(gradY, x, shape.offsets, shape.weights, nil, nil, &gradWeights,
-                                                          d.0, d.1, d.2, d.3, d.4, d.5, d.6, nil), Int32(VT_OK))
-        XCTAssertEqual(gradX, full.1)
-        XCTAssertEqual(gradOffsets, full.2)
-        XCTAssertEqual(gradWeights, full.3)
+        let (g, input) = (HostTensor(gradY, shape: shape.dims), HostTensor(x, shape: shape.dims))
+        let offsets = HostTensor(shape.offsets, shape: [shape.clips, shape.groups])
+        let weights = HostTensor(shape.weights, shape: [shape.clips, shape.segments, shape.groups])
+        let gradX = HostTensor([Double](repeating: -7, count: x.count), shape: shape.dims)
+        let gradOffsets = HostTensor([Double](repeating: -7, count: shape.offsets.count), shape: [shape.clips, shape.groups])
+        let gradWeights = HostTensor([Double](repeating: -7, count: shape.weights.count),
+                                     shape: [shape.clips, shape.segments, shape.groups])
+        let (t, s) = (Int64(shape.segments), Int64(shape.shiftDiv))
+        XCTAssertEqual(vt_temporal_interlace_backward(g.dl, input.dl, offsets.dl, weights.dl, gradX.dl, nil, nil, t, s, nil),
+                       Int32(VT_OK))
+        XCTAssertEqual(vt_temporal_interlace_backward(g.dl, input.dl, offsets.dl, weights.dl, nil, gradOffsets.dl, nil, t, s,
+                                                      nil), Int32(VT_OK))
+        XCTAssertEqual(vt_temporal_interlace_backward(g.dl, input.dl, offsets.dl, weights.dl, nil, nil, gradWeights.dl, t, s,
+                                                      nil), Int32(VT_OK))
+        XCTAssertEqual(gradX.values(Double.self), full.1)
+        XCTAssertEqual(gradOffsets.values(Double.self), full.2)
+        XCTAssertEqual(gradWeights.values(Double.self), full.3)
     }
 
     private func checkAgainstReference<T: InterlaceScalar>(_: T.Type) {

@@ -1,42 +1,20 @@
 import CVidTemporal
 import VidTemporalTestSupport
 
-/// The temporal shift exports, reachable generically from the tests: Float goes to the _f32
-/// functions, Double to the _f64 ones.
+/// The element types the shift tests sweep.
 protocol ShiftScalar: BinaryFloatingPoint, SendableMetatype, TensorElement where RawSignificand: FixedWidthInteger {
     associatedtype Bits: Equatable
     var bitPattern: Bits { get }
     static var dtype: Tolerance.DType { get }
-    typealias Shift = (UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64,
-                       Int32, UnsafeMutablePointer<vt_error>?) -> Int32
-    typealias ShiftInPlace = (UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64, Int64, Int64, Int32,
-                              UnsafeMutablePointer<vt_error>?) -> Int32
-    typealias Step = (OpaquePointer?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int64, Int64, Int64, Int64,
-                      UnsafeMutablePointer<vt_error>?) -> Int32
-    static var forward: Shift { get }
-    static var backward: Shift { get }
-    static var inPlaceForward: ShiftInPlace { get }
-    static var inPlaceBackward: ShiftInPlace { get }
-    static var step: Step { get }
 }
 
-extension Float: ShiftScalar {
-    static var dtype: Tolerance.DType { .float32 }
-    static var forward: Shift { vt_temporal_shift_forward_f32 }
-    static var backward: Shift { vt_temporal_shift_backward_f32 }
-    static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f32 }
-    static var inPlaceBackward: ShiftInPlace { vt_temporal_shift_inplace_backward_f32 }
-    static var step: Step { vt_temporal_shift_stream_step_f32 }
-}
+extension Float: ShiftScalar { static var dtype: Tolerance.DType { .float32 } }
+extension Double: ShiftScalar { static var dtype: Tolerance.DType { .float64 } }
 
-extension Double: ShiftScalar {
-    static var dtype: Tolerance.DType { .float64 }
-    static var forward: Shift { vt_temporal_shift_forward_f64 }
-    static var backward: Shift { vt_temporal_shift_backward_f64 }
-    static var inPlaceForward: ShiftInPlace { vt_temporal_shift_inplace_forward_f64 }
-    static var inPlaceBackward: ShiftInPlace { vt_temporal_shift_inplace_backward_f64 }
-    static var step: Step { vt_temporal_shift_stream_step_f64 }
-}
+/// vt_temporal_shift_forward or _backward; the in-place ones.
+typealias Shift = (UnsafePointer<DLTensor>?, UnsafeMutablePointer<DLTensor>?, Int64, Int64, Int32,
+                   UnsafeMutablePointer<vt_error>?) -> Int32
+typealias ShiftInPlace = (UnsafeMutablePointer<DLTensor>?, Int64, Int64, Int32, UnsafeMutablePointer<vt_error>?) -> Int32
 
 /// One call's dims, so the sweeps can name what failed.
 struct ShiftCase: CustomStringConvertible {
@@ -53,26 +31,20 @@ struct ShiftCase: CustomStringConvertible {
                                foldDiv: foldDiv, bidirectional: mode == Int32(VT_SHIFT_BIDIRECTIONAL))
     }
 
+    var dims: [Int] { [frames, channels, height, width] }
+
     /// Runs an out-of-place export; returns the status, the output and the error record.
-    func run<T: ShiftScalar>(_ function: T.Shift, _ input: [T]) -> (Int32, [T], vt_error) {
-        var output = [T](repeating: -7, count: input.count)
+    func run<T: ShiftScalar>(_ function: Shift, _ input: [T]) -> (Int32, [T], vt_error) {
+        let x = HostTensor(input, shape: dims), y = HostTensor([T](repeating: -7, count: count), shape: dims)
         var error = vt_error()
-        let status = input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
-                function(x.baseAddress, y.baseAddress, Int64(frames), Int64(channels), Int64(height), Int64(width),
-                         Int64(segments), Int64(foldDiv), mode, &error)
-            }
-        }
-        return (status, output, error)
+        let status = function(x.dl, y.dl, Int64(segments), Int64(foldDiv), mode, &error)
+        return (status, y.values(T.self), error)
     }
 
-    func runInPlace<T: ShiftScalar>(_ function: T.ShiftInPlace, _ input: [T]) -> (Int32, [T]) {
-        var data = input
-        let status = data.withUnsafeMutableBufferPointer { x in
-            function(x.baseAddress, Int64(frames), Int64(channels), Int64(height), Int64(width), Int64(segments),
-                     Int64(foldDiv), mode, nil)
-        }
-        return (status, data)
+    func runInPlace<T: ShiftScalar>(_ function: ShiftInPlace, _ input: [T]) -> (Int32, [T]) {
+        let x = HostTensor(input, shape: dims)
+        let status = function(x.dl, Int64(segments), Int64(foldDiv), mode, nil)
+        return (status, x.values(T.self))
     }
 
     /// Every combination the sweeps cover: T = 1, C below fold_div and not divisible, empty dims.

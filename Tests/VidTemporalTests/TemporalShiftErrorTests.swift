@@ -11,12 +11,18 @@ final class TemporalShiftErrorTests: XCTestCase {
         var input = [Float](repeating: 1, count: 64)
         var output = [Float](repeating: -7, count: 64)
         var error = vt_error()
-        let got = vt_temporal_shift_forward_f32(&input, &output, Int64(shape.frames), Int64(shape.channels),
-                                                Int64(shape.height), Int64(shape.width), Int64(shape.segments),
-                                                Int64(shape.foldDiv), shape.mode, &error)
+        let dims = shape.dims.map(Int64.init)
+        let got = input.withUnsafeMutableBytes { x in
+            output.withUnsafeMutableBytes { y in
+                let (tx, ty) = (HostTensor(shape: dims, dtype: Float.dlType, data: x.baseAddress),
+                                HostTensor(shape: dims, dtype: Float.dlType, data: y.baseAddress))
+                return vt_temporal_shift_forward(tx.dl, ty.dl, Int64(shape.segments), Int64(shape.foldDiv), shape.mode,
+                                                 &error)
+            }
+        }
         XCTAssertEqual(got, status, "\(shape)", file: file, line: line)
         XCTAssertEqual(error.status, status, file: file, line: line)
-        XCTAssertTrue(message(error).hasPrefix("vt_temporal_shift_forward_f32: "), message(error), file: file, line: line)
+        XCTAssertTrue(message(error).hasPrefix("vt_temporal_shift_forward: "), message(error), file: file, line: line)
         XCTAssertTrue(message(error).contains(mentions), "'\(message(error))' lacks '\(mentions)'", file: file, line: line)
         XCTAssertTrue(output.allSatisfy { $0 == -7 }, "output was written", file: file, line: line)
     }
@@ -27,31 +33,33 @@ final class TemporalShiftErrorTests: XCTestCase {
         expectFailure(ShiftCase(foldDiv: 0), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "fold_div=0")
         expectFailure(ShiftCase(foldDiv: -1), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "fold_div=-1")
         expectFailure(ShiftCase(mode: 7), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "mode=7")
-        expectFailure(ShiftCase(channels: -3), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "c=-3")
-        expectFailure(ShiftCase(width: -1), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "w=-1")
+        expectFailure(ShiftCase(channels: -3), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "x.shape[1]=-3 is negative")
+        expectFailure(ShiftCase(width: -1), status: Int32(VT_ERR_INVALID_ARGUMENT), mentions: "x.shape[3]=-1 is negative")
     }
 
     func testNtNotAMultipleOfSegments() {
-        var input = [Float](repeating: 1, count: 10)
-        var output = [Float](repeating: -7, count: 10)
+        let x = HostTensor([Float](repeating: 1, count: 10), shape: [10, 1, 1, 1])
+        let y = HostTensor([Float](repeating: -7, count: 10), shape: [10, 1, 1, 1])
         var error = vt_error()
-        let status = vt_temporal_shift_forward_f32(&input, &output, 10, 1, 1, 1, 8, 8, 0, &error)
-        XCTAssertEqual(status, Int32(VT_ERR_SHAPE_MISMATCH))
-        XCTAssertEqual(message(error), "vt_temporal_shift_forward_f32: nt=10 (x.shape[0]) is not a multiple of num_segments=8")
-        XCTAssertEqual(output, [Float](repeating: -7, count: 10))
+        XCTAssertEqual(vt_temporal_shift_forward(x.dl, y.dl, 8, 8, 0, &error), Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(message(error), "vt_temporal_shift_forward: x.shape[0]=10 (N*T) is not a multiple of num_segments=8")
+        XCTAssertEqual(y.values(Float.self), [Float](repeating: -7, count: 10))
     }
 
     func testOverflowingDims() {
         var error = vt_error()
-        var one: Float = 0, other: Float = 0
-        let status = vt_temporal_shift_forward_f32(&one, &other, 1 << 40, 1 << 20, 1 << 10, 1, 1, 8, 0, &error)
-        XCTAssertEqual(status, Int32(VT_ERR_SHAPE_MISMATCH))
+        // Addresses that are never read: the sizes fail first.
+        let (somewhere, elsewhere) = (UnsafeMutableRawPointer(bitPattern: 1 << 20), UnsafeMutableRawPointer(bitPattern: 1 << 21))
+        let x = HostTensor(shape: [1 << 40, 1 << 20, 1 << 10, 1], dtype: Float.dlType, data: somewhere)
+        let y = HostTensor(shape: [1 << 40, 1 << 20, 1 << 10, 1], dtype: Float.dlType, data: elsewhere)
+        XCTAssertEqual(vt_temporal_shift_forward(x.dl, y.dl, 1, 8, 0, &error), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("overflows"), message(error))
-        XCTAssertEqual(vt_temporal_shift_inplace_forward_f64(nil, Int64.max, 2, 1, 1, 1, 8, 0, &error),
-                       Int32(VT_ERR_SHAPE_MISMATCH))
+        let huge = HostTensor(shape: [Int64.max, 2, 1, 1], dtype: Double.dlType, data: nil)
+        XCTAssertEqual(vt_temporal_shift_inplace_forward(huge.dl, 1, 8, 0, &error), Int32(VT_ERR_SHAPE_MISMATCH))
         // Empty, yet h * w alone overflows: still an error, not a trap.
-        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 0, 1, 1 << 32, 1 << 32, 1, 8, 0, &error),
-                       Int32(VT_ERR_SHAPE_MISMATCH))
+        let empty = HostTensor(shape: [0, 1, 1 << 32, 1 << 32], dtype: Float.dlType, data: nil)
+        let emptyOut = HostTensor(shape: [0, 1, 1 << 32, 1 << 32], dtype: Float.dlType, data: nil)
+        XCTAssertEqual(vt_temporal_shift_forward(empty.dl, emptyOut.dl, 1, 8, 0, &error), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("overflows"), message(error))
         var handle: OpaquePointer?
         XCTAssertEqual(createStream([0, 1, 1 << 32, 1 << 32], foldDiv: 8, dtype: Float.dlType, &handle, &error),
@@ -60,23 +68,31 @@ final class TemporalShiftErrorTests: XCTestCase {
     }
 
     func testNullPointers() {
-        var buffer = [Double](repeating: 0, count: 8)
+        let buffer = HostTensor([Double](repeating: 0, count: 8), shape: [2, 4, 1, 1])
         var error = vt_error()
-        XCTAssertEqual(vt_temporal_shift_forward_f64(nil, &buffer, 2, 4, 1, 1, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(message(error), "vt_temporal_shift_forward_f64: x is NULL")
-        XCTAssertEqual(vt_temporal_shift_backward_f64(&buffer, nil, 2, 4, 1, 1, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(message(error), "vt_temporal_shift_backward_f64: grad_x is NULL")
-        XCTAssertEqual(vt_temporal_shift_inplace_backward_f32(nil, 2, 4, 1, 1, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(vt_temporal_shift_forward(nil, buffer.dl, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_temporal_shift_forward: x is NULL")
+        XCTAssertEqual(vt_temporal_shift_backward(buffer.dl, nil, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_temporal_shift_backward: grad_x is NULL")
+        XCTAssertEqual(vt_temporal_shift_inplace_backward(nil, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
+        let noData = HostTensor(shape: [2, 4, 1, 1], dtype: Float.dlType, data: nil)
+        XCTAssertEqual(vt_temporal_shift_inplace_forward(noData.dl, 2, 2, 0, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_temporal_shift_inplace_forward: x.data is NULL")
         // Empty tensors need no data, and a NULL vt_error is fine.
-        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 0, 4, 1, 1, 2, 2, 0, nil), Int32(VT_OK))
-        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 4, 0, 1, 1, 2, 2, 1, nil), Int32(VT_OK))
+        for dims in [[0, 4, 1, 1], [4, 0, 1, 1]] as [[Int64]] {
+            let (x, y) = (HostTensor(shape: dims, dtype: Float.dlType, data: nil),
+                          HostTensor(shape: dims, dtype: Float.dlType, data: nil))
+            XCTAssertEqual(vt_temporal_shift_forward(x.dl, y.dl, 2, 2, 1, nil), Int32(VT_OK))
+        }
     }
 
     func testOverlappingOutput() {
         var buffer = [Float](repeating: 0, count: 16)
         var error = vt_error()
         let status = buffer.withUnsafeMutableBufferPointer { b in
-            vt_temporal_shift_forward_f32(b.baseAddress, b.baseAddress! + 4, 2, 4, 1, 1, 2, 2, 0, &error)
+            let x = HostTensor(shape: [2, 4, 1, 1], dtype: Float.dlType, data: b.baseAddress)
+            let y = HostTensor(shape: [2, 4, 1, 1], dtype: Float.dlType, data: b.baseAddress! + 4)
+            return vt_temporal_shift_forward(x.dl, y.dl, 2, 2, 0, &error)
         }
         XCTAssertEqual(status, Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("y overlaps x"), message(error))
@@ -84,8 +100,10 @@ final class TemporalShiftErrorTests: XCTestCase {
 
     func testSuccessClearsTheErrorRecord() {
         var error = vt_error()
-        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 0, 0, 0, 0, 0, 8, 0, &error), Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertEqual(vt_temporal_shift_forward_f32(nil, nil, 0, 0, 0, 0, 1, 8, 0, &error), Int32(VT_OK))
+        let (x, y) = (HostTensor(shape: [0, 0, 0, 0], dtype: Float.dlType, data: nil),
+                      HostTensor(shape: [0, 0, 0, 0], dtype: Float.dlType, data: nil))
+        XCTAssertEqual(vt_temporal_shift_forward(x.dl, y.dl, 0, 8, 0, &error), Int32(VT_ERR_INVALID_ARGUMENT))
+        XCTAssertEqual(vt_temporal_shift_forward(x.dl, y.dl, 1, 8, 0, &error), Int32(VT_OK))
         XCTAssertEqual(error.status, Int32(VT_OK))
         XCTAssertEqual(message(error), "")
     }
@@ -114,25 +132,26 @@ final class TemporalShiftErrorTests: XCTestCase {
                        Int32(VT_OK))
         let stream = try XCTUnwrap(handle)
         defer { vt_temporal_shift_stream_free(stream) }
-        var frame = [Float](repeating: 1, count: 32)
-        var out = [Float](repeating: -7, count: 32)
-        XCTAssertEqual(vt_temporal_shift_stream_step_f32(stream, &frame, &out, 1, 8, 2, 3, &error), Int32(VT_ERR_SHAPE_MISMATCH))
+        let frame = HostTensor([Float](repeating: 1, count: 32), shape: [1, 8, 2, 2])
+        let out = HostTensor([Float](repeating: -7, count: 32), shape: [1, 8, 2, 2])
+        let wide = HostTensor([Float](repeating: 1, count: 48), shape: [1, 8, 2, 3])
+        let wideOut = HostTensor([Float](repeating: -7, count: 48), shape: [1, 8, 2, 3])
+        XCTAssertEqual(vt_temporal_shift_stream_step(stream, wide.dl, wideOut.dl, &error), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("frame shape [1, 8, 2, 3]"), message(error))
-        var frame64 = [Double](repeating: 1, count: 32)
-        var out64 = [Double](repeating: -7, count: 32)
-        XCTAssertEqual(vt_temporal_shift_stream_step_f64(stream, &frame64, &out64, 1, 8, 2, 2, &error), Int32(VT_ERR_UNSUPPORTED))
+        let frame64 = HostTensor([Double](repeating: 1, count: 32), shape: [1, 8, 2, 2])
+        let out64 = HostTensor([Double](repeating: -7, count: 32), shape: [1, 8, 2, 2])
+        XCTAssertEqual(vt_temporal_shift_stream_step(stream, frame64.dl, out64.dl, &error), Int32(VT_ERR_UNSUPPORTED))
         XCTAssertTrue(message(error).contains("float32"), message(error))
-        XCTAssertEqual(vt_temporal_shift_stream_step_f32(stream, nil, &out, 1, 8, 2, 2, &error), Int32(VT_ERR_NULL_POINTER))
-        let aliased = out.withUnsafeMutableBufferPointer { b in
-            vt_temporal_shift_stream_step_f32(stream, b.baseAddress, b.baseAddress, 1, 8, 2, 2, &error)
-        }
-        XCTAssertEqual(aliased, Int32(VT_ERR_SHAPE_MISMATCH))
+        XCTAssertEqual(vt_temporal_shift_stream_step(stream, nil, out.dl, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(vt_temporal_shift_stream_step(stream, frame.dl, UnsafeMutablePointer(mutating: frame.dl), &error),
+                       Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("out overlaps frame"), message(error))
-        XCTAssertEqual(vt_temporal_shift_stream_step_f32(nil, &frame, &out, 1, 8, 2, 2, &error), Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(message(error), "vt_temporal_shift_stream_step_f32: stream is NULL")
+        XCTAssertEqual(vt_temporal_shift_stream_step(nil, frame.dl, out.dl, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(message(error), "vt_temporal_shift_stream_step: stream is NULL")
         XCTAssertEqual(vt_temporal_shift_stream_reset(nil, &error), Int32(VT_ERR_NULL_POINTER))
-        XCTAssertEqual(out, [Float](repeating: -7, count: 32))
-        XCTAssertEqual(out64, [Double](repeating: -7, count: 32))
+        XCTAssertEqual(out.values(Float.self), [Float](repeating: -7, count: 32))
+        XCTAssertEqual(wideOut.values(Float.self), [Float](repeating: -7, count: 48))
+        XCTAssertEqual(out64.values(Double.self), [Double](repeating: -7, count: 32))
         vt_temporal_shift_stream_free(nil)
     }
 }

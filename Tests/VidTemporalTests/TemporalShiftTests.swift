@@ -32,17 +32,17 @@ final class TemporalShiftTests: XCTestCase {
     func testHandComputedBidirectional() {
         let shape = ShiftCase(clips: 1, segments: 3, channels: 4, foldDiv: 4)
         let x: [Float] = [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]
-        let (status, y, _) = shape.run(Float.forward, x)
+        let (status, y, _) = shape.run(vt_temporal_shift_forward, x)
         XCTAssertEqual(status, Int32(VT_OK))
         XCTAssertEqual(y, [10, 0, 2, 3, 20, 1, 12, 13, 0, 11, 22, 23])
         // The adjoint puts each value back where it came from; what fell off the clip ends is lost.
-        XCTAssertEqual(shape.run(Float.backward, y).1, [0, 1, 2, 3, 10, 11, 12, 13, 20, 0, 22, 23])
+        XCTAssertEqual(shape.run(vt_temporal_shift_backward, y).1, [0, 1, 2, 3, 10, 11, 12, 13, 20, 0, 22, 23])
     }
 
     func testHandComputedUnidirectional() {
         let shape = ShiftCase(clips: 1, segments: 3, channels: 4, foldDiv: 4, mode: Int32(VT_SHIFT_UNIDIRECTIONAL))
         let x: [Double] = [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]
-        XCTAssertEqual(shape.run(Double.forward, x).1, [0, 1, 2, 3, 0, 11, 12, 13, 10, 21, 22, 23])
+        XCTAssertEqual(shape.run(vt_temporal_shift_forward, x).1, [0, 1, 2, 3, 0, 11, 12, 13, 10, 21, 22, 23])
     }
 
     /// Large enough that the kernels split the work (small jobs run inline), including single
@@ -60,8 +60,8 @@ final class TemporalShiftTests: XCTestCase {
             for threads in [1, 2, 3, 4, 7] {
                 XCTAssertEqual(vt_set_num_threads(Int32(threads), nil), Int32(VT_OK))
                 XCTAssertEqual(vt_get_num_threads(), Int32(threads))
-                let outputs = [shape.run(Float.forward, x).1, shape.run(Float.backward, x).1,
-                               shape.runInPlace(Float.inPlaceForward, x).1, shape.runInPlace(Float.inPlaceBackward, x).1]
+                let outputs = [shape.run(vt_temporal_shift_forward, x).1, shape.run(vt_temporal_shift_backward, x).1,
+                               shape.runInPlace(vt_temporal_shift_inplace_forward, x).1, shape.runInPlace(vt_temporal_shift_inplace_backward, x).1]
                 XCTAssertEqual(outputs, expected, "\(shape) threads=\(threads)")
             }
         }
@@ -78,7 +78,7 @@ final class TemporalShiftTests: XCTestCase {
         var random = SeededRandom(seed: 1)
         for shape in ShiftCase.sweep {
             let x: [T] = random.uniform(shape.count)
-            let (status, y, error) = shape.run(T.forward, x)
+            let (status, y, error) = shape.run(vt_temporal_shift_forward, x)
             XCTAssertEqual(status, Int32(VT_OK), "\(shape): \(message(error))")
             XCTAssertEqual(y, shape.reference.forward(x), "\(T.self) \(shape)")
         }
@@ -88,7 +88,7 @@ final class TemporalShiftTests: XCTestCase {
         var random = SeededRandom(seed: 2)
         for shape in ShiftCase.sweep {
             let gradY: [T] = random.uniform(shape.count)
-            let (status, gradX, _) = shape.run(T.backward, gradY)
+            let (status, gradX, _) = shape.run(vt_temporal_shift_backward, gradY)
             XCTAssertEqual(status, Int32(VT_OK), "\(shape)")
             XCTAssertEqual(gradX, shape.reference.backward(gradY), "\(T.self) \(shape)")
         }
@@ -98,13 +98,13 @@ final class TemporalShiftTests: XCTestCase {
         var random = SeededRandom(seed: 3)
         for shape in ShiftCase.sweep {
             let x: [T] = random.uniform(shape.count)
-            let forward = shape.runInPlace(T.inPlaceForward, x)
-            let backward = shape.runInPlace(T.inPlaceBackward, x)
+            let forward = shape.runInPlace(vt_temporal_shift_inplace_forward, x)
+            let backward = shape.runInPlace(vt_temporal_shift_inplace_backward, x)
             XCTAssertEqual(forward.0, Int32(VT_OK), "\(shape)")
             XCTAssertEqual(backward.0, Int32(VT_OK), "\(shape)")
             // Compare bit patterns: == would let -0 pass for +0.
-            XCTAssertEqual(forward.1.map(\.bitPattern), shape.run(T.forward, x).1.map(\.bitPattern), "\(T.self) \(shape)")
-            XCTAssertEqual(backward.1.map(\.bitPattern), shape.run(T.backward, x).1.map(\.bitPattern), "\(T.self) \(shape)")
+            XCTAssertEqual(forward.1.map(\.bitPattern), shape.run(vt_temporal_shift_forward, x).1.map(\.bitPattern), "\(T.self) \(shape)")
+            XCTAssertEqual(backward.1.map(\.bitPattern), shape.run(vt_temporal_shift_backward, x).1.map(\.bitPattern), "\(T.self) \(shape)")
         }
     }
 
@@ -113,8 +113,8 @@ final class TemporalShiftTests: XCTestCase {
         for shape in ShiftCase.sweep where shape.count > 0 {
             let x: [T] = random.uniform(shape.count)
             let y: [T] = random.uniform(shape.count)
-            let lhs = dot(shape.run(T.forward, x).1, y)
-            let rhs = dot(x, shape.run(T.backward, y).1)
+            let lhs = dot(shape.run(vt_temporal_shift_forward, x).1, y)
+            let rhs = dot(x, shape.run(vt_temporal_shift_backward, y).1)
             XCTAssertEqual(lhs, rhs, accuracy: Tolerance.of("adjoint", T.dtype) * max(1, abs(lhs)), "\(T.self) \(shape)")
         }
     }
@@ -130,7 +130,7 @@ final class TemporalShiftTests: XCTestCase {
         var random = SeededRandom(seed: 5)
         // (N*T, C, H, W) clip-major, so frame t of every clip is rows n*T + t.
         let clip: [T] = random.uniform(shape.count)
-        let expected = shape.run(T.forward, clip).1
+        let expected = shape.run(vt_temporal_shift_forward, clip).1
         let frameCount = shape.channels * shape.height * shape.width
 
         var handle: OpaquePointer?
@@ -145,9 +145,10 @@ final class TemporalShiftTests: XCTestCase {
             var streamed = [T](repeating: 0, count: shape.count)
             for t in 0..<shape.segments {
                 let frame = (0..<shape.clips).flatMap { n in clip[((n * shape.segments + t) * frameCount)...].prefix(frameCount) }
-                var out = [T](repeating: 0, count: frame.count)
-                XCTAssertEqual(T.step(stream, frame, &out, Int64(shape.clips), Int64(shape.channels), Int64(shape.height),
-                                      Int64(shape.width), nil), Int32(VT_OK))
+                let dims = [shape.clips, shape.channels, shape.height, shape.width]
+                let input = HostTensor(frame, shape: dims), output = HostTensor([T](repeating: 0, count: frame.count), shape: dims)
+                XCTAssertEqual(vt_temporal_shift_stream_step(stream, input.dl, output.dl, nil), Int32(VT_OK))
+                let out = output.values(T.self)
                 for n in 0..<shape.clips {
                     streamed.replaceSubrange((n * shape.segments + t) * frameCount ..< (n * shape.segments + t + 1) * frameCount,
                                              with: out[(n * frameCount)...].prefix(frameCount))

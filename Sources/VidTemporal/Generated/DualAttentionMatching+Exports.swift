@@ -40,7 +40,8 @@ struct DualAttentionMatchingForwardArguments {
             .init(name: "workspace", role: .output, optional: true, index: false, rank: 1,
                   dims: [.derived(4), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(W,)"),
         ],
-        derived: Derived(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
+        derived: Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
+            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
             try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
         }
     )
@@ -159,7 +160,8 @@ struct DualAttentionMatchingBackwardArguments {
             .init(name: "grad_wv_v", role: .output, optional: true, index: false, rank: 2,
                   dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
         ],
-        derived: Derived(symbol: 4, inputs: [0, 1, 2, 3]) { (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
+        derived: Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
+            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
             try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
         }
     )

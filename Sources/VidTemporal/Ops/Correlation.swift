@@ -31,17 +31,13 @@ enum Correlation {
         var tiled: Bool { width >= Tiles.lanes }
     }
 
-    static func shape(b: Int64, c: Int64, h: Int64, w: Int64, patchSize: Int64, dilationPatch: Int64,
-                      elementSize: Int, tasks: Int = Threads.count) throws(VTError) -> Shape {
-        let shape = Shape(batch: try dimension(b, "b"), channels: try dimension(c, "c"), height: try dimension(h, "h"),
-                          width: try dimension(w, "w"), patch: try positive(patchSize, "patch_size"),
-                          dilation: try positive(dilationPatch, "dilation_patch"), tasks: tasks)
-        guard shape.patch % 2 == 1 else { throw .invalidArgument("patch_size=\(shape.patch) must be odd") }
-        _ = try elementCount([shape.batch, shape.channels, shape.height, shape.width], elementSize: elementSize,
-                             tensor: "f1")
-        _ = try elementCount([shape.batch, shape.patch, shape.patch, shape.height, shape.width],
-                             elementSize: elementSize, tensor: "out")
-        // Displacements, padded rows and the scratch must stay representable.
+    /// The layout of a call on (B, C, H, W) images (already checked against the op table), and the
+    /// op's own rules: P odd, and the displacements, padded rows and scratch representable.
+    static func shape(b: Int, c: Int, h: Int, w: Int, patchSize: Int64, dilationPatch: Int64, elementSize: Int,
+                      tasks: Int = Threads.count) throws(VTError) -> Shape {
+        guard patchSize % 2 == 1 else { throw .invalidArgument("patch_size=\(patchSize) must be odd") }
+        let shape = Shape(batch: b, channels: c, height: h, width: w, patch: Int(patchSize), dilation: Int(dilationPatch),
+                          tasks: tasks)
         try Tiles.checkScratch(shape, elementSize: elementSize)
         return shape
     }
@@ -179,19 +175,16 @@ extension Correlation {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(_ f1: Tensor, patchSize: Int64, dilationPatch: Int64, _: T.Type) throws(VTError) -> Shape {
-        try shape(b: Int64(f1.dim(0)), c: Int64(f1.dim(1)), h: Int64(f1.dim(2)), w: Int64(f1.dim(3)),
-                  patchSize: patchSize, dilationPatch: dilationPatch, elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.f1, patchSize: a.patchSize, dilationPatch: a.dilationPatch, T.self)
+        let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
+                              elementSize: MemoryLayout<T>.stride)
         guard shape.outputCount > 0 else { return }
         try forward(a.f1.pointer(T.self), a.f2.pointer(), a.out.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: CorrelationBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.f1, patchSize: a.patchSize, dilationPatch: a.dilationPatch, T.self)
+        let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
+                              elementSize: MemoryLayout<T>.stride)
         guard shape.featureCount > 0 else { return }
         try backward(a.gradOut.pointer(T.self), a.f1.pointer(), a.f2.pointer(), gradF1: a.gradF1?.mutablePointer(),
                      gradF2: a.gradF2?.mutablePointer(), shape)

@@ -34,9 +34,10 @@ enum DualAttentionMatching {
         let value: UnsafePointer<T>
     }
 
-    static func shape(n: Int64, t: Int64, d: Int64, dk: Int64, elementSize: Int) throws(VTError) -> Shape {
-        let shape = Shape(clips: try dimension(n, "n"), segments: try dimension(t, "t"), dim: try dimension(d, "d"),
-                          keyDim: try dimension(dk, "dk"))
+    /// The dims of a call (already checked against the op table, or by the workspace count), and
+    /// the bounds of every projection, GEMM, scratch and workspace size the kernels form.
+    static func shape(n: Int, t: Int, d: Int, dk: Int, elementSize: Int) throws(VTError) -> Shape {
+        let shape = Shape(clips: n, segments: t, dim: d, keyDim: dk)
         _ = try elementCount([shape.clips, shape.segments, shape.dim], elementSize: elementSize, tensor: "audio")
         _ = try elementCount([shape.clips, shape.segments, shape.keyDim], elementSize: elementSize * 2,
                              tensor: "the projected keys")
@@ -414,7 +415,7 @@ enum DualAttentionMatching {
 extension DualAttentionMatching {
     /// The workspace's element count for these dims (the op table's derived size W).
     static func workspaceCount(n: Int, t: Int, d: Int, dk: Int) throws(VTError) -> Int {
-        workspaceCount(try shape(n: Int64(n), t: Int64(t), d: Int64(d), dk: Int64(dk), elementSize: 8))
+        workspaceCount(try shape(n: n, t: t, d: d, dk: dk, elementSize: 8))
     }
 
     static func forward(_ a: DualAttentionMatchingForwardArguments) throws(VTError) {
@@ -432,8 +433,7 @@ extension DualAttentionMatching {
     }
 
     private static func forward<T: KernelScalar>(_ a: DualAttentionMatchingForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(n: Int64(a.n), t: Int64(a.t), d: Int64(a.d), dk: Int64(a.dk),
-                              elementSize: MemoryLayout<T>.stride)
+        let shape = try shape(n: a.n, t: a.t, d: a.d, dk: a.dk, elementSize: MemoryLayout<T>.stride)
         try requireBinaryMask(a.mask.pointer(T.self), shape)
         try forward(audio: a.audio.pointer(T.self), visual: a.visual.pointer(), mask: a.mask.pointer(),
                     audioWeights: weights(a.wqA, a.wkA, a.wvA), visualWeights: weights(a.wqV, a.wkV, a.wvV),
@@ -444,8 +444,7 @@ extension DualAttentionMatching {
     }
 
     private static func backward<T: KernelScalar>(_ a: DualAttentionMatchingBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(n: Int64(a.n), t: Int64(a.t), d: Int64(a.d), dk: Int64(a.dk),
-                              elementSize: MemoryLayout<T>.stride)
+        let shape = try shape(n: a.n, t: a.t, d: a.d, dk: a.dk, elementSize: MemoryLayout<T>.stride)
         try requireBinaryMask(a.mask.pointer(T.self), shape)
         // Empty tensors are skipped like absent ones.
         func given(_ t: Tensor?) -> UnsafePointer<T>? { t.flatMap { $0.count > 0 ? $0.pointer() : nil } }

@@ -27,21 +27,14 @@ enum GlobalTemporalAttention {
     /// Column tasks are summed into this many partial attn-gradients, in a fixed order.
     static let partialSums = 32
 
-    static func shape(nt: Int64, c: Int64, s: Int64, numSegments: Int64, groups: Int64,
-                      elementSize: Int) throws(VTError) -> Shape {
-        let frames = try dimension(nt, "nt")
-        let channels = try dimension(c, "c")
-        let positions = try dimension(s, "s")
-        let segments = try positive(numSegments, "num_segments")
-        let groups = try positive(groups, "groups")
-        guard frames % segments == 0 else {
-            throw .shapeMismatch("nt=\(frames) (v.shape[0]) is not a multiple of num_segments=\(segments)")
-        }
+    /// The layout of a call on v (N*T, C, S) and attn (G, G, T, T) (already checked against the
+    /// op table), and the op's own rules: G divides C, and the GEMM sizes fit BLAS.
+    static func shape(_ v: Tensor, clips: Int, segments: Int, groups: Int) throws(VTError) -> Shape {
+        let channels = v.dim(1)
+        guard groups >= 1 else { throw .invalidArgument("G=0 (attn.shape[0]): there must be at least one group") }
         guard channels % groups == 0 else { throw .shapeMismatch("c=\(channels) is not divisible by groups=\(groups)") }
-        let count = try elementCount([frames, channels, positions], elementSize: elementSize, tensor: "v")
-        _ = try elementCount([groups, groups, segments, segments], elementSize: elementSize, tensor: "attn")
-        let shape = Shape(clips: frames / segments, segments: segments, channels: channels, positions: positions,
-                          groups: groups, count: count)
+        let shape = Shape(clips: clips, segments: segments, channels: channels, positions: v.dim(2), groups: groups,
+                          count: v.count)
         try requireBLASSize(shape.rows, "num_segments * groups")
         try requireBLASSize(shape.columns, "c / groups * s")
         return shape
@@ -161,19 +154,14 @@ extension GlobalTemporalAttention {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(_ v: Tensor, g: Int, numSegments: Int64, _: T.Type) throws(VTError) -> Shape {
-        try shape(nt: Int64(v.dim(0)), c: Int64(v.dim(1)), s: Int64(v.dim(2)), numSegments: numSegments,
-                  groups: Int64(g), elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.v, g: a.g, numSegments: a.numSegments, T.self)
+        let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         guard shape.count > 0 else { return }
         forward(a.v.pointer(T.self), a.attn.pointer(), a.y.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: GlobalTemporalAttentionBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.v, g: a.g, numSegments: a.numSegments, T.self)
+        let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         let gradAttn = a.gradAttn?.mutablePointer(T.self)
         guard shape.count > 0 else {
             gradAttn?.update(repeating: 0, count: shape.attnCount)  // an empty sum

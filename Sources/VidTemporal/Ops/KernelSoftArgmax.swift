@@ -29,18 +29,13 @@ enum KernelSoftArgmax {
         var mapCount: Int { batch * plane }
     }
 
-    static func shape(b: Int64, p: Int64, h: Int64, w: Int64, sigma: Double, temperature: Double,
-                      elementSize: Int) throws(VTError) -> Shape {
-        let shape = Shape(batch: try dimension(b, "b"), patch: try positive(p, "p"), height: try dimension(h, "h"),
-                          width: try dimension(w, "w"), sigma: sigma, temperature: temperature)
-        guard shape.patch % 2 == 1 else { throw .invalidArgument("p=\(shape.patch) must be odd") }
+    /// The layout of a call on a (B, P, P, H, W) volume (already checked against the op table),
+    /// and the op's own rules: P odd, sigma positive and finite, temperature finite.
+    static func shape(b: Int, p: Int, h: Int, w: Int, sigma: Double, temperature: Double) throws(VTError) -> Shape {
+        guard p % 2 == 1 else { throw .invalidArgument("p=\(p) must be odd") }
         guard sigma > 0, sigma.isFinite else { throw .invalidArgument("sigma=\(sigma) must be positive and finite") }
         guard temperature.isFinite else { throw .invalidArgument("temperature=\(temperature) must be finite") }
-        _ = try elementCount([shape.batch, shape.patch, shape.patch, shape.height, shape.width],
-                             elementSize: elementSize, tensor: "corr")
-        _ = try elementCount([shape.batch, 2, shape.height, shape.width], elementSize: elementSize,
-                             tensor: "displacement")
-        return shape
+        return Shape(batch: b, patch: p, height: h, width: w, sigma: sigma, temperature: temperature)
     }
 
     /// exp(-d² / (2σ²)) for d = -(P-1) ... P-1, at index d + P - 1: the Gaussian is separable, so a
@@ -305,20 +300,14 @@ extension KernelSoftArgmax {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(b: Int, p: Int, h: Int, w: Int, sigma: Double, temperature: Double,
-                                 _: T.Type) throws(VTError) -> Shape {
-        try shape(b: Int64(b), p: Int64(p), h: Int64(h), w: Int64(w), sigma: sigma, temperature: temperature,
-                  elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: KernelSoftArgmaxForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature, T.self)
+        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature)
         guard shape.mapCount > 0 else { return }
         forward(a.corr.pointer(T.self), a.displacement.mutablePointer(), a.confidence.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: KernelSoftArgmaxBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature, T.self)
+        let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature)
         guard shape.mapCount > 0 else { return }
         backward(a.gradDisplacement?.pointer(T.self), a.gradConfidence?.pointer(), a.corr.pointer(),
                  a.gradCorr.mutablePointer(), shape)

@@ -42,23 +42,17 @@ enum MotionSqueeze {
 
     static let epsilon = 1e-6
 
-    static func shape(nt: Int64, c: Int64, h: Int64, w: Int64, numSegments: Int64, patchSize: Int64, sigma: Double,
+    /// The layout of a call on x (N*T, C, H, W) (already checked against the op table), and the
+    /// rules of the correlation and the soft-argmax it runs.
+    static func shape(clips: Int, segments: Int, c: Int, h: Int, w: Int, patchSize: Int64, sigma: Double,
                       temperature: Double, normalize: Bool, elementSize: Int) throws(VTError) -> Shape {
-        let frames = try dimension(nt, "nt")
-        let segments = try positive(numSegments, "num_segments")
-        guard frames % segments == 0 else {
-            throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
-        }
         let threads = Threads.count
-        let tasks = frames / segments >= threads ? threads : 1
+        let tasks = clips >= threads ? threads : 1
         let pair = try Correlation.shape(b: 1, c: c, h: h, w: w, patchSize: patchSize, dilationPatch: 1,
                                          elementSize: elementSize, tasks: tasks > 1 ? 1 : threads)
-        _ = try KernelSoftArgmax.shape(b: 1, p: patchSize, h: h, w: w, sigma: sigma, temperature: temperature,
-                                       elementSize: elementSize)
-        _ = try elementCount([frames, pair.channels, pair.height, pair.width], elementSize: elementSize, tensor: "x")
-        return Shape(clips: frames / segments, segments: segments, channels: pair.channels, height: pair.height,
-                     width: pair.width, patch: pair.patch, sigma: sigma, temperature: temperature, normalize: normalize,
-                     tasks: tasks, pair: pair)
+        _ = try KernelSoftArgmax.shape(b: 1, p: Int(patchSize), h: h, w: w, sigma: sigma, temperature: temperature)
+        return Shape(clips: clips, segments: segments, channels: c, height: h, width: w, patch: pair.patch, sigma: sigma,
+                     temperature: temperature, normalize: normalize, tasks: tasks, pair: pair)
     }
 
     /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy) for one frame, and its norms.
@@ -209,22 +203,21 @@ extension MotionSqueeze {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(_ x: Tensor, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
-                                 normalize: Bool, _: T.Type) throws(VTError) -> Shape {
-        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
-                  numSegments: numSegments, patchSize: patchSize, sigma: sigma, temperature: temperature,
-                  normalize: normalize, elementSize: MemoryLayout<T>.stride)
+    private static func shape<T>(_ clips: Int, _ segments: Int, _ c: Int, _ h: Int, _ w: Int, patchSize: Int64,
+                                 sigma: Double, temperature: Double, normalize: Bool, _: T.Type) throws(VTError) -> Shape {
+        try shape(clips: clips, segments: segments, c: c, h: h, w: w, patchSize: patchSize, sigma: sigma,
+                  temperature: temperature, normalize: normalize, elementSize: MemoryLayout<T>.stride)
     }
 
     private static func forward<T: KernelScalar>(_ a: MotionSqueezeForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.x, numSegments: a.numSegments, patchSize: a.patchSize, sigma: a.sigma,
+        let shape = try shape(a.n, a.t, a.c, a.h, a.w, patchSize: a.patchSize, sigma: a.sigma,
                               temperature: a.temperature, normalize: a.normalize, T.self)
         guard shape.outputCount > 0 else { return }
         try forward(a.x.pointer(T.self), a.out.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: MotionSqueezeBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.x, numSegments: a.numSegments, patchSize: a.patchSize, sigma: a.sigma,
+        let shape = try shape(a.n, a.t, a.c, a.h, a.w, patchSize: a.patchSize, sigma: a.sigma,
                               temperature: a.temperature, normalize: a.normalize, T.self)
         guard shape.count > 0 else { return }
         try backward(a.gradOut.pointer(T.self), a.x.pointer(), a.gradX.mutablePointer(), shape)

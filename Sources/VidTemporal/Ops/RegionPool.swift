@@ -17,16 +17,11 @@ enum RegionPool {
         var regionCount: Int { frames * channels * regions }
     }
 
-    static func shape(b: Int64, c: Int64, s: Int64, k: Int64, elementSize: Int) throws(VTError) -> Shape {
-        let shape = Shape(frames: try dimension(b, "b"), channels: try dimension(c, "c"),
-                          positions: try dimension(s, "s"), regions: try dimension(k, "k"))
-        _ = try elementCount([shape.frames, shape.channels, shape.positions], elementSize: elementSize, tensor: "x")
-        _ = try elementCount([shape.frames, shape.regions, shape.positions], elementSize: elementSize, tensor: "assign")
-        _ = try elementCount([shape.frames, shape.channels, shape.regions], elementSize: elementSize, tensor: "r")
-        for (value, name) in [(shape.channels, "c"), (shape.positions, "s"), (shape.regions, "k")] {
-            try requireBLASSize(value, name)
-        }
-        return shape
+    /// The dims of a pooling or unpooling call (already checked against the op table); the GEMM
+    /// sizes must fit BLAS.
+    static func shape(b: Int, c: Int, s: Int, k: Int) throws(VTError) -> Shape {
+        for (value, name) in [(c, "c"), (s, "s"), (k, "k")] { try requireBLASSize(value, name) }
+        return Shape(frames: b, channels: c, positions: s, regions: k)
     }
 
     static func scale<T: KernelScalar>(_ shape: Shape, normalize: Bool) -> T {
@@ -87,19 +82,14 @@ extension RegionPool {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    /// The shape of a pooling or unpooling call.
-    static func shape<T>(b: Int, c: Int, s: Int, k: Int, _: T.Type) throws(VTError) -> Shape {
-        try shape(b: Int64(b), c: Int64(c), s: Int64(s), k: Int64(k), elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.regionCount > 0 else { return }
         forward(a.x.pointer(T.self), a.assign.pointer(), a.r.mutablePointer(), shape, normalize: a.normalize)
     }
 
     private static func backward<T: KernelScalar>(_ a: RegionPoolBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k)
         // Empty dims are empty GEMM sums (k = 0 zeroes the output), so one path serves all shapes.
         backward(a.gradR.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: a.gradX?.mutablePointer(),
                  gradAssign: a.gradAssign?.mutablePointer(), shape, normalize: a.normalize)

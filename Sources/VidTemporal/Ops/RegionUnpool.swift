@@ -48,13 +48,13 @@ extension RegionUnpool {
     }
 
     private static func forward<T: KernelScalar>(_ a: RegionUnpoolForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.pixelCount > 0 else { return }
         forward(a.r.pointer(T.self), a.assign.pointer(), a.y.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: RegionUnpoolBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k, T.self)
+        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
         // Empty dims are empty GEMM sums (s = 0 zeroes the outputs), so one path serves all shapes.
         backward(a.gradY.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: a.gradR?.mutablePointer(),
                  gradAssign: a.gradAssign?.mutablePointer(), shape)

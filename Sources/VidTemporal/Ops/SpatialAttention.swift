@@ -25,15 +25,10 @@ enum SpatialAttention {
 
     static let rowsPerBlock = 64
 
-    static func shape(b: Int64, d: Int64, dv: Int64, s: Int64, elementSize: Int) throws(VTError) -> Shape {
-        let shape = Shape(frames: try dimension(b, "b"), keyDim: try dimension(d, "d"), valueDim: try dimension(dv, "dv"),
-                          positions: try dimension(s, "s"))
-        _ = try elementCount([shape.frames, shape.keyDim, shape.positions], elementSize: elementSize, tensor: "q")
-        _ = try elementCount([shape.frames, shape.valueDim, shape.positions], elementSize: elementSize, tensor: "v")
-        for (value, name) in [(shape.keyDim, "d"), (shape.valueDim, "dv"), (shape.positions, "s")] {
-            try requireBLASSize(value, name)
-        }
-        return shape
+    /// The dims of a call (already checked against the op table); the GEMM sizes must fit BLAS.
+    static func shape(b: Int, d: Int, dv: Int, s: Int) throws(VTError) -> Shape {
+        for (value, name) in [(d, "d"), (dv, "dv"), (s, "s")] { try requireBLASSize(value, name) }
+        return Shape(frames: b, keyDim: d, valueDim: dv, positions: s)
     }
 
     private static func scale<T: KernelScalar>(_ shape: Shape) -> T { 1 / T(shape.keyDim).squareRoot() }
@@ -173,19 +168,15 @@ extension SpatialAttention {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(b: Int, d: Int, dv: Int, s: Int, _: T.Type) throws(VTError) -> Shape {
-        try shape(b: Int64(b), d: Int64(d), dv: Int64(dv), s: Int64(s), elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: SpatialAttentionForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s, T.self)
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
         guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
         try forward(a.q.pointer(T.self), a.k.pointer(), a.v.pointer(), a.y.mutablePointer(),
                     lse: a.lse?.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: SpatialAttentionBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s, T.self)
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
         guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
         try backward(a.gradY.pointer(T.self), a.q.pointer(), a.k.pointer(), a.v.pointer(), lse: a.lse?.pointer(),
                      gradQ: a.gradQ?.mutablePointer(), gradK: a.gradK?.mutablePointer(),

@@ -38,28 +38,18 @@ enum TemporalInterlace {
         let sign: T
     }
 
-    static func shape(nt: Int64, c: Int64, h: Int64, w: Int64, numSegments: Int64, shiftDiv: Int64, groups: Int64,
-                      elementSize: Int) throws(VTError) -> Shape {
-        let frames = try dimension(nt, "nt")
-        let channels = try dimension(c, "c")
-        let height = try dimension(h, "h")
-        let width = try dimension(w, "w")
-        let segments = try positive(numSegments, "num_segments")
-        let shiftDiv = try positive(shiftDiv, "shift_div")
-        let groups = try positive(groups, "groups")
-        guard frames % segments == 0 else {
-            throw .shapeMismatch("nt=\(frames) (x.shape[0]) is not a multiple of num_segments=\(segments)")
-        }
-        // Also bounds 2 * groups below.
-        _ = try elementCount([frames, groups, 2], elementSize: elementSize, tensor: "weights")
-        let interlaced = channels / shiftDiv
+    /// The layout of a call on x (N*T, C, H, W) with G offset groups (already checked against
+    /// the op table), and the op's own rule: F = C / shift_div splits into 2G equal parts.
+    static func shape(_ x: Tensor, clips: Int, segments: Int, groups: Int, shiftDiv: Int64) throws(VTError) -> Shape {
+        let channels = x.dim(1)
+        guard groups >= 1 else { throw .invalidArgument("G=0 (offsets.shape[1]): there must be at least one group") }
+        let interlaced = channels / Int(shiftDiv)
         guard interlaced % (2 * groups) == 0 else {
             throw .shapeMismatch("F = c / shift_div = \(channels) / \(shiftDiv) = \(interlaced) interlaced channels "
                 + "do not split into 2 * groups = \(2 * groups) equal parts")
         }
-        let count = try elementCount([frames, channels, height, width], elementSize: elementSize, tensor: "x")
-        return Shape(clips: frames / segments, segments: segments, channels: channels, plane: height * width,
-                     groups: groups, interlaced: interlaced, count: count)
+        return Shape(clips: clips, segments: segments, channels: channels, plane: x.dim(2) * x.dim(3), groups: groups,
+                     interlaced: interlaced, count: x.count)
     }
 
     /// Rejects NaN and infinite offsets: floor() of them has no meaning.
@@ -204,14 +194,8 @@ extension TemporalInterlace {
                      double: { () throws(VTError) in try backward(a, Double.self) })
     }
 
-    private static func shape<T>(_ x: Tensor, g: Int, numSegments: Int64, shiftDiv: Int64,
-                                 _: T.Type) throws(VTError) -> Shape {
-        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
-                  numSegments: numSegments, shiftDiv: shiftDiv, groups: Int64(g), elementSize: MemoryLayout<T>.stride)
-    }
-
     private static func forward<T: KernelScalar>(_ a: TemporalInterlaceForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.x, g: a.g, numSegments: a.numSegments, shiftDiv: a.shiftDiv, T.self)
+        let shape = try shape(a.x, clips: a.n, segments: a.t, groups: a.g, shiftDiv: a.shiftDiv)
         guard shape.clips > 0 else { return }
         try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
         guard shape.count > 0 else { return }
@@ -219,7 +203,7 @@ extension TemporalInterlace {
     }
 
     private static func backward<T: KernelScalar>(_ a: TemporalInterlaceBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(a.x, g: a.g, numSegments: a.numSegments, shiftDiv: a.shiftDiv, T.self)
+        let shape = try shape(a.x, clips: a.n, segments: a.t, groups: a.g, shiftDiv: a.shiftDiv)
         guard shape.clips > 0 else { return }
         try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
         let (gradOffsets, gradWeights) = (a.gradOffsets?.mutablePointer(T.self), a.gradWeights?.mutablePointer(T.self))

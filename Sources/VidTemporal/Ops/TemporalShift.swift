@@ -53,22 +53,10 @@ enum TemporalShift {
         }
     }
 
-    /// Checks the arguments every temporal shift function takes; `tensor` names the data argument.
-    static func shape(nt: Int64, c: Int64, h: Int64, w: Int64, numSegments: Int64, foldDiv: Int64,
-                      mode rawMode: Int32, elementSize: Int, tensor: String) throws(VTError) -> Shape {
-        let frames = try dimension(nt, "nt")
-        let channels = try dimension(c, "c")
-        let height = try dimension(h, "h")
-        let width = try dimension(w, "w")
-        let segments = try positive(numSegments, "num_segments")
-        let foldDiv = try positive(foldDiv, "fold_div")
-        let mode = try mode(rawMode)
-        guard frames % segments == 0 else {
-            throw .shapeMismatch("nt=\(frames) (\(tensor).shape[0]) is not a multiple of num_segments=\(segments)")
-        }
-        let count = try elementCount([frames, channels, height, width], elementSize: elementSize, tensor: tensor)
-        return Shape(frames: frames, segments: segments, channels: channels, plane: height * width,
-                     fold: channels / foldDiv, mode: mode, count: count)
+    /// The layout of a shift of x (N*T, C, H, W), already checked against the op table.
+    static func shape(_ x: Tensor, segments: Int, foldDiv: Int64, mode rawMode: Int32) throws(VTError) -> Shape {
+        Shape(frames: x.dim(0), segments: segments, channels: x.dim(1), plane: x.dim(2) * x.dim(3),
+              fold: x.dim(1) / Int(foldDiv), mode: try mode(rawMode), count: x.count)
     }
 
     /// y = shift(x), or shift^T(x) when `adjoint`. x and y must not overlap.
@@ -139,36 +127,31 @@ enum TemporalShift {
 
 extension TemporalShift {
     static func forward(_ a: TemporalShiftForwardArguments) throws(VTError) {
-        try shift(a.x, into: a.y, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
+        try shift(a.x, into: a.y, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
     }
 
     static func backward(_ a: TemporalShiftBackwardArguments) throws(VTError) {
-        try shift(a.gradY, into: a.gradX, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
+        try shift(a.gradY, into: a.gradX, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
     }
 
     static func inplaceForward(_ a: TemporalShiftInplaceForwardArguments) throws(VTError) {
-        try shiftInPlace(a.x, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
+        try shiftInPlace(a.x, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: false)
     }
 
     static func inplaceBackward(_ a: TemporalShiftInplaceBackwardArguments) throws(VTError) {
-        try shiftInPlace(a.grad, numSegments: a.numSegments, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
+        try shiftInPlace(a.grad, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
     }
 
-    private static func shape(_ x: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32) throws(VTError) -> Shape {
-        try shape(nt: Int64(x.dim(0)), c: Int64(x.dim(1)), h: Int64(x.dim(2)), w: Int64(x.dim(3)),
-                  numSegments: numSegments, foldDiv: foldDiv, mode: mode, elementSize: x.dtype.size, tensor: "\(x.name)")
-    }
-
-    private static func shift(_ x: Tensor, into y: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32,
+    private static func shift(_ x: Tensor, into y: Tensor, segments: Int, foldDiv: Int64, mode: Int32,
                               adjoint: Bool) throws(VTError) {
-        let shape = try shape(x, numSegments: numSegments, foldDiv: foldDiv, mode: mode)
+        let shape = try shape(x, segments: segments, foldDiv: foldDiv, mode: mode)
         guard shape.count > 0 else { return }
         apply(x.address, y.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
     }
 
-    private static func shiftInPlace(_ x: Tensor, numSegments: Int64, foldDiv: Int64, mode: Int32,
+    private static func shiftInPlace(_ x: Tensor, segments: Int, foldDiv: Int64, mode: Int32,
                                      adjoint: Bool) throws(VTError) {
-        let shape = try shape(x, numSegments: numSegments, foldDiv: foldDiv, mode: mode)
+        let shape = try shape(x, segments: segments, foldDiv: foldDiv, mode: mode)
         guard shape.count > 0 else { return }
         applyInPlace(x.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
     }

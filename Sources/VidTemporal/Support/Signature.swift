@@ -48,6 +48,8 @@ struct DTypes: OptionSet, Sendable {
 
 /// A size computed by another function from bound symbols (the DAM workspace's).
 struct Derived: Sendable {
+    /// The exported function that computes it, for messages.
+    let function: StaticString
     let symbol: Int
     let inputs: InlineArray<4, Int>
     let compute: @Sendable (InlineArray<4, Int>) throws(VTError) -> Int
@@ -155,9 +157,12 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: Sendable {
             guard let argument = arguments[index] else { continue }
             let (spec, t) = (tensors[index], argument.pointee)
             for d in 0..<max(spec.rank, 0) {
-                guard case .derived(let symbol) = spec.dims[d], t.shape![d] != sizes[symbol] else { continue }
-                throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(sizes[symbol]) "
-                    + "(\(symbols[symbol]), from the other tensors' shapes)")
+                guard case .derived(let symbol) = spec.dims[d], t.shape![d] != sizes[symbol], let rule = derived else {
+                    continue
+                }
+                let inputs = (0..<4).map { "\(symbols[rule.inputs[$0]])=\(sizes[rule.inputs[$0]])" }.joined(separator: ", ")
+                throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(symbols[symbol])=\(sizes[symbol]) "
+                    + "= \(rule.function)(\(inputs))")
             }
             checked[index] = try view(argument, spec, dtype: spec.index ? .int64 : dtype!)
         }
