@@ -41,7 +41,7 @@ lib: deps
 
 # The wheel is what `pip install .` would install; building it once serves both test venvs.
 wheel: venv
-	rm -rf .build/wheel
+	rm -rf .build/wheel build
 	$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w .build/wheel .
 
 python: wheel
@@ -102,10 +102,10 @@ test-numpy-only: wheel
 	cd /tmp && $(CURDIR)/.build/venv-numpy/bin/python -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
 
 demo: python
-	$(PY) -m vidtemporal demo --output results
+	$(PY) examples/demo/demo.py --output results
 
 bench: python
-	$(PY) -m vidtemporal bench
+	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf .build build *.egg-info python/*.egg-info

@@ -93,14 +93,16 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
         }
         out->dl = &out->managed->dl_tensor;
         flags = out->managed->flags;
-    } else if (!PyObject_HasAttrString(obj, "__dlpack__")) {
-        PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
-                     "exporter), got %.80s", fn, spec->name, Py_TYPE(obj)->tp_name);
-        return -1;
     } else {
         out->capsule = dlpack_capsule(obj);
         if (!out->capsule) {
-            reraise(PyExc_TypeError, fn, spec->name, "cannot be exported through DLPack");
+            if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
+                             "exporter), got %.80s", fn, spec->name, Py_TYPE(obj)->tp_name);
+            } else {
+                reraise(PyExc_TypeError, fn, spec->name, "cannot be exported through DLPack");
+            }
             return -1;
         }
         if (PyCapsule_IsValid(out->capsule, "dltensor_versioned")) {

@@ -1,6 +1,7 @@
-"""The examples directory is importable from the tests: they use its torchvision-layout ResNet
-and exercise the example scripts."""
+"""The examples are importable from the tests: they use the torchvision-layout ResNet and run the
+example scripts and the demo."""
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+sys.path[:0] = [EXAMPLES, os.path.join(EXAMPLES, "demo")]

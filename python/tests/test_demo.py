@@ -7,7 +7,7 @@ import os
 import pytest
 
 pytest.importorskip("torch")
-from vidtemporal import demo  # noqa: E402
+import demo  # noqa: E402  (examples/demo is on the path: conftest.py)
 
 
 def test_quick_demo_temporal_modules_beat_tsn(tmp_path):

@@ -28,8 +28,11 @@ enum CmlLocalize {
 
 extension CmlLocalize {
     static func run(_ a: CmlLocalizeArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try run(a, Float.self) },
-                     double: { () throws(VTError) in try run(a, Double.self) })
+        switch a.dtype {
+        case .float32: try run(a, Float.self)
+        case .float64: try run(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func run<T: KernelScalar>(_ a: CmlLocalizeArguments, _: T.Type) throws(VTError) {

@@ -25,11 +25,12 @@ extension Correlation {
         /// Rejects a shape whose scratch (in bytes) would not fit in an Int, before any of the
         /// sizes below is formed: bounds of each factor, built with checked arithmetic.
         static func checkScratch(_ s: Shape, elementSize: Int) throws(VTError) {
-            let what = "the correlation's scratch"
-            let width = try checkedCount([[s.width], [s.patch, s.dilation]], what)   // >= paddedWidth
-            _ = try checkedCount([[s.tasks, 2, s.patch + 2, s.channels, width, elementSize],
+            let what: StaticString = "the correlation's scratch"
+            let width = try checkedCount([[s.width, 1], [s.patch, s.dilation]], what)   // >= paddedWidth
+            _ = try checkedCount([[s.tasks, 2, s.patch + 2, s.channels, width, elementSize, 1],
                                   [s.tasks, s.width / lanes + 2, s.patch + 2, s.patch, 3, lanes, elementSize],
-                                  [s.tasks, s.channels, 3, lanes, elementSize], [s.tasks, 16, elementSize]], what)
+                                  [s.tasks, s.channels, 3, lanes, elementSize, 1, 1], [s.tasks, 16, elementSize, 1, 1, 1, 1]],
+                                 what)
         }
 
         /// Rows y0 + (k - half) * dilation, k < p + 2: every partner row a tile of 3 rows y0,

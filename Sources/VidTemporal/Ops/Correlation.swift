@@ -166,13 +166,19 @@ enum Correlation {
 
 extension Correlation {
     static func forward(_ a: CorrelationForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: CorrelationBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {

@@ -43,13 +43,19 @@ enum DamLoss {
 
 extension DamLoss {
     static func forward(_ a: DamLossForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: DamLossBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func requireElements(_ p: Tensor) throws(VTError) {

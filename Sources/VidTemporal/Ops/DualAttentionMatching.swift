@@ -38,16 +38,18 @@ enum DualAttentionMatching {
     /// the bounds of every projection, GEMM, scratch and workspace size the kernels form.
     static func shape(n: Int, t: Int, d: Int, dk: Int, elementSize: Int) throws(VTError) -> Shape {
         let shape = Shape(clips: n, segments: t, dim: d, keyDim: dk)
-        _ = try elementCount([shape.clips, shape.segments, shape.dim], elementSize: elementSize, tensor: "audio")
-        _ = try elementCount([shape.clips, shape.segments, shape.keyDim], elementSize: elementSize * 2,
-                             tensor: "the projected keys")
-        _ = try elementCount([shape.dim, shape.dim], elementSize: elementSize, tensor: "wv")
-        for (value, name) in [(shape.rows, "n * t"), (shape.dim, "d"), (shape.keyDim, "dk"), (shape.clips, "n")] {
-            try requireBLASSize(value, name)
-        }
+        // Counting zero dims as 1, so no partial product overflows either.
+        let (rows, dim, keyDim) = (max(n, 1) * max(t, 1), max(d, 1), max(dk, 1))
+        _ = try checkedCount([[n, 1, 1, 1], [t, 1, 1, 1], [max(n, 1), max(t, 1), dim, elementSize],
+                              [max(n, 1), max(t, 1), keyDim, 2 * elementSize], [dim, dim, elementSize, 1]],
+                             "audio, the projected keys or wv")
+        try requireBLASSize(shape.rows, "n * t")
+        try requireBLASSize(shape.dim, "d")
+        try requireBLASSize(shape.keyDim, "dk")
+        try requireBLASSize(shape.clips, "n")
         // Bounds every scratch and workspace size the kernels form below (with room to spare).
-        _ = try checkedCount([[shape.rows, shape.dim + 2 * shape.keyDim + 1, 8], [shape.dim, shape.dim + 2 * shape.keyDim, 8],
-                              [shape.clips, shape.dim, 16]], "the scratch for these dims")
+        _ = try checkedCount([[rows, dim + 2 * keyDim + 1, 8], [dim, dim + 2 * keyDim, 8], [max(n, 1), dim, 16]],
+                             "the scratch for these dims")
         return shape
     }
 
@@ -419,13 +421,19 @@ extension DualAttentionMatching {
     }
 
     static func forward(_ a: DualAttentionMatchingForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: DualAttentionMatchingBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func weights<T>(_ query: Tensor, _ key: Tensor, _ value: Tensor) -> Weights<T> {

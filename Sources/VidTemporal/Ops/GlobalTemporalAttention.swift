@@ -145,13 +145,19 @@ enum GlobalTemporalAttention {
 
 extension GlobalTemporalAttention {
     static func forward(_ a: GlobalTemporalAttentionForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: GlobalTemporalAttentionBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {

@@ -20,7 +20,9 @@ enum RegionPool {
     /// The dims of a pooling or unpooling call (already checked against the op table); the GEMM
     /// sizes must fit BLAS.
     static func shape(b: Int, c: Int, s: Int, k: Int) throws(VTError) -> Shape {
-        for (value, name) in [(c, "c"), (s, "s"), (k, "k")] { try requireBLASSize(value, name) }
+        try requireBLASSize(c, "c")
+        try requireBLASSize(s, "s")
+        try requireBLASSize(k, "k")
         return Shape(frames: b, channels: c, positions: s, regions: k)
     }
 
@@ -73,13 +75,19 @@ enum RegionPool {
 
 extension RegionPool {
     static func forward(_ a: RegionPoolForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: RegionPoolBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {

@@ -27,7 +27,9 @@ enum SpatialAttention {
 
     /// The dims of a call (already checked against the op table); the GEMM sizes must fit BLAS.
     static func shape(b: Int, d: Int, dv: Int, s: Int) throws(VTError) -> Shape {
-        for (value, name) in [(d, "d"), (dv, "dv"), (s, "s")] { try requireBLASSize(value, name) }
+        try requireBLASSize(d, "d")
+        try requireBLASSize(dv, "dv")
+        try requireBLASSize(s, "s")
         return Shape(frames: b, keyDim: d, valueDim: dv, positions: s)
     }
 
@@ -159,13 +161,19 @@ enum SpatialAttention {
 
 extension SpatialAttention {
     static func forward(_ a: SpatialAttentionForwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try forward(a, Float.self) },
-                     double: { () throws(VTError) in try forward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try forward(a, Float.self)
+        case .float64: try forward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     static func backward(_ a: SpatialAttentionBackwardArguments) throws(VTError) {
-        try dispatch(a.dtype, float: { () throws(VTError) in try backward(a, Float.self) },
-                     double: { () throws(VTError) in try backward(a, Double.self) })
+        switch a.dtype {
+        case .float32: try backward(a, Float.self)
+        case .float64: try backward(a, Double.self)
+        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        }
     }
 
     private static func forward<T: KernelScalar>(_ a: SpatialAttentionForwardArguments, _: T.Type) throws(VTError) {

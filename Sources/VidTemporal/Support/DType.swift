@@ -53,12 +53,3 @@ extension DLDeviceType {
         return names[Int(rawValue)] ?? "device type \(rawValue)"
     }
 }
-
-/// The float or double instance of a generic kernel entry, for a call's floating dtype.
-func dispatch(_ dtype: DType, float: () throws(VTError) -> Void, double: () throws(VTError) -> Void) throws(VTError) {
-    switch dtype {
-    case .float32: try float()
-    case .float64: try double()
-    case .int64: throw .internalError("no floating kernel for int64 tensors")
-    }
-}

@@ -74,11 +74,27 @@ struct Binding<let tensorCount: Int, let symbolCount: Int> {
 /// DLTensors are checked: device, dtype, ndim, every shape relation, overflow, strides,
 /// alignment and overlap. The generated thunks hold one per function; the ops receive what
 /// `bind` returns and check only their own rules. Nothing here allocates: it runs on every call.
-struct Signature<let tensorCount: Int, let symbolCount: Int>: Sendable {
+struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendable {
     let dtypes: DTypes
-    let symbols: InlineArray<symbolCount, StaticString>
-    let tensors: InlineArray<tensorCount, TensorSpec>
-    var derived: Derived? = nil
+    // Kept in buffers that live as long as the program (one per exported function): an element
+    // read from them copies that element, where an InlineArray property would copy itself whole.
+    let symbols: UnsafeBufferPointer<StaticString>
+    let tensors: UnsafeBufferPointer<TensorSpec>
+    let derived: Derived?
+
+    init(dtypes: DTypes, symbols: InlineArray<symbolCount, StaticString>, tensors: InlineArray<tensorCount, TensorSpec>,
+         derived: Derived? = nil) {
+        self.dtypes = dtypes
+        self.symbols = Self.permanent(symbols)
+        self.tensors = Self.permanent(tensors)
+        self.derived = derived
+    }
+
+    private static func permanent<let n: Int, T>(_ values: InlineArray<n, T>) -> UnsafeBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: n)
+        for i in 0..<n { (buffer.baseAddress! + i).initialize(to: values[i]) }
+        return UnsafeBufferPointer(buffer)
+    }
 
     /// Where a symbol's value came from, for messages.
     private enum Source {

@@ -105,13 +105,15 @@ def _autograd(forward, backward, call_backward):
     returned = f.arity + (1 if f.optional else 0)
 
     def setup_context(ctx, inputs, output):
-        outputs = list(output) if isinstance(output, tuple) else [output]
-        for i, position in unwanted:  # an optional output the forward did not compute is absent
-            if not inputs[f.arity][position]:
-                outputs[i] = None
-        ctx.save_for_backward(*(inputs[i] if kind == "input" else outputs[i] for kind, i in saved))
+        if saved or auxiliary:
+            outputs = list(output) if isinstance(output, tuple) else [output]
+            for i, position in unwanted:  # an optional output the forward did not compute is absent
+                if not inputs[f.arity][position]:
+                    outputs[i] = None
+            ctx.save_for_backward(*(inputs[i] if kind == "input" else outputs[i] for kind, i in saved))
+            if auxiliary:
+                ctx.mark_non_differentiable(*(outputs[i] for i in auxiliary if outputs[i] is not None))
         ctx.scalars = inputs[len(f_inputs):f.arity]
-        ctx.mark_non_differentiable(*(outputs[i] for i in auxiliary if outputs[i] is not None))
         # No zero-filled gradients for unused outputs: the kernels take an absent one as zero.
         ctx.set_materialize_grads(False)
 

@@ -1,7 +1,7 @@
 """Benchmarks: each op against the physical limit (memory copy bandwidth for data movement)
 and the PyTorch reference implementation, measured in the same run, reported as ratios.
 
-    python -m vidtemporal bench [--quick] [--json FILE] [--torch-huge-pages]
+    python benchmarks/bench.py [--quick] [--json FILE] [--torch-huge-pages]
 """
 import argparse
 import json
@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from . import _C, get_num_threads, temporal_shift, TemporalShiftStream
-from .temporal_shift import MODES
+from vidtemporal import _C, get_num_threads, temporal_shift, TemporalShiftStream
+from vidtemporal.temporal_shift import MODES
 
 
 def timeit(fn, repeat):
@@ -46,11 +46,11 @@ def bench_temporal_shift(repeat, torch):
     rows = {
         "copy (numpy copyto, preallocated)": copy,
         # fold_div > C makes the shift a pure copy: memcpy bandwidth at our thread count.
-        "copy (vidtemporal threads, fold = 0)": timeit(lambda: _C.temporal_shift(x, out, t, c + 1, mode, False), repeat),
-        "forward (preallocated out)": timeit(lambda: _C.temporal_shift(x, out, t, 8, mode, False), repeat),
-        "backward (preallocated out)": timeit(lambda: _C.temporal_shift(x, out, t, 8, mode, True), repeat),
+        "copy (vidtemporal threads, fold = 0)": timeit(lambda: _C.temporal_shift_forward(x, out, t, c + 1, mode), repeat),
+        "forward (preallocated out)": timeit(lambda: _C.temporal_shift_forward(x, out, t, 8, mode), repeat),
+        "backward (preallocated out)": timeit(lambda: _C.temporal_shift_backward(x, out, t, 8, mode), repeat),
         "forward (vidtemporal.temporal_shift, allocates)": timeit(lambda: temporal_shift(x, t), repeat),
-        "in-place forward": timeit(lambda: _C.temporal_shift_inplace(x, t, 8, mode), repeat),
+        "in-place forward": timeit(lambda: _C.temporal_shift_inplace_forward(x, t, 8, mode), repeat),
     }
     frame = np.ascontiguousarray(x[:1])
     frame_out = np.empty_like(frame)
@@ -141,7 +141,7 @@ def bench_temporal_interlace(repeat, torch):
     ratios = {"forward / copy": forward / copy}
     targets = {"forward / copy": "<= 1.5"}
     if torch is not None:
-        from .torch import temporal_interlace as vtt_interlace
+        from vidtemporal.torch import temporal_interlace as vtt_interlace
         xt, ot, wt = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, offsets, weights))
         grad = torch.from_numpy(out)
 
@@ -187,7 +187,7 @@ def bench_global_temporal_attention(repeat, torch, sgemm):
     ratios = {"GFLOP/s / sgemm GFLOP/s": flops / seconds / 1e9 / sgemm}
     targets = {"GFLOP/s / sgemm GFLOP/s": ">= 0.6"}
     if torch is not None:
-        from .torch import global_temporal_attention as vtt_mix
+        from vidtemporal.torch import global_temporal_attention as vtt_mix
         vt_, at_ = torch.from_numpy(v).requires_grad_(), torch.from_numpy(attn).requires_grad_()
         grad = torch.from_numpy(out)
 
@@ -223,7 +223,7 @@ def bench_spatial_attention(repeat, torch, sgemm):
     ratios = {"GFLOP/s / sgemm GFLOP/s": flops / seconds / 1e9 / sgemm}
     targets = {"GFLOP/s / sgemm GFLOP/s": "(report)"}
     if torch is not None:
-        from .torch import spatial_attention as vtt_attention
+        from vidtemporal.torch import spatial_attention as vtt_attention
         oq, ok, ov = (torch.from_numpy(a).requires_grad_() for a in (q, k, v))
         ograd = torch.from_numpy(v)
         # torch's natural layout, (B, S, d), contiguous.
@@ -300,43 +300,14 @@ def torch_motion_squeeze(torch, x, t, p, sigma=5.0, temperature=100.0):
     return torch.stack(maps, 1).reshape(nt, 3, h, w)
 
 
-# Run in a fresh process, with the inputs and outputs in memory and the thread pool up: the peak
-# resident memory over one forward and backward (its high-water mark reset first) minus the
-# resident memory before is the op's extra memory.
-_MOTION_SQUEEZE_PEAK = """
-import sys
-import numpy as np
-from vidtemporal import _C, set_num_threads
-
-def status(field):
-    with open('/proc/self/status') as f:
-        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ':'))
-
-n, t, c, h, w, p, threads = (int(a) for a in sys.argv[1:])
-set_num_threads(threads)
-def run(x):
-    out, grad_x = np.ones((x.shape[0], 3) + x.shape[2:], x.dtype), np.ones_like(x)
-    _C.motion_squeeze_forward(x, out, t, p, 5.0, 100.0, True)
-    _C.motion_squeeze_backward(out, x, grad_x, t, p, 5.0, 100.0, True)
-run(np.ones((threads * t, 2, 8, 8), np.float32))
-x = np.random.default_rng(7).standard_normal((n * t, c, h, w), dtype=np.float32)
-out, grad_x = np.ones((n * t, 3, h, w), np.float32), np.ones_like(x)
-with open('/proc/self/clear_refs', 'w') as f:
-    f.write('5')   # resets the high-water mark to the current resident size
-before = status('VmRSS')
-_C.motion_squeeze_forward(x, out, t, p, 5.0, 100.0, True)
-_C.motion_squeeze_backward(out, x, grad_x, t, p, 5.0, 100.0, True)
-print(status('VmHWM') - before)
-"""
-
-
 def motion_squeeze_extra_bytes(n, t, c, h, w, p):
-    """Peak extra memory of one motion_squeeze forward and backward, measured in a fresh process."""
+    """Peak extra memory of one motion_squeeze forward and backward, measured in a fresh process
+    (motion_squeeze_peak.py)."""
     import subprocess
     import sys
     args = [str(v) for v in (n, t, c, h, w, p, get_num_threads())]
-    result = subprocess.run([sys.executable, "-c", _MOTION_SQUEEZE_PEAK, *args], capture_output=True, text=True,
-                            check=True)
+    program = os.path.join(os.path.dirname(os.path.abspath(__file__)), "motion_squeeze_peak.py")
+    result = subprocess.run([sys.executable, program, *args], capture_output=True, text=True, check=True)
     return int(result.stdout.strip())
 
 
@@ -355,7 +326,7 @@ def bench_motion_squeeze(repeat, torch):
     ratios = {"peak extra memory / volumes of the whole clip": motion_squeeze_extra_bytes(n, t, c, h, w, p) / clip_volumes}
     targets = {"peak extra memory / volumes of the whole clip": "well below 1"}
     if torch is not None:
-        from .torch import motion_squeeze as vtt_squeeze
+        from vidtemporal.torch import motion_squeeze as vtt_squeeze
         xt = torch.from_numpy(x.copy()).requires_grad_()
         grad = torch.from_numpy(out)
 
@@ -391,7 +362,7 @@ def torch_dam(torch, audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v):
 
 
 def bench_dual_attention_matching(repeat, torch):
-    from . import dual_attention_matching
+    from vidtemporal import dual_attention_matching
     n, t, d, dk = 64, 10, 256, 64
     rng = np.random.default_rng(5)
 
@@ -425,7 +396,7 @@ def bench_dual_attention_matching(repeat, torch):
     ratios["Python overhead beyond the kernel, N=1 (us)"] = (api - kernel_call + extension) * 1e6
     targets["Python overhead beyond the kernel, N=1 (us)"] = "< 20"
     if torch is not None:
-        from .torch import dual_attention_matching as vtt_dam
+        from vidtemporal.torch import dual_attention_matching as vtt_dam
         ta = [torch.from_numpy(a.copy()).requires_grad_(i != 2) for i, a in enumerate(arrays)]
         tb = [torch.from_numpy(a.copy()).requires_grad_(i != 2) for i, a in enumerate(arrays)]
         differentiable = [x for i, x in enumerate(ta) if i != 2]
@@ -444,7 +415,7 @@ def bench_dual_attention_matching(repeat, torch):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m vidtemporal bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="benchmarks/bench.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", help="also write the results to this file")

@@ -33,7 +33,7 @@ def plot_tin_offsets(path, model, frames, t):
     clips: where the learned shifts sit (TSM's fixed shift would be exactly +-1)."""
     import torch
 
-    from .torch import TemporalInterlace
+    from vidtemporal.torch import TemporalInterlace
 
     layers = [m for m in model.modules() if isinstance(m, TemporalInterlace)]
     with torch.no_grad():
@@ -59,7 +59,7 @@ def plot_ms_displacement(path, model, frames, labels, t, classes, stride, moves)
     is over those pixels."""
     import torch
 
-    from .torch import MotionSqueeze, motion_squeeze
+    from vidtemporal.torch import MotionSqueeze, motion_squeeze
 
     module = next(m for m in model.modules() if isinstance(m, MotionSqueeze))
     captured = {}
@@ -101,7 +101,7 @@ def plot_ms_displacement(path, model, frames, labels, t, classes, stride, moves)
 def plot_gta_attention(path, model):
     """GTA's learned T x T matrices (pixel and region attention, one per channel group): row t
     is how output frame t mixes the T input frames."""
-    from .torch import GlobalTemporalAttention
+    from vidtemporal.torch import GlobalTemporalAttention
 
     module = next(m for m in model.modules() if isinstance(m, GlobalTemporalAttention))
     parts = [(name, getattr(module, f"{name}_attn").detach().numpy()) for name in ("pixel", "region")

@@ -3,7 +3,7 @@ without a temporal module (TSN) and with each of TSM, TIN, MS and GTA on clips w
 in the order of their frames; then train DAM on synthetic audio-visual events. Results go to
 OUTPUT/results.json, plots to OUTPUT/*.png.
 
-    python -m vidtemporal demo [--quick] [--steps N] [--variants tsn,tsm,...] [--output DIR] [--ddp N] [--seed S]
+    python examples/demo/demo.py [--quick] [--steps N] [--variants tsn,tsm,...] [--output DIR] [--ddp N] [--seed S]
 """
 import argparse
 import json
@@ -311,8 +311,8 @@ def train_and_evaluate_dam(steps, seed):
     localisation on held-out videos, with what chance (or predicting background) would score."""
     import torch
 
-    from . import ave
-    from .torch import DualAttentionMatching
+    from vidtemporal import ave
+    from vidtemporal.torch import DualAttentionMatching
 
     train_videos, test = ave.make_synthetic_ave(600, seed=seed), ave.make_synthetic_ave(200, seed=seed + 1)
     torch.manual_seed(seed)
@@ -336,7 +336,7 @@ def train_and_evaluate_dam(steps, seed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m vidtemporal demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="examples/demo/demo.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=400, help="training steps per variant (each of 32 fresh clips)")
     parser.add_argument("--quick", action="store_true", help="a shorter run (at most 200 steps)")
@@ -401,7 +401,7 @@ def main(argv=None):
     print(f"\n5) results: {path}")
     plots = []
     try:
-        from . import demo_plots
+        import demo_plots
     except ImportError as error:
         print(f"   plots skipped: {error} (pip install matplotlib)")
     else:
