@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib generate check-generated wheel python install test test-swift test-python test-c example-c test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated wheel python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
 
 all: lib
 
@@ -54,7 +54,7 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
-test: check-generated test-swift test-c test-python test-numpy-only
+test: check-generated test-swift test-c fuzz-c test-python test-numpy-only
 
 # The per-op glue (Swift thunks, CPython entry points) written from the op table.
 generate:
@@ -78,6 +78,34 @@ test-c: deps
 	    && $$bin || exit 1; \
 	done
 	$(MAKE) --no-print-directory example-c
+
+# The C fuzz test (Tests/fuzz/fuzz_abi.c): every function of the ABI with valid, extreme and
+# malformed arguments. make test runs a fixed seed and count (about a minute); `make fuzz` ten
+# times as many with a new seed (FUZZ_CALLS, FUZZ_SEED choose).
+FUZZ_CALLS ?= 200000
+FUZZ_SEED ?= 1
+fuzz-c:
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
+	cc -std=c11 -O1 -g -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/fuzz_abi \
+	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
+	.build/fuzz_abi --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS)
+
+fuzz:
+	$(MAKE) --no-print-directory fuzz-c FUZZ_CALLS=2000000 FUZZ_SEED=$$(date +%s)
+
+# AddressSanitizer: the library instrumented, and the C tests and the fuzz test run against it
+# (built with the Swift toolchain's clang, whose sanitizer runtime matches). .ci/run runs it.
+ASAN_CC := $(shell dirname "$$(readlink -f "$$(command -v swift)")")/clang
+test-asan: deps
+	@lib="$$(tools/build_library.sh --asan)" && mkdir -p .build/asan-bin && \
+	for test in Tests/c/test_*.c Tests/fuzz/fuzz_abi.c; do \
+	  bin=.build/asan-bin/$$(basename $$test .c); \
+	  echo "asan $$test"; \
+	  $(ASAN_CC) -fuse-ld=lld -fsanitize=address -fno-omit-frame-pointer -std=c11 -g -O1 -Wall -Wextra -Werror \
+	    $$test -o $$bin -Iinclude -L"$$(dirname $$lib)" -lvidtemporal -Wl,-rpath,"$$(dirname $$lib)" -lm || exit 1; \
+	  if [ $$bin = .build/asan-bin/fuzz_abi ]; then args="--seed $(FUZZ_SEED) --calls $(FUZZ_CALLS)"; else args=; fi; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $$bin $$args || exit 1; \
+	done
 
 # The C streaming example, built the way its header comment says (against the staged install).
 example-c:

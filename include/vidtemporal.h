@@ -87,11 +87,15 @@ const char *vt_version_string(void);
 /* A short constant description of a status code ("ok", "null pointer", ...). Never NULL. */
 const char *vt_status_string(int32_t status);
 
+/* The most threads a call uses; a larger request (or more online CPUs) is capped here. */
+#define VT_MAX_THREADS 1024
+
 /* Sets the number of threads each call may use. n >= 1, or n = 0 for the default (the number
- * of online CPUs). Affects calls that start after it returns. */
+ * of online CPUs); both capped at VT_MAX_THREADS. Affects calls that start after it returns.
+ * n < 0 is VT_ERR_INVALID_ARGUMENT. */
 int32_t vt_set_num_threads(int32_t n, vt_error *err);
 
-/* The number of threads each call may use (>= 1). */
+/* The number of threads each call may use (1 to VT_MAX_THREADS). */
 int32_t vt_get_num_threads(void);
 
 /* ---------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@
                                                   function's Signature (the argument checks)
                                                   and its typed arguments for Ops/<Op>.swift
   python/csrc/ops_generated.c                     the CPython entry points vidtemporal._C.<fn>
+  python/vidtemporal/_glue.py                     output sizing and allocation for the Python layers
+  Tests/fuzz/functions_generated.h                every function's arguments and a caller, for
+                                                  the C fuzz test (Tests/fuzz/fuzz_abi.c)
 
 Usage: tools/generate_glue.py [--check]. --check writes nothing and fails if a generated file
 differs from what the table gives (make test runs it).
@@ -301,6 +304,9 @@ def python_function(function):
     order = []
     for symbol in needed:
         need(symbol, order)
+    like_index = next(i for i, t in enumerate(inputs) if t.dtype == "float" and not t.optional)
+    if outputs:
+        reads.add(like_index)  # the outputs are made like it: it must be an array of the layer
     for i in sorted(reads):
         t = inputs[i]
         rank = -1 if t.dims is None else len(t.dims)
@@ -319,16 +325,15 @@ def python_function(function):
             if all(t.optional for t in users):  # computed only when one of its outputs is wanted
                 value += " if " + " or ".join(t.name for t in users) + " else 0"
         lines.append(f"    {symbol} = {value}")
-    like = next(t.name for t in inputs if t.dtype == "float" and not t.optional)
+    like = inputs[like_index].name
     for t, plan in zip(outputs, plans):
         index = "True" if t.dtype == "int64" else "False"
         if plan[0] == "like":
             shape = f"{inputs[plan[1]].name}_shape"
-            make = f"empty({shape}, {like}, {index})"
         else:
             shape = ", ".join(d if d.isdigit() else d.replace("*", " * ") for d in plan[1])
             shape = f"({shape}{',' if len(plan[1]) == 1 else ''})"
-            make = f'empty(fits(fn, "{t.name}", {shape}), {like}, {index})'
+        make = f'allocate(fn, empty, "{t.name}", {shape}, "{t.layout}", {like}, {index})'
         lines.append(f"    {t.name} = {make}" + (f" if {t.name} else None" if t.optional else ""))
     args = handle + [t.name for t in function.tensors] + [s.name for s in function.scalars]
     if outputs:
@@ -341,10 +346,10 @@ def python_function(function):
 
 def python_file(table):
     lines = [f'"""{HEADER}', "", "The per-function glue of vidtemporal._C: each function sizes the outputs from the inputs' shapes",
-             "and the scalars, allocates them with `empty(shape, like, index)`, calls the extension and renames",
-             "its errors after `fn`, the public function. Only what sizing needs is checked here; the library",
-             'checks every tensor."""',
-             "from . import _C", "from ._ops import ERRORS, dims, fits, renamed", "", ""]
+             "and the scalars, allocates them through `allocate` with `empty(shape, like, index)`, calls the",
+             "extension and renames its errors after `fn`, the public function. Only what sizing needs is",
+             'checked here; the library checks every tensor."""',
+             "from . import _C", "from ._ops import ERRORS, allocate, dims, renamed", "", ""]
     for op in table.OPS:
         for function in op.functions:
             if not function.creates:
@@ -352,9 +357,68 @@ def python_file(table):
     return "\n".join(lines).rstrip() + "\n"
 
 
+FUZZ_KIND = {"int64": "FZ_INT64", "int32": "FZ_INT32", "double": "FZ_DOUBLE", "bool": "FZ_BOOL"}
+FUZZ_ROLE = {"in": "FZ_IN", "out": "FZ_OUT", "inout": "FZ_INOUT"}
+
+
+def fuzz_dim(dim, symbols):
+    if dim.isdigit():
+        return f"{{FZ_CONSTANT, {dim}, 0}}"
+    if "*" in dim:
+        a, b = dim.split("*")
+        return f"{{FZ_PRODUCT, {symbols.index(a)}, {symbols.index(b)}}}"
+    return f"{{FZ_SYMBOL, {symbols.index(dim)}, 0}}"
+
+
+def fuzz_file(table):
+    """The fuzz test's view of the table: each function's symbols, tensors and scalars, and a
+    caller that passes a generic argument list to the real function."""
+    lines = [f"/* {HEADER} */", "/* Every tensor function of include/vidtemporal.h, for Tests/fuzz/fuzz_abi.c. */",
+             "#include \"fuzz.h\"", ""]
+    functions = [f for op in table.OPS for f in op.functions]
+    for f in functions:
+        call = ["(vt_temporal_shift_stream *)handle"] if f.handle else []
+        call += [f"{'(const DLTensor *)' if t.role == 'in' else ''}t[{i}]" for i, t in enumerate(f.tensors)]
+        cast = {"int64": "s[{}].i", "int32": "(int32_t)s[{}].i", "bool": "(int32_t)s[{}].i", "double": "s[{}].d"}
+        call += [cast[s.kind].format(i) for i, s in enumerate(f.scalars)]
+        call += ["(vt_temporal_shift_stream **)created"] if f.creates else []
+        call.append("err")
+        lines += wrap(f"static int32_t fz_call_{f.name}(", ["void *handle", "DLTensor *const *t", "const fz_value *s",
+                                                           "void **created", "vt_error *err"], ") {", indent="    ")
+        lines.append("    (void)handle, (void)t, (void)s, (void)created;")
+        lines += wrap(f"    return vt_{f.name}(", call, ");", indent="        ")
+        lines += ["}", ""]
+    lines.append(f"static const fz_function fz_functions[{len(functions)}] = {{")
+    for f in functions:
+        symbols = symbols_of(f)
+        derived = -1
+        derived_inputs = [0, 0, 0, 0]
+        if f.derived:
+            (symbol, (_, inputs)), = f.derived.items()
+            derived, derived_inputs = symbols.index(symbol), [symbols.index(x) for x in inputs]
+        lines.append(f'    {{"vt_{f.name}", fz_call_{f.name}, {int(bool(f.handle))}, {int(bool(f.creates))}, '
+                     f"{len(symbols)}, {{{', '.join(chr(34) + x + chr(34) for x in symbols)}}}, {derived}, "
+                     f"{{{', '.join(map(str, derived_inputs))}}},")
+        lines.append(f"     {len(f.tensors)}, {{")
+        for t in f.tensors:
+            rank = -1 if t.dims is None else len(t.dims)
+            dims = ", ".join(fuzz_dim(d, symbols) for d in t.dims or ())
+            lines.append(f'        {{"{t.name}", {FUZZ_ROLE[t.role]}, {int(t.optional)}, {int(t.dtype == "int64")}, '
+                         f"{rank}, {{{dims}}}}},")
+        lines.append(f"     }}, {len(f.scalars)}, {{")
+        for sc in f.scalars:
+            minimum = "INT64_MIN" if sc.minimum is None else str(sc.minimum)
+            symbol = symbols.index(sc.symbol) if sc.symbol else -1
+            lines.append(f'        {{"{sc.name}", {FUZZ_KIND[sc.kind]}, {minimum}, {symbol}}},')
+        lines.append("     }},")
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
 def outputs(table):
     files = {os.path.join("python", "csrc", "ops_generated.c"): c_file(table),
-             os.path.join("python", "vidtemporal", "_glue.py"): python_file(table)}
+             os.path.join("python", "vidtemporal", "_glue.py"): python_file(table),
+             os.path.join("Tests", "fuzz", "functions_generated.h"): fuzz_file(table)}
     for op in table.OPS:
         files[os.path.join("Sources", "VidTemporal", "Generated", f"{camel(op.name)}+Exports.swift")] = swift_file(op)
     return files

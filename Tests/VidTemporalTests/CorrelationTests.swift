@@ -14,7 +14,9 @@ final class CorrelationTests: XCTestCase {
                         Case(b: 1, c: 0, h: 3, w: 3, patch: 3, dilation: 1), Case(b: 2, c: 5, h: 7, w: 11, patch: 5, dilation: 1),
                         Case(b: 1, c: 6, h: 8, w: 8, patch: 3, dilation: 2), Case(b: 1, c: 3, h: 5, w: 19, patch: 25, dilation: 1),
                         Case(b: 1, c: 9, h: 10, w: 9, patch: 7, dilation: 3), Case(b: 1, c: 2, h: 4, w: 10, patch: 1, dilation: 1),
-                        Case(b: 1, c: 0, h: 3, w: 9, patch: 3, dilation: 1)]
+                        Case(b: 1, c: 0, h: 3, w: 9, patch: 3, dilation: 1),
+                        // Displacements past the image (the reachable patch is computed): some, all but the centre.
+                        Case(b: 2, c: 3, h: 6, w: 9, patch: 7, dilation: 4), Case(b: 1, c: 2, h: 3, w: 8, patch: 5, dilation: 100)]
 
     func forward<T: ShiftScalar>(_ k: Case, _ f1: [T], _ f2: [T]) -> [T] {
         let (t1, t2) = (HostTensor(f1, shape: [k.b, k.c, k.h, k.w]), HostTensor(f2, shape: [k.b, k.c, k.h, k.w]))
@@ -95,9 +97,18 @@ final class CorrelationTests: XCTestCase {
         XCTAssertEqual(call([1, 1, 2, 2], patch: 3, dilation: 0), Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("dilation_patch=0"), message(error))
         XCTAssertEqual(call([1, 1, 2, 2], patch: 3, dilation: 1, f2: false), Int32(VT_ERR_NULL_POINTER))
-        // A dilation so large that the padded rows could not be addressed: an error, not a trap.
-        XCTAssertEqual(call([1, 1, 1, 8], patch: 3, dilation: 1 << 58), Int32(VT_ERR_SHAPE_MISMATCH))
-        XCTAssertTrue(message(error).contains("overflows"), message(error))
+        // A dilation past the image is valid: only the centre displacement reaches it, and every
+        // other plane samples padding, 0 (with no scratch sized by the dilation).
+        let row = HostTensor((0..<8).map { Float($0) }, shape: [1, 1, 1, 8])
+        for dilation: Int64 in [8, 1 << 31, 1 << 58, 1 << 62, .max] {
+            let far = HostTensor([Float](repeating: -7, count: 72), shape: [1, 3, 3, 1, 8])
+            XCTAssertEqual(vt_correlation_forward(row.dl, row.dl, far.dl, 3, dilation, &error), Int32(VT_OK), message(error))
+            let values = far.values(Float.self)
+            for plane in 0..<9 {
+                XCTAssertEqual(Array(values[(plane * 8)..<(plane * 8 + 8)]), (0..<8).map { plane == 4 ? Float($0 * $0) : 0 },
+                               "plane \(plane), dilation \(dilation)")
+            }
+        }
         // The output's P dims must be patch_size.
         let f = HostTensor([Float](repeating: 1, count: 4), shape: [1, 1, 2, 2])
         let wrong = HostTensor([Float](repeating: -7, count: 36), shape: [1, 3, 3, 2, 2])

@@ -109,7 +109,7 @@ final class GlobalTemporalAttentionTests: XCTestCase {
             return vt_global_temporal_attention_forward(tv.dl, ta.dl, ty.dl, segments, &error)
         }
         XCTAssertEqual(forward([2, 6, 1], [4, 4, 2, 2], segments: 2), Int32(VT_ERR_SHAPE_MISMATCH))
-        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward: c=6 is not divisible by groups=4")
+        XCTAssertEqual(message(error), "vt_global_temporal_attention_forward: v.shape[1]=6 is not divisible by G=attn.shape[0]=4")
         XCTAssertEqual(forward([3, 4, 1], [2, 2, 2, 2], segments: 2), Int32(VT_ERR_SHAPE_MISMATCH))
         XCTAssertTrue(message(error).contains("v.shape[0]=3 (N*T) is not a multiple of num_segments=2"), message(error))
         XCTAssertEqual(forward([2, 4, 1], [2, 2, 2, 2], segments: 2, data: false), Int32(VT_ERR_NULL_POINTER))

@@ -66,7 +66,7 @@ final class KernelSoftArgmaxTests: XCTestCase {
         var error = vt_error()
         let even = HostTensor([Float](repeating: 0, count: 16), shape: [1, 4, 4, 1, 1])
         XCTAssertEqual(vt_kernel_soft_argmax_forward(even.dl, out.dl, conf.dl, 5, 100, &error), Int32(VT_ERR_INVALID_ARGUMENT))
-        XCTAssertTrue(message(error).contains("p=4 must be odd"), message(error))
+        XCTAssertTrue(message(error).contains("corr.shape[1]=4 (P) must be odd"), message(error))
         let corr = HostTensor([Float](repeating: 0, count: 9), shape: [1, 3, 3, 1, 1])
         XCTAssertEqual(vt_kernel_soft_argmax_forward(corr.dl, out.dl, conf.dl, 0, 100, &error), Int32(VT_ERR_INVALID_ARGUMENT))
         XCTAssertTrue(message(error).contains("sigma=0.0"), message(error))

@@ -26,7 +26,7 @@ static void test_mixing(void) {
     DLTensor tb = vt_tensor(big, VT_FLOAT32, 3, three), tg = vt_tensor(big, VT_FLOAT32, 4, groups);
     DLTensor to = vt_tensor(out, VT_FLOAT32, 3, three);
     CHECK(vt_global_temporal_attention_forward(&tb, &tg, &to, 2, &err) == VT_ERR_SHAPE_MISMATCH, "c %% G");
-    CHECK(strstr(err.message, "c=3 is not divisible by groups=2") != NULL, "message: %s", err.message);
+    CHECK(strstr(err.message, "v.shape[1]=3 is not divisible by G=attn.shape[0]=2") != NULL, "message: %s", err.message);
 }
 
 /* B = 1, C = 1, S = 2, K = 1: r = (x . a) / S; unpool y = a r. */

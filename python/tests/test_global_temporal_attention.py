@@ -144,7 +144,7 @@ def test_results_do_not_depend_on_thread_count():
 def test_bad_input():
     v = np.ones((8, 16, 5), np.float32)
     attn = np.ones((4, 4, 4, 4), np.float32)
-    with pytest.raises(ValueError, match="c=6 is not divisible by groups=4"):
+    with pytest.raises(ValueError, match=r"v.shape\[1\]=6 is not divisible by G=attn.shape\[0\]=4"):
         vt.global_temporal_attention(np.ones((8, 6, 5), np.float32), attn, 4)
     with pytest.raises(ValueError, match=r"attn.shape\[2\]=4 does not match num_segments=2 \(T\)"):
         vt.global_temporal_attention(v, attn, 2)

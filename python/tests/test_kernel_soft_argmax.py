@@ -94,7 +94,7 @@ def test_gradient_matches_finite_differences():
 
 def test_bad_input():
     corr = np.zeros((1, 3, 3, 2, 2), np.float32)
-    with pytest.raises(ValueError, match="p=4 must be odd"):
+    with pytest.raises(ValueError, match=r"corr.shape\[1\]=4 \(P\) must be odd"):
         vt.kernel_soft_argmax(np.zeros((1, 4, 4, 2, 2), np.float32))
     with pytest.raises(ValueError, match=r"corr.shape\[2\]=5 does not match corr.shape\[1\]=3 \(P\)"):
         vt.kernel_soft_argmax(np.zeros((1, 3, 5, 2, 2), np.float32))

@@ -11,7 +11,7 @@ _cpu.require_supported()
 
 from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
 from ._C import UnsupportedError  # noqa: E402
-from . import _ops  # noqa: E402
+from . import _args, _ops  # noqa: E402
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
@@ -29,8 +29,10 @@ __version__ = _C.version()
 
 
 def set_num_threads(n):
-    """Threads each call may use; 0 means one per CPU. Results do not depend on it."""
-    _ops.checked("set_num_threads", _C.set_num_threads, n)
+    """Threads each call may use; 0 means one per CPU (both capped at 1024). Results do not
+    depend on it."""
+    fn = "set_num_threads"
+    _ops.checked(fn, _C.set_num_threads, _args.integer(n, "n", fn, (0, 2 ** 31 - 1)))
 
 
 def get_num_threads():

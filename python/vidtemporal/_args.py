@@ -1,6 +1,7 @@
 """Python-side checks of the public functions' own arguments (scalars, choices, the keywords the
 C ABI does not take), so their errors name the function and argument. Tensors are checked in
 full by the library."""
+import numbers
 import operator
 
 import numpy as np
@@ -23,14 +24,52 @@ def same_layout(value, name, reference, reference_name, fn):
         raise ValueError(f"{fn}: {name} must have the shape of {reference_name} {reference.shape}, got {value.shape}")
 
 
-def integer(value, name, fn):
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+INT32 = (-2 ** 31, 2 ** 31 - 1)
+
+
+def integer(value, name, fn, bounds=INT64):
+    """An int argument (anything with __index__: numpy integers, bools), inside `bounds`."""
     try:
-        return operator.index(value)
+        value = operator.index(value)
     except TypeError:
         raise TypeError(f"{fn}: {name} must be an int, got {type(value).__name__}") from None
+    low, high = bounds
+    if not low <= value <= high:
+        raise ValueError(f"{fn}: {name}={value} is outside [{low}, {high}]")
+    return value
+
+
+def positive(value, name, fn):
+    """A size: an int >= 1."""
+    value = integer(value, name, fn)
+    if value < 1:
+        raise ValueError(f"{fn}: {name}={value} must be >= 1")
+    return value
+
+
+def real(value, name, fn):
+    """A float argument: a real number (int, float, or a numpy scalar of either), not a string,
+    a complex number or an array."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"{fn}: {name} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def flag(value, name, fn):
+    """A bool argument: True or False (or a numpy bool, or the ints 0 and 1)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{fn}: {name} must be True or False, got {value!r}" if isinstance(value, (int, np.integer))
+                    else f"{fn}: {name} must be True or False, got {type(value).__name__}")
 
 
 def choice(value, name, fn, choices):
+    """One of the keys of `choices` (strings), as its value."""
+    if not isinstance(value, str):
+        raise TypeError(f"{fn}: {name} must be one of {sorted(choices)}, got {type(value).__name__}")
     if value not in choices:
         raise ValueError(f"{fn}: {name} must be one of {sorted(choices)}, got {value!r}")
     return choices[value]

@@ -14,23 +14,30 @@ _MAX_ELEMENTS = (2 ** 63 - 1) // 8
 
 
 def dims(fn, empty, tensor, rank, name, layout):
-    """The shape of an input whose dims size an output: it must be an array (what `empty.takes`
-    says) of `rank` dims (any number for rank -1)."""
-    shape = getattr(tensor, "shape", None)
-    if shape is None:
+    """The shape of an input whose dims size an output: it must be an array of the layer
+    (`empty.kind`, described by `empty.takes`) of `rank` dims (any number for rank -1)."""
+    if not isinstance(tensor, empty.kind):
         raise TypeError(f"{fn}: {name} must be {empty.takes}, got {type(tensor).__name__}")
+    shape = tensor.shape
     if rank >= 0 and len(shape) != rank:
         raise ValueError(f"{fn}: {name} must have {rank} dims {layout}, got shape {tuple(shape)}")
     return shape
 
 
-def fits(fn, name, shape):
-    """An output shape, unless its size exceeds what the library takes (checked before allocating;
-    symbolic sizes of fake tensors pass)."""
+def allocate(fn, empty, name, shape, layout, like, index):
+    """empty(shape, like, index) for the output `name` of the public function `fn`: a shape whose
+    size exceeds what the library takes is refused before anything is allocated (symbolic sizes
+    of fake tensors pass), and an allocation that fails is a MemoryError naming the output."""
     size = math.prod(shape)
     if type(size) is int and size > _MAX_ELEMENTS:
-        raise ValueError(f"{fn}: {name} of shape {shape} overflows the address space")
-    return shape
+        raise ValueError(f"{fn}: the arguments make {name} of shape {tuple(shape)} {layout}, which overflows the "
+                         f"address space")
+    try:
+        return empty(shape, like, index)
+    except (MemoryError, RuntimeError) as error:
+        if isinstance(error, RuntimeError) and "alloc" not in str(error):
+            raise
+        raise MemoryError(f"{fn}: cannot allocate {name} of shape {tuple(shape)} {layout}") from None
 
 
 def numpy_empty(shape, like, index):
@@ -42,6 +49,7 @@ def numpy_empty(shape, like, index):
 
 
 numpy_empty.takes = "a numpy.ndarray of float32 or float64"
+numpy_empty.kind = np.ndarray
 
 
 def checked(fn, entry, *args, names=None):

@@ -15,5 +15,7 @@ def dam_loss(p, labels):
 def dam_loss_backward(grad, p, labels):
     """``(grad_p, grad_labels)`` for the loss gradient ``grad`` (a scalar)."""
     fn = "dam_loss_backward"
-    grad = np.full((), grad, _args.array(p, "p", fn).dtype)
+    if isinstance(grad, np.ndarray) and grad.ndim == 0:
+        grad = grad[()]
+    grad = np.full((), _args.real(grad, "grad", fn), _args.array(p, "p", fn).dtype)
     return _glue.dam_loss_backward(fn, numpy_empty, grad, p, labels, names={"grad_loss": "grad"})

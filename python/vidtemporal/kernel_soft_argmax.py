@@ -5,18 +5,22 @@ the P x P scores sharpened by a Gaussian around the argmax, turned into a displa
     k* = argmax c (first on ties),  g = exp(-|k - k*|^2 / (2 sigma^2))  (in cells),
     p = softmax(temperature * g * c),  u = Σ p (kx - r) / r,  v = Σ p (ky - r) / r,  r = (P-1)/2
 """
-from . import _glue
+from . import _args, _glue
 from ._ops import numpy_empty
 
 
 def kernel_soft_argmax(corr, sigma=5.0, temperature=100.0):
     """``corr (B, P, P, H, W)`` -> ``(displacement (B, 2, H, W), confidence (B, 1, H, W))``."""
-    return _glue.kernel_soft_argmax_forward("kernel_soft_argmax", numpy_empty, corr, float(sigma), float(temperature))
+    fn = "kernel_soft_argmax"
+    return _glue.kernel_soft_argmax_forward(fn, numpy_empty, corr, _args.real(sigma, "sigma", fn),
+                                            _args.real(temperature, "temperature", fn))
 
 
 def kernel_soft_argmax_backward(grad_displacement, grad_confidence, corr, sigma=5.0, temperature=100.0):
     """The gradient of ``corr`` for the gradients of the displacement and the confidence (either
     may be None: zero). The Gaussian and the argmax are constants; the confidence's gradient goes
     to the argmax."""
-    return _glue.kernel_soft_argmax_backward("kernel_soft_argmax_backward", numpy_empty, grad_displacement,
-                                             grad_confidence, corr, float(sigma), float(temperature))[0]
+    fn = "kernel_soft_argmax_backward"
+    return _glue.kernel_soft_argmax_backward(fn, numpy_empty, grad_displacement, grad_confidence, corr,
+                                             _args.real(sigma, "sigma", fn),
+                                             _args.real(temperature, "temperature", fn))[0]

@@ -9,7 +9,8 @@ from ._ops import numpy_empty
 
 def _scalars(fn, num_segments, patch_size, sigma, temperature, normalize):
     return (_args.integer(num_segments, "num_segments", fn), _args.integer(patch_size, "patch_size", fn),
-            float(sigma), float(temperature), bool(normalize))
+            _args.real(sigma, "sigma", fn), _args.real(temperature, "temperature", fn),
+            _args.flag(normalize, "normalize", fn))
 
 
 def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):

@@ -6,16 +6,18 @@
 1x1 conv with K outputs), ``scale = 1/S`` when ``normalize`` (the GloRe convention, which keeps
 magnitudes stable at S = 784), else 1.
 """
-from . import _glue
+from . import _args, _glue
 from ._ops import numpy_empty
 
 
 def region_pool(x, assign, normalize=True):
     """``x (B, C, S)``, ``assign (B, K, S)`` -> ``r (B, C, K)``."""
-    return _glue.region_pool_forward("region_pool", numpy_empty, x, assign, bool(normalize))[0]
+    fn = "region_pool"
+    return _glue.region_pool_forward(fn, numpy_empty, x, assign, _args.flag(normalize, "normalize", fn))[0]
 
 
 def region_pool_backward(grad, x, assign, normalize=True):
     """Gradients ``(grad_x, grad_assign)`` of ``region_pool``."""
-    return _glue.region_pool_backward("region_pool_backward", numpy_empty, grad, x, assign, bool(normalize),
+    fn = "region_pool_backward"
+    return _glue.region_pool_backward(fn, numpy_empty, grad, x, assign, _args.flag(normalize, "normalize", fn),
                                       names={"grad_r": "grad"})

@@ -24,11 +24,11 @@ extension Correlation {
 
         /// Rejects a shape whose scratch (in bytes) would not fit in an Int, before any of the
         /// sizes below is formed: bounds of each factor, built with checked arithmetic.
-        static func checkScratch(_ s: Shape, elementSize: Int) throws(VTError) {
-            let what: StaticString = "the correlation's scratch"
+        static func checkScratch(_ s: Shape, elementSize: Int, _ what: StaticString) throws(VTError) {
             let width = try checkedCount([[s.width, 1], [s.patch, s.dilation]], what)   // >= paddedWidth
-            _ = try checkedCount([[s.tasks, 2, s.patch + 2, s.channels, width, elementSize, 1],
-                                  [s.tasks, s.width / lanes + 2, s.patch + 2, s.patch, 3, lanes, elementSize],
+            // (p + 2 <= 3p, formed without overflow.)
+            _ = try checkedCount([[s.tasks, 6, s.patch, s.channels, width, elementSize, 1],
+                                  [s.tasks, s.width / lanes + 2, 3, s.patch, s.patch, 3 * lanes, elementSize],
                                   [s.tasks, s.channels, 3, lanes, elementSize, 1, 1], [s.tasks, 16, elementSize, 1, 1, 1, 1]],
                                  what)
         }
@@ -111,16 +111,21 @@ extension Correlation {
 
         /// Blocks of 4 channels (or displacements j): (first, spacing). The last block overlaps
         /// the one before when c is not a multiple of 4 (those are computed twice, identically);
-        /// fewer than 4 take one block each, its 4 columns the same.
-        private static func channelBlocks(_ c: Int) -> [(first: Int, spacing: Int)] {
-            guard c >= 4 else { return (0..<c).map { ($0, 0) } }
-            var blocks = stride(from: 0, through: c - 4, by: 4).map { ($0, 1) }
-            if c % 4 != 0 { blocks.append((c - 4, 1)) }
-            return blocks
+        /// fewer than 4 take one block each, its 4 columns the same. Computed, not stored.
+        struct ChannelBlocks: RandomAccessCollection {
+            let count4: Int
+            init(_ c: Int) { count4 = c }
+            var startIndex: Int { 0 }
+            var endIndex: Int { count4 >= 4 ? (count4 + 3) / 4 : count4 }
+            subscript(block: Int) -> (first: Int, spacing: Int) {
+                count4 >= 4 ? (Swift.min(4 * block, count4 - 4), 1) : (block, 0)
+            }
         }
 
+        private static func channelBlocks(_ c: Int) -> ChannelBlocks { ChannelBlocks(c) }
+
         /// The first column of every 8-wide block; the last block ends at the row's end.
-        private static func blockStarts(_ width: Int) -> [Int] { laneBlockStarts(width, lanes: lanes) }
+        private static func blockStarts(_ width: Int) -> LaneBlocks { LaneBlocks(width: width, lanes: lanes) }
 
         /// count >= 8 values (zeros for nil) into target, in vectors, the last one overlapping
         /// (small copies and fills cost more as library calls).
@@ -199,14 +204,33 @@ extension Correlation {
         }
 
         /// Tiles of 3 rows y0, y0 + d, y0 + 2d (d the dilation, so that the rows' partner rows
-        /// step together) for every image row.
-        private static func rowBlocks(_ s: Shape) -> [Int] {
-            var starts: [Int] = []
-            for first in 0..<min(s.dilation, s.height) {
-                starts += stride(from: first, to: s.height, by: 3 * s.dilation)
+        /// step together) for every image row: for each first row f < min(d, h), the rows f + 3dq
+        /// below h, in that order. Computed, not stored.
+        struct RowBlocks: RandomAccessCollection {
+            /// 3d; the firsts; the rows per first (the first `longer` firsts have one more).
+            let step: Int, firsts: Int, rows: Int, longer: Int
+
+            init(_ s: Shape) {
+                step = 3 * s.dilation
+                firsts = Swift.min(s.dilation, s.height)
+                // f + 3dq < h for q < (h - 1 - f) / 3d + 1: one more row for f <= (h - 1) mod 3d.
+                let (quotient, remainder) = s.height > 0 ? (s.height - 1).quotientAndRemainder(dividingBy: step) : (-1, 0)
+                (rows, longer) = (quotient, Swift.min(remainder + 1, firsts))
             }
-            return starts
+
+            var startIndex: Int { 0 }
+            var endIndex: Int { longer * (rows + 1) + (firsts - longer) * rows }
+            subscript(index: Int) -> Int {
+                if index < longer * (rows + 1) {
+                    let (first, q) = index.quotientAndRemainder(dividingBy: rows + 1)
+                    return first + step * q
+                }
+                let (first, q) = (index - longer * (rows + 1)).quotientAndRemainder(dividingBy: rows)
+                return longer + first + step * q
+            }
         }
+
+        private static func rowBlocks(_ s: Shape) -> RowBlocks { RowBlocks(s) }
 
         static func backward(_ grad: UnsafePointer<Float>, _ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>,
                              gradF1: UnsafeMutablePointer<Float>?, gradF2: UnsafeMutablePointer<Float>?,
@@ -244,7 +268,7 @@ extension Correlation {
         /// One pass over the rows fills every block's pack.
         @inline(__always)
         private static func packGradient(_ grad: UnsafePointer<Float>, into pack: UnsafeMutablePointer<Float>, b: Int,
-                                         starts: [Int], ts: ClosedRange<Int>, _ s: Shape, shift: (Int) -> Int,
+                                         starts: LaneBlocks, ts: ClosedRange<Int>, _ s: Shape, shift: (Int) -> Int,
                                          source: (_ t: Int, _ r: Int) -> (i: Int, y: Int)?) {
             let (p, plane, w, blockSize) = (s.patch, s.plane, s.width, gradientPackCount(s))
             var offset = 0
@@ -280,8 +304,9 @@ extension Correlation {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
             let yy = (y0, y0 + d, y0 + 2 * d)
             // The t whose f2 row is inside the image (the others' terms do not exist).
-            let ts = (0..<(p + 2)).filter { (0..<h).contains(y0 + ($0 - s.half) * d) }
-            guard let first = ts.first, let last = ts.last else { return }
+            var (first, last) = (p + 2, -1)
+            for t in 0..<(p + 2) where (0..<h).contains(y0 + (t - s.half) * d) { (first, last) = (min(first, t), t) }
+            guard first <= last else { return }
             let starts = blockStarts(w)
             packGradient(grad, into: pack, b: b, starts: starts, ts: first...last, s, shift: { _ in 0 }) { t, r in
                 let (i, y) = (t - r, pick(yy, r))
@@ -310,8 +335,9 @@ extension Correlation {
             let margin = s.half * d
             let yy = (y0, y0 + d, y0 + 2 * d)
             // The t whose shared row is inside the image (the others' terms do not exist).
-            let ts = (-2..<p).filter { (0..<h).contains(y0 - ($0 - s.half) * d) }
-            guard let first = ts.first, let last = ts.last else { return }
+            var (first, last) = (p, -3)
+            for t in -2..<p where (0..<h).contains(y0 - (t - s.half) * d) { (first, last) = (min(first, t), t) }
+            guard first <= last else { return }
             let starts = blockStarts(w)
             packGradient(grad, into: pack, b: b, starts: starts, ts: first...last, s, shift: { s.displacement($0) }) { t, r in
                 let i = t + r

@@ -29,16 +29,31 @@ enum Correlation {
         var paddedWidth: Int { width + 2 * half * dilation }
         /// The float32 tiles are 8 columns wide.
         var tiled: Bool { width >= Tiles.lanes }
+
+        /// The same correlation over the displacements that reach the image: past |d| >= its
+        /// larger side every sample is padding and that output plane is 0, so a huge dilation
+        /// leaves a smaller patch (P itself otherwise) and the scratch stays bounded by the image.
+        /// With the centre alone left the dilation no longer matters, and is 1.
+        var reachable: Shape {
+            let side = max(height, width)
+            let reach = side == 0 ? 0 : min(half, (side - 1) / dilation)
+            return Shape(batch: batch, channels: channels, height: height, width: width, patch: 2 * reach + 1,
+                         dilation: reach == 0 ? 1 : dilation, tasks: tasks)
+        }
     }
 
     /// The layout of a call on (B, C, H, W) images (already checked against the op table), and the
-    /// op's own rules: P odd, and the displacements, padded rows and scratch representable.
+    /// op's own rules: P odd, and the displacements, padded rows and scratch representable (for
+    /// the reachable patch when `reachable`: the exported correlation computes only that one).
+    /// Scratch is per task, and there are no more tasks than image rows.
     static func shape(b: Int, c: Int, h: Int, w: Int, patchSize: Int64, dilationPatch: Int64, elementSize: Int,
-                      tasks: Int = Threads.count) throws(VTError) -> Shape {
+                      tasks: Int = Threads.count, reachable: Bool = false,
+                      what: StaticString = "the scratch for f1's shape, patch_size and dilation_patch") throws(VTError) -> Shape {
         guard patchSize % 2 == 1 else { throw .invalidArgument("patch_size=\(patchSize) must be odd") }
+        let (rows, overflow) = b.multipliedReportingOverflow(by: h)
         let shape = Shape(batch: b, channels: c, height: h, width: w, patch: Int(patchSize), dilation: Int(dilationPatch),
-                          tasks: tasks)
-        try Tiles.checkScratch(shape, elementSize: elementSize)
+                          tasks: max(1, min(tasks, overflow ? tasks : rows)))
+        try Tiles.checkScratch(reachable ? shape.reachable : shape, elementSize: elementSize, what)
         return shape
     }
 
@@ -183,16 +198,50 @@ extension Correlation {
 
     private static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
-                              elementSize: MemoryLayout<T>.stride)
+                              elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.outputCount > 0 else { return }
-        try forward(a.f1.pointer(T.self), a.f2.pointer(), a.out.mutablePointer(), shape)
+        let (f1, f2, out) = (a.f1.pointer(T.self), a.f2.pointer(T.self), a.out.mutablePointer(T.self))
+        let inner = shape.reachable
+        guard inner.patch < shape.patch else { return try forward(f1, f2, out, inner) }
+        // Displacements past the image: the reachable patch's planes, zeros around them.
+        try withScratch(inner.outputCount, of: T.self) { (planes) throws(VTError) in
+            try forward(f1, f2, planes, inner)
+            out.update(repeating: 0, count: shape.outputCount)
+            forEachReachablePlane(shape, inner) { outer, reachable in
+                (out + outer).update(from: planes + reachable, count: shape.plane)
+            }
+        }
     }
 
     private static func backward<T: KernelScalar>(_ a: CorrelationBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
-                              elementSize: MemoryLayout<T>.stride)
+                              elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.featureCount > 0 else { return }
-        try backward(a.gradOut.pointer(T.self), a.f1.pointer(), a.f2.pointer(), gradF1: a.gradF1?.mutablePointer(),
-                     gradF2: a.gradF2?.mutablePointer(), shape)
+        let (grad, f1, f2) = (a.gradOut.pointer(T.self), a.f1.pointer(T.self), a.f2.pointer(T.self))
+        let (gradF1, gradF2) = (a.gradF1?.mutablePointer(T.self), a.gradF2?.mutablePointer(T.self))
+        let inner = shape.reachable
+        guard inner.patch < shape.patch else {
+            return try backward(grad, f1, f2, gradF1: gradF1, gradF2: gradF2, inner)
+        }
+        // Only the displacements that reach the image read the features.
+        try withScratch(inner.outputCount, of: T.self) { (planes) throws(VTError) in
+            forEachReachablePlane(shape, inner) { outer, reachable in
+                (planes + reachable).update(from: grad + outer, count: shape.plane)
+            }
+            try backward(planes, f1, f2, gradF1: gradF1, gradF2: gradF2, inner)
+        }
+    }
+
+    /// body(offset in the full output, offset in the reachable one) for every plane (b, i, j) of
+    /// the reachable patch.
+    private static func forEachReachablePlane(_ shape: Shape, _ inner: Shape, _ body: (Int, Int) -> Void) {
+        let (p, q, margin) = (shape.patch, inner.patch, shape.half - inner.half)
+        for b in 0..<shape.batch {
+            for i in 0..<q {
+                for j in 0..<q {
+                    body(((b * p + i + margin) * p + j + margin) * shape.plane, ((b * q + i) * q + j) * shape.plane)
+                }
+            }
+        }
     }
 }

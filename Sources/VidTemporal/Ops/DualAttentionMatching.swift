@@ -37,19 +37,24 @@ enum DualAttentionMatching {
     /// The dims of a call (already checked against the op table, or by the workspace count), and
     /// the bounds of every projection, GEMM, scratch and workspace size the kernels form.
     static func shape(n: Int, t: Int, d: Int, dk: Int, elementSize: Int) throws(VTError) -> Shape {
-        let shape = Shape(clips: n, segments: t, dim: d, keyDim: dk)
+        // Without features (D = 0) every projection is an empty sum, 0, whatever Dk: computing with
+        // Dk = 0 gives the same results without scratch sized by Dk.
+        let shape = Shape(clips: n, segments: t, dim: d, keyDim: d == 0 ? 0 : dk)
         // Counting zero dims as 1, so no partial product overflows either.
-        let (rows, dim, keyDim) = (max(n, 1) * max(t, 1), max(d, 1), max(dk, 1))
-        _ = try checkedCount([[n, 1, 1, 1], [t, 1, 1, 1], [max(n, 1), max(t, 1), dim, elementSize],
-                              [max(n, 1), max(t, 1), keyDim, 2 * elementSize], [dim, dim, elementSize, 1]],
-                             "audio, the projected keys or wv")
-        try requireBLASSize(shape.rows, "n * t")
-        try requireBLASSize(shape.dim, "d")
-        try requireBLASSize(shape.keyDim, "dk")
-        try requireBLASSize(shape.clips, "n")
+        let (clips, segments, dim, keyDim) = (max(n, 1), max(t, 1), max(d, 1), max(shape.keyDim, 1))
+        _ = try checkedCount([[clips, segments, dim, elementSize], [clips, segments, keyDim, 2 * elementSize],
+                              [dim, dim, elementSize, 1]], "audio, the projected keys or wv")
+        if shape.rows > 0 {   // no segments: no GEMM
+            try requireBLASSize(shape.rows, "audio.shape[0] * audio.shape[1] (n * t)")
+            try requireBLASSize(shape.dim, "audio.shape[2] (d)")
+            try requireBLASSize(shape.keyDim, "wq_a.shape[1] (dk)")
+            try requireBLASSize(shape.clips, "audio.shape[0] (n)")
+        }
+        let rows = clips * segments  // bounded by the first check
         // Bounds every scratch and workspace size the kernels form below (with room to spare).
-        _ = try checkedCount([[rows, dim + 2 * keyDim + 1, 8], [dim, dim + 2 * keyDim, 8], [max(n, 1), dim, 16]],
-                             "the scratch for these dims")
+        // (Sums of dims as separate terms: no partial sum can overflow.)
+        _ = try checkedCount([[rows, dim, 8], [rows, keyDim, 16], [rows, 8, 1], [dim, dim, 8], [dim, keyDim, 16],
+                              [clips, dim, 16]], "the scratch for audio's and wq_a's shapes")
         return shape
     }
 
@@ -78,23 +83,51 @@ enum DualAttentionMatching {
                          pooled: weights + shape.rows)
     }
 
-    /// The event regions of all clips, packed: the segments with mask 1, clip by clip.
-    struct Region: Sendable {
+    /// The event regions of all clips, packed: the segments with mask 1, clip by clip. Read-only
+    /// once built, so the modalities' tasks share it.
+    struct Region: @unchecked Sendable {
         /// The global row (clip * T + t) of each packed row.
-        let rows: [Int]
+        let rows: UnsafeMutablePointer<Int>
         /// Packed rows of clip n: starts[n] ..< starts[n + 1].
-        let starts: [Int]
+        let starts: UnsafeMutablePointer<Int>
+        let count: Int
+        /// The most rows of one clip.
+        let largest: Int
 
-        init<T: KernelScalar>(_ mask: UnsafePointer<T>, _ shape: Shape) {
-            var rows: [Int] = [], starts = [0]
+        /// Ints of scratch a region needs: N*T rows at most and N + 1 starts.
+        static func scratchCount(_ shape: Shape) -> Int { shape.rows + shape.clips + 1 }
+
+        init<T: KernelScalar>(_ mask: UnsafePointer<T>, _ shape: Shape, memory: UnsafeMutablePointer<Int>) {
+            (rows, starts) = (memory, memory + shape.rows)
+            var (count, largest) = (0, 0)
+            starts[0] = 0
             for clip in 0..<shape.clips {
-                for t in 0..<shape.segments where mask[clip * shape.segments + t] == 1 { rows.append(clip * shape.segments + t) }
-                starts.append(rows.count)
+                for t in 0..<shape.segments where mask[clip * shape.segments + t] == 1 {
+                    rows[count] = clip * shape.segments + t
+                    count += 1
+                }
+                starts[clip + 1] = count
+                largest = max(largest, count - starts[clip])
             }
-            (self.rows, self.starts) = (rows, starts)
+            (self.count, self.largest) = (count, largest)
         }
 
-        var count: Int { rows.count }
+        /// Doubles of scratch for one clip's r x r softmax and r column gradients.
+        var softmaxCount: Int { largest * (largest + 1) }
+    }
+
+    /// Runs body with the region of `mask`, per modality softmax scratch for the largest clip, and
+    /// `count` elements of scratch: all from checked allocations (a failure is VT_ERR_ALLOCATION).
+    private static func withRegion<T: KernelScalar>(
+        _ mask: UnsafePointer<T>, _ shape: Shape, scratch count: Int,
+        _ body: (Region, UnsafeMutablePointer<Double>, UnsafeMutablePointer<T>) -> Void
+    ) throws(VTError) {
+        try withScratch(Region.scratchCount(shape), of: Int.self) { (memory) throws(VTError) in
+            let region = Region(mask, shape, memory: memory)
+            try withScratch(2 * region.softmaxCount, of: Double.self) { (softmax) throws(VTError) in
+                try withScratch(count, of: T.self) { scratch in body(region, softmax, scratch) }
+            }
+        }
     }
 
     /// One modality's attention, in scratch memory.
@@ -138,8 +171,8 @@ enum DualAttentionMatching {
     private static func prepare<T: KernelScalar>(_ features: UnsafePointer<T>, _ weights: Weights<T>,
                                                  _ attention: Attention<T>, _ region: Region, _ shape: Shape) {
         let (d, dk) = (shape.dim, shape.keyDim)
-        for (packed, row) in region.rows.enumerated() {
-            (attention.features + packed * d).update(from: features + row * d, count: d)
+        for packed in 0..<region.count {
+            (attention.features + packed * d).update(from: features + region.rows[packed] * d, count: d)
         }
         for r in 0..<d {
             (attention.fused + r * 2 * dk).update(from: weights.query + r * dk, count: dk)
@@ -174,24 +207,24 @@ enum DualAttentionMatching {
         }
     }
 
-    /// w and u = w^T F for every clip, from the projections.
-    private static func pool<T: KernelScalar>(_ attention: Attention<T>, _ region: Region, _ shape: Shape) {
+    /// w and u = w^T F for every clip, from the projections. `softmax`: region.softmaxCount doubles.
+    private static func pool<T: KernelScalar>(_ attention: Attention<T>, _ region: Region,
+                                              softmax: UnsafeMutablePointer<Double>, _ shape: Shape) {
         let d = shape.dim
         for clip in 0..<shape.clips {
             let (first, r) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
             let u = attention.pooled + clip * d
             u.update(repeating: 0, count: d)
             guard r > 0 else { continue }
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: r * r) { p in
-                softmaxRows(attention.projections, first: first, count: r, shape, into: p)
-                for b in 0..<r {
-                    var column = 0.0
-                    for a in 0..<r { column += p[a * r + b] }
-                    let w = T(column / Double(r))
-                    attention.weights[first + b] = w
-                    let f = attention.features + (first + b) * d
-                    scaledAdd(u, w, f, count: d)
-                }
+            let p = UnsafeMutableBufferPointer(start: softmax, count: r * r)
+            softmaxRows(attention.projections, first: first, count: r, shape, into: p)
+            for b in 0..<r {
+                var column = 0.0
+                for a in 0..<r { column += p[a * r + b] }
+                let w = T(column / Double(r))
+                attention.weights[first + b] = w
+                let f = attention.features + (first + b) * d
+                scaledAdd(u, w, f, count: d)
             }
         }
     }
@@ -232,12 +265,18 @@ enum DualAttentionMatching {
     static func forward<T: KernelScalar>(audio: UnsafePointer<T>, visual: UnsafePointer<T>, mask: UnsafePointer<T>,
                                          audioWeights: Weights<T>, visualWeights: Weights<T>, _ out: Outputs<T>,
                                          workspace: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
-        let region = Region(mask, shape)
+        // No segments: every region is empty, so φ = 0 (and so is everything the workspace holds).
+        guard shape.rows > 0 else {
+            out.globalAudio.update(repeating: 0, count: shape.globalCount)
+            out.globalVisual.update(repeating: 0, count: shape.globalCount)
+            workspace?.update(repeating: 0, count: workspaceCount(shape))
+            return
+        }
         let count = Attention<T>.count(shape)
-        try withScratch(2 * count, of: T.self) { scratch in
-            let pointers = UnsafeTransfer((audio, visual, audioWeights, visualWeights, out, workspace, scratch))
+        try withRegion(mask, shape, scratch: 2 * count) { region, softmax, scratch in
+            let pointers = UnsafeTransfer((audio, visual, audioWeights, visualWeights, out, workspace, scratch, softmax))
             eachModality(shape) { slot in
-                let (audio, visual, audioWeights, visualWeights, out, workspace, scratch) = pointers.value
+                let (audio, visual, audioWeights, visualWeights, out, workspace, scratch, softmax) = pointers.value
                 let (features, weights, global) = slot == 0 ? (audio, audioWeights, out.globalAudio)
                                                             : (visual, visualWeights, out.globalVisual)
                 // With a workspace, everything the backward reuses is computed in place there.
@@ -245,7 +284,7 @@ enum DualAttentionMatching {
                     ?? Attention(scratch + slot * count, shape, global: global)
                 prepare(features, weights, attention, region, shape)
                 project(attention, region, shape)
-                pool(attention, region, shape)
+                pool(attention, region, softmax: softmax + slot * region.softmaxCount, shape)
                 globalFeature(attention, weights, shape)
                 if workspace != nil {
                     // Rows past the region are unused; zero them so the workspace is fully defined.
@@ -273,11 +312,20 @@ enum DualAttentionMatching {
     static func backward<T: KernelScalar>(audio: UnsafePointer<T>, visual: UnsafePointer<T>, mask: UnsafePointer<T>,
                                           audioWeights: Weights<T>, visualWeights: Weights<T>, _ grads: Gradients<T>,
                                           workspace: UnsafePointer<T>?, _ shape: Shape) throws(VTError) {
-        let region = Region(mask, shape)
+        // No segments: φ = 0 whatever the weights, so their gradients are 0 (the features have none).
+        guard shape.rows > 0 else {
+            let (d, dk) = (shape.dim, shape.keyDim)
+            for weights in [grads.audioWeights, grads.visualWeights] {
+                weights.query?.update(repeating: 0, count: d * dk)
+                weights.key?.update(repeating: 0, count: d * dk)
+                weights.value?.update(repeating: 0, count: d * d)
+            }
+            return
+        }
         let (rows, globals, count) = (shape.rows, shape.globalCount, Attention<T>.count(shape))
         let backwardCount = rows * (2 * shape.keyDim + shape.dim) + shape.dim * 2 * shape.keyDim + globals
         let total = 2 * count + 4 * rows + 2 * globals + 2 * backwardCount
-        try withScratch(total, of: T.self) { scratch in
+        try withRegion(mask, shape, scratch: total) { region, softmax, scratch in
             let attentions = (0..<2).map { slot in
                 workspace.map { attention(scratch + slot * count, workspace: UnsafeMutablePointer(mutating: $0), slot: slot, shape) }
                     ?? Attention(scratch + slot * count, shape)
@@ -292,16 +340,17 @@ enum DualAttentionMatching {
             // p_o (1 - p_o) gives dφ_m and the first term of dF_o. So each modality runs to its
             // packed feature gradients in one task, and only adding those into dF waits for both.
             let state = UnsafeTransfer((audio, visual, audioWeights, visualWeights, attentions, pAudio, pVisual, dzAudio,
-                                        dzVisual, dGlobalAudio, dGlobalVisual, work, grads))
+                                        dzVisual, dGlobalAudio, dGlobalVisual, work, grads, softmax))
             eachModality(shape) { slot in
                 let (audio, visual, audioWeights, visualWeights, attentions, pAudio, pVisual, dzAudio, dzVisual,
-                     dGlobalAudio, dGlobalVisual, work, grads) = state.value
+                     dGlobalAudio, dGlobalVisual, work, grads, softmaxes) = state.value
+                let softmax = softmaxes + slot * region.softmaxCount
                 let (features, weights, other) = slot == 0 ? (audio, audioWeights, visual) : (visual, visualWeights, audio)
                 let attention = attentions[slot]
                 prepare(features, weights, attention, region, shape)
                 if recompute {
                     project(attention, region, shape)
-                    pool(attention, region, shape)
+                    pool(attention, region, softmax: softmax, shape)
                     globalFeature(attention, weights, shape)
                 }
                 let (p, dz) = slot == 0 ? (pVisual, dzVisual) : (pAudio, dzAudio)
@@ -312,17 +361,19 @@ enum DualAttentionMatching {
                 crossGradients(dz, other, attention.global, dGlobal: dGlobal,
                                given: slot == 0 ? grads.globalAudio : grads.globalVisual,
                                dFeatures: slot == 0 ? grads.visual : grads.audio, shape)
-                attentionBackward(attention, weights, region, dGlobal: dGlobal, work: work + slot * backwardCount,
+                attentionBackward(attention, weights, region, softmax: softmax, dGlobal: dGlobal,
+                                  work: work + slot * backwardCount,
                                   dFeatures: slot == 0 ? grads.audio : grads.visual,
                                   dWeights: slot == 0 ? grads.audioWeights : grads.visualWeights, shape)
             }
             // dF = the first term (from the other modality's task) + the packed rows' gradients.
             eachModality(shape) { slot in
-                let (_, _, _, _, _, _, _, _, _, _, _, work, grads) = state.value
+                let (_, _, _, _, _, _, _, _, _, _, _, work, grads, _) = state.value
                 guard let dFeatures = slot == 0 ? grads.audio : grads.visual else { return }
                 let dPacked = work + slot * backwardCount + rows * 2 * shape.keyDim
-                for (packed, row) in region.rows.enumerated() {
-                    scaledAdd(dFeatures + row * shape.dim, 1, dPacked + packed * shape.dim, count: shape.dim)
+                for packed in 0..<region.count {
+                    scaledAdd(dFeatures + region.rows[packed] * shape.dim, 1, dPacked + packed * shape.dim,
+                              count: shape.dim)
                 }
             }
         }
@@ -351,7 +402,8 @@ enum DualAttentionMatching {
     /// R x 2Dk projection gradients, R x D packed feature gradients, the D x 2Dk fused weight
     /// gradient and N x D for dU.
     private static func attentionBackward<T: KernelScalar>(
-        _ attention: Attention<T>, _ weights: Weights<T>, _ region: Region, dGlobal: UnsafeMutablePointer<T>,
+        _ attention: Attention<T>, _ weights: Weights<T>, _ region: Region, softmax: UnsafeMutablePointer<Double>,
+        dGlobal: UnsafeMutablePointer<T>,
         work: UnsafeMutablePointer<T>, dFeatures: UnsafeMutablePointer<T>?,
         dWeights: (query: UnsafeMutablePointer<T>?, key: UnsafeMutablePointer<T>?, value: UnsafeMutablePointer<T>?),
         _ shape: Shape
@@ -370,9 +422,9 @@ enum DualAttentionMatching {
             let (first, count) = (region.starts[clip], region.starts[clip + 1] - region.starts[clip])
             guard count > 0 else { continue }
             let du = dPooled + clip * d
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: count * (count + 1)) { buffer in
-                let p = UnsafeMutableBufferPointer(rebasing: buffer[0..<(count * count)])
-                let dw = UnsafeMutableBufferPointer(rebasing: buffer[(count * count)...])
+            do {
+                let p = UnsafeMutableBufferPointer(start: softmax, count: count * count)
+                let dw = UnsafeMutableBufferPointer(start: softmax + count * count, count: count)
                 // u = Σ_j w_j F_j: dF_j = w_j du (the packed row's first term), dw_j = F_j · du.
                 for b in 0..<count {
                     let row = first + b

@@ -24,19 +24,24 @@ enum GlobalTemporalAttention {
     /// Columns per GEMM task. Fixed, so the work layout (and every rounding) is the same for any
     /// thread count.
     static let columnsPerTask = 4096
-    /// Column tasks are summed into this many partial attn-gradients, in a fixed order.
+    /// Column tasks are summed into this many partial attn-gradients, in a fixed order (fewer when
+    /// they would take more than `partialBytes`; both depend on the shape only).
     static let partialSums = 32
+    static let partialBytes = 64 << 20
 
     /// The layout of a call on v (N*T, C, S) and attn (G, G, T, T) (already checked against the
     /// op table), and the op's own rules: G divides C, and the GEMM sizes fit BLAS.
     static func shape(_ v: Tensor, clips: Int, segments: Int, groups: Int) throws(VTError) -> Shape {
         let channels = v.dim(1)
         guard groups >= 1 else { throw .invalidArgument("G=0 (attn.shape[0]): there must be at least one group") }
-        guard channels % groups == 0 else { throw .shapeMismatch("c=\(channels) is not divisible by groups=\(groups)") }
+        guard channels % groups == 0 else {
+            throw .shapeMismatch("v.shape[1]=\(channels) is not divisible by G=attn.shape[0]=\(groups)")
+        }
         let shape = Shape(clips: clips, segments: segments, channels: channels, positions: v.dim(2), groups: groups,
                           count: v.count)
-        try requireBLASSize(shape.rows, "num_segments * groups")
-        try requireBLASSize(shape.columns, "c / groups * s")
+        guard shape.count > 0 else { return shape }   // no work: no GEMM
+        try requireBLASSize(shape.rows, "num_segments * attn.shape[0] (T * G)")
+        try requireBLASSize(shape.columns, "v.shape[1] / attn.shape[0] * v.shape[2] (C / G * S)")
         return shape
     }
 
@@ -52,11 +57,13 @@ enum GlobalTemporalAttention {
         }
     }
 
-    /// The (T*G) x (T*G) matrix that mixes one clip.
-    static func mixingMatrix<T: KernelScalar>(_ attn: UnsafePointer<T>, _ shape: Shape) -> [T] {
-        var matrix = [T](repeating: 0, count: shape.attnCount)
-        forEachEntry(shape) { attnIndex, index in matrix[index] = attn[attnIndex] }
-        return matrix
+    /// Runs body with the (T*G) x (T*G) matrix that mixes one clip, in scratch memory.
+    static func withMixingMatrix<T: KernelScalar>(_ attn: UnsafePointer<T>, _ shape: Shape,
+                                                  _ body: (UnsafePointer<T>) -> Void) throws(VTError) {
+        try withScratch(shape.attnCount, of: T.self) { matrix in
+            forEachEntry(shape) { attnIndex, index in matrix[index] = attn[attnIndex] }
+            body(matrix)
+        }
     }
 
     /// Runs body(clip, first column, width) for every column block of every clip, in parallel.
@@ -73,11 +80,10 @@ enum GlobalTemporalAttention {
     }
 
     static func forward<T: KernelScalar>(_ v: UnsafePointer<T>, _ attn: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
-                                         _ shape: Shape) {
-        let matrix = mixingMatrix(attn, shape)
-        adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
-        matrix.withUnsafeBufferPointer { a in
-            let pointers = UnsafeTransfer((v, y, a.baseAddress!))
+                                         _ shape: Shape) throws(VTError) {
+        try withMixingMatrix(attn, shape) { a in
+            adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
+            let pointers = UnsafeTransfer((v, y, a))
             forEachBlock(shape, T.self) { clip, first, width in
                 let (v, y, a) = pointers.value
                 let offset = clip * shape.rows * shape.columns + first
@@ -90,46 +96,54 @@ enum GlobalTemporalAttention {
     /// Gradients of v and attn; a nil output is not computed.
     static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ v: UnsafePointer<T>, _ attn: UnsafePointer<T>,
                                           gradV: UnsafeMutablePointer<T>?, gradAttn: UnsafeMutablePointer<T>?,
-                                          _ shape: Shape) {
-        if let gradV {
-            adviseHugePages(gradV, bytes: shape.count * MemoryLayout<T>.stride)
-            let matrix = mixingMatrix(attn, shape)
-            matrix.withUnsafeBufferPointer { a in
-                let pointers = UnsafeTransfer((gradY, gradV, a.baseAddress!))
-                forEachBlock(shape, T.self) { clip, first, width in
-                    let (gradY, gradV, a) = pointers.value
-                    let offset = clip * shape.rows * shape.columns + first
-                    BLAS.gemm(transposeA: true, m: shape.rows, n: width, k: shape.rows, a,
-                              lda: shape.rows, gradY + offset, ldb: shape.columns, gradV + offset, ldc: shape.columns)
+                                          _ shape: Shape) throws(VTError) {
+        // Both scratches are allocated before a gradient is written.
+        try withScratch(gradAttn == nil ? 0 : partialCount(shape), of: T.self) { (partials) throws(VTError) in
+            if let gradV {
+                try withMixingMatrix(attn, shape) { a in
+                    adviseHugePages(gradV, bytes: shape.count * MemoryLayout<T>.stride)
+                    let pointers = UnsafeTransfer((gradY, gradV, a))
+                    forEachBlock(shape, T.self) { clip, first, width in
+                        let (gradY, gradV, a) = pointers.value
+                        let offset = clip * shape.rows * shape.columns + first
+                        BLAS.gemm(transposeA: true, m: shape.rows, n: width, k: shape.rows, a,
+                                  lda: shape.rows, gradY + offset, ldb: shape.columns, gradV + offset, ldc: shape.columns)
+                    }
                 }
             }
+            if let gradAttn { attnGradient(gradY, v, gradAttn, partials: partials, shape) }
         }
-        if let gradAttn { attnGradient(gradY, v, gradAttn, shape) }
     }
+
+    /// The partial attn-gradients' bins, and the elements they take.
+    private static func partialBins(_ shape: Shape) -> Int {
+        let tasks = shape.clips * ((shape.columns + columnsPerTask - 1) / columnsPerTask)
+        return max(1, min(partialSums, tasks, partialBytes / 8 / max(1, shape.attnCount)))
+    }
+
+    private static func partialCount(_ shape: Shape) -> Int { partialBins(shape) * shape.attnCount }
 
     /// dA = Σ over clips and column blocks of dy_block v_block^T. Blocks are dealt in order into
     /// `partialSums` bins (each summed in order by GEMMs with beta = 1), and the bins are added in
     /// order in Double: the same arithmetic for any thread count.
     private static func attnGradient<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ v: UnsafePointer<T>,
-                                                      _ gradAttn: UnsafeMutablePointer<T>, _ shape: Shape) {
+                                                      _ gradAttn: UnsafeMutablePointer<T>,
+                                                      partials: UnsafeMutablePointer<T>, _ shape: Shape) {
         let blocks = (shape.columns + columnsPerTask - 1) / columnsPerTask
         let tasks = shape.clips * blocks
-        let bins = max(1, min(partialSums, tasks))
-        let size = shape.attnCount
-        var partials = [T](repeating: 0, count: bins * size)
-        partials.withUnsafeMutableBufferPointer { partials in
-            let pointers = UnsafeTransfer((gradY, v, partials.baseAddress!))
-            parallelFor(bins, bytesPerItem: tasks / bins * shape.rows * columnsPerTask * MemoryLayout<T>.stride) { range in
-                let (gradY, v, partials) = pointers.value
-                for bin in range {
-                    for task in (tasks * bin / bins)..<(tasks * (bin + 1) / bins) {
-                        let (clip, block) = task.quotientAndRemainder(dividingBy: blocks)
-                        let first = block * columnsPerTask
-                        let offset = clip * shape.rows * shape.columns + first
-                        BLAS.gemm(transposeB: true, m: shape.rows, n: shape.rows,
-                                  k: min(columnsPerTask, shape.columns - first), gradY + offset, lda: shape.columns,
-                                  v + offset, ldb: shape.columns, beta: 1, partials + bin * size, ldc: shape.rows)
-                    }
+        let (bins, size) = (partialBins(shape), shape.attnCount)
+        partials.update(repeating: 0, count: bins * size)
+        let pointers = UnsafeTransfer((gradY, v, partials))
+        parallelFor(bins, bytesPerItem: tasks / bins * shape.rows * columnsPerTask * MemoryLayout<T>.stride) { range in
+            let (gradY, v, partials) = pointers.value
+            for bin in range {
+                for task in (tasks * bin / bins)..<(tasks * (bin + 1) / bins) {
+                    let (clip, block) = task.quotientAndRemainder(dividingBy: blocks)
+                    let first = block * columnsPerTask
+                    let offset = clip * shape.rows * shape.columns + first
+                    BLAS.gemm(transposeB: true, m: shape.rows, n: shape.rows,
+                              k: min(columnsPerTask, shape.columns - first), gradY + offset, lda: shape.columns,
+                              v + offset, ldb: shape.columns, beta: 1, partials + bin * size, ldc: shape.rows)
                 }
             }
         }
@@ -163,7 +177,7 @@ extension GlobalTemporalAttention {
     private static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         guard shape.count > 0 else { return }
-        forward(a.v.pointer(T.self), a.attn.pointer(), a.y.mutablePointer(), shape)
+        try forward(a.v.pointer(T.self), a.attn.pointer(), a.y.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: GlobalTemporalAttentionBackwardArguments, _: T.Type) throws(VTError) {
@@ -173,7 +187,7 @@ extension GlobalTemporalAttention {
             gradAttn?.update(repeating: 0, count: shape.attnCount)  // an empty sum
             return
         }
-        backward(a.gradY.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
-                 gradAttn: gradAttn, shape)
+        try backward(a.gradY.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
+                     gradAttn: gradAttn, shape)
     }
 }

@@ -32,10 +32,14 @@ enum MotionSqueeze {
         var volumeCount: Int { patch * patch * plane }
         /// One pair's correlation: serial inside a task when clips run in parallel.
         let pair: Correlation.Shape
+        /// One pair's soft-argmax, split like the correlation.
         var argmax: KernelSoftArgmax.Shape {
             KernelSoftArgmax.Shape(batch: 1, patch: patch, height: height, width: width, sigma: sigma,
-                                   temperature: temperature, serial: tasks > 1)
+                                   temperature: temperature, tasks: pair.tasks)
         }
+        /// Scratch elements per task of the forward and the backward (checked when the shape is made).
+        let forwardTaskCount: Int
+        let backwardTaskCount: Int
         /// Work per clip, for the decision to split (as the correlation counts it).
         var bytesPerClip: Int { max(segments - 1, 1) * channels * volumeCount * 8 }
     }
@@ -48,11 +52,26 @@ enum MotionSqueeze {
                       temperature: Double, normalize: Bool, elementSize: Int) throws(VTError) -> Shape {
         let threads = Threads.count
         let tasks = clips >= threads ? threads : 1
+        let what: StaticString = "the scratch for x's shape and patch_size"
         let pair = try Correlation.shape(b: 1, c: c, h: h, w: w, patchSize: patchSize, dilationPatch: 1,
-                                         elementSize: elementSize, tasks: tasks > 1 ? 1 : threads)
-        _ = try KernelSoftArgmax.shape(b: 1, p: Int(patchSize), h: h, w: w, sigma: sigma, temperature: temperature)
+                                         elementSize: elementSize, tasks: tasks > 1 ? 1 : threads, what: what)
+        var argmax = try KernelSoftArgmax.shape(b: 1, p: Int(patchSize), h: h, w: w, sigma: sigma,
+                                                temperature: temperature)
+        argmax.tasks = pair.tasks
+        // Scratch per task, in elements (the layouts are in forward and backward): frames, norms and
+        // planes, one or two pair volumes, the correlation's and the soft-argmax's scratch.
+        let p = Int(patchSize)
+        let correlation = elementSize == 4 ? Correlation.scratchCount(pair, of: Float.self) : 0
+        let softArgmax = try KernelSoftArgmax.Scratch<Double>.bytes(argmax, what) / elementSize + 1
+        let volume = try checkedCount([[p, p, h, w]], what)
+        let forwardFrames = try checkedCount([[2, c, h, w], [2, h, w, 1]], what)
+        let backwardFrames = try checkedCount([[4, c, h, w], [6, h, w, 1]], what)
+        let forward = try checkedCount([[forwardFrames, 1], [volume, 1], [correlation, 1], [softArgmax, 1]], what)
+        let backward = try checkedCount([[backwardFrames, 1], [volume, 2], [correlation, 1], [softArgmax, 1]], what)
+        _ = try checkedCount([[tasks, backward, elementSize]], what)
         return Shape(clips: clips, segments: segments, channels: c, height: h, width: w, patch: pair.patch, sigma: sigma,
-                     temperature: temperature, normalize: normalize, tasks: tasks, pair: pair)
+                     temperature: temperature, normalize: normalize, tasks: tasks, pair: pair,
+                     forwardTaskCount: forward, backwardTaskCount: backward)
     }
 
     /// xn = x / sqrt(Σ_c x² + eps) per pixel (or a copy) for one frame, and its norms.
@@ -97,14 +116,17 @@ enum MotionSqueeze {
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                          _ shape: Shape) throws(VTError) {
         let (t, plane, frameCount) = (shape.segments, shape.plane, shape.frameCount)
-        // Per task: two frames, one pair's volume, the correlation's scratch.
-        let perTask = Frames<T>.count(shape) + shape.volumeCount + Correlation.scratchCount(shape.pair, of: T.self)
+        // Per task: two frames, one pair's volume, the correlation's scratch, the soft-argmax's.
+        let perTask = shape.forwardTaskCount
         try withScratch(shape.tasks * perTask, of: T.self) { scratch in
             let pointers = UnsafeTransfer((x, out, scratch))
             forEachClip(shape) { task, clip in
                 let (x, out, scratch) = pointers.value
                 var frames = Frames(scratch + task * perTask, shape)
                 let volume = frames.end, correlationScratch = volume + shape.volumeCount
+                let argmaxScratch = KernelSoftArgmax.Scratch<T>(
+                    UnsafeMutableRawPointer(correlationScratch + Correlation.scratchCount(shape.pair, of: T.self)),
+                    shape.argmax)
                 normalize(x + clip * t * frameCount, frames.current, frames.currentNorm, shape)
                 for s in 0..<max(t - 1, 0) {
                     let frame = clip * t + s
@@ -113,7 +135,8 @@ enum MotionSqueeze {
                                         scratch: correlationScratch)
                     for k in 0..<shape.volumeCount { volume[k] = max(volume[k], 0) }
                     let map = out + frame * 3 * plane
-                    KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax)
+                    KernelSoftArgmax.forward(UnsafePointer(volume), map, map + 2 * plane, shape.argmax,
+                                             scratch: argmaxScratch)
                     frames.advance()
                 }
                 let last = out + (clip * t + t - 1) * 3 * plane
@@ -125,18 +148,18 @@ enum MotionSqueeze {
     /// grad_x for one frame, in place: g (its normalised frame's gradient as the first frame of
     /// a pair) plus `other` (as the second), then back through xn = x / s, s = sqrt(Σ x² + eps):
     /// dx = (dxn - xn (xn · dxn)) / s.
+    /// `inner`: a plane of scratch.
     private static func finish<T: KernelScalar>(_ g: UnsafeMutablePointer<T>, plus other: UnsafePointer<T>,
-                                                _ xn: UnsafePointer<T>, _ norm: UnsafePointer<T>, _ shape: Shape) {
+                                                _ xn: UnsafePointer<T>, _ norm: UnsafePointer<T>,
+                                                inner: UnsafeMutablePointer<T>, _ shape: Shape) {
         let (c, plane) = (shape.channels, shape.plane)
         for k in 0..<shape.frameCount { g[k] += other[k] }
-        withUnsafeTemporaryAllocation(of: T.self, capacity: plane) { inner in
-            inner.initialize(repeating: 0)
-            if shape.normalize {
-                for ch in 0..<c { for p in 0..<plane { inner[p] += xn[ch * plane + p] * g[ch * plane + p] } }
-            }
-            for ch in 0..<c {
-                for p in 0..<plane { g[ch * plane + p] = (g[ch * plane + p] - xn[ch * plane + p] * inner[p]) / norm[p] }
-            }
+        inner.update(repeating: 0, count: plane)
+        if shape.normalize {
+            for ch in 0..<c { for p in 0..<plane { inner[p] += xn[ch * plane + p] * g[ch * plane + p] } }
+        }
+        for ch in 0..<c {
+            for p in 0..<plane { g[ch * plane + p] = (g[ch * plane + p] - xn[ch * plane + p] * inner[p]) / norm[p] }
         }
     }
 
@@ -144,10 +167,10 @@ enum MotionSqueeze {
                                           _ gradX: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
         let (t, plane, frameCount, volumeCount) = (shape.segments, shape.plane, shape.frameCount, shape.volumeCount)
         // Per task: two frames, the gradients of the current and the next frame as the second of
-        // a pair, the pair's volume and its gradient, the pair's map gradient, the correlation's
-        // scratch. A frame's gradient as the first of its pair goes straight to grad_x.
-        let perTask = Frames<T>.count(shape) + 2 * frameCount + 2 * volumeCount + 3 * plane
-            + Correlation.scratchCount(shape.pair, of: T.self)
+        // a pair, the pair's volume and its gradient, the pair's map gradient, a plane for
+        // `finish`, the correlation's scratch, the soft-argmax's. A frame's gradient as the first
+        // of its pair goes straight to grad_x.
+        let perTask = shape.backwardTaskCount
         try withScratch(shape.tasks * perTask, of: T.self) { scratch in
             let pointers = UnsafeTransfer((grad, x, gradX, scratch))
             forEachClip(shape) { task, clip in
@@ -155,7 +178,10 @@ enum MotionSqueeze {
                 var frames = Frames(scratch + task * perTask, shape)
                 var (carried, carrying) = (frames.end, frames.end + frameCount)
                 let volume = carrying + frameCount, gradVolume = volume + volumeCount
-                let mapGrad = gradVolume + volumeCount, correlationScratch = mapGrad + 3 * plane
+                let mapGrad = gradVolume + volumeCount, inner = mapGrad + 3 * plane, correlationScratch = inner + plane
+                let argmaxScratch = KernelSoftArgmax.Scratch<T>(
+                    UnsafeMutableRawPointer(correlationScratch + Correlation.scratchCount(shape.pair, of: T.self)),
+                    shape.argmax)
                 normalize(x + clip * t * frameCount, frames.current, frames.currentNorm, shape)
                 carried.update(repeating: 0, count: frameCount)   // frame 0 is no pair's second frame
                 for s in 0..<max(t - 1, 0) {
@@ -171,20 +197,20 @@ enum MotionSqueeze {
                     Correlation.forward(f1, f2, volume, shape.pair, scratch: correlationScratch)
                     for k in 0..<volumeCount { volume[k] = max(volume[k], 0) }
                     KernelSoftArgmax.backward(UnsafePointer(mapGrad), UnsafePointer(mapGrad + 2 * plane),
-                                              UnsafePointer(volume), gradVolume, shape.argmax)
+                                              UnsafePointer(volume), gradVolume, shape.argmax, scratch: argmaxScratch)
                     for k in 0..<volumeCount where volume[k] <= 0 { gradVolume[k] = 0 }   // ReLU
                     let first = gradX + frame * frameCount
                     Correlation.backward(UnsafePointer(gradVolume), f1, f2, gradF1: first, gradF2: carrying, shape.pair,
                                          scratch: correlationScratch)
                     // Frame s has both its parts now.
-                    finish(first, plus: carried, f1, frames.currentNorm, shape)
+                    finish(first, plus: carried, f1, frames.currentNorm, inner: inner, shape)
                     frames.advance()
                     swap(&carried, &carrying)
                 }
                 // The last frame is no pair's first frame.
                 let last = gradX + (clip * t + t - 1) * frameCount
                 last.update(repeating: 0, count: frameCount)
-                finish(last, plus: carried, frames.current, frames.currentNorm, shape)
+                finish(last, plus: carried, frames.current, frames.currentNorm, inner: inner, shape)
             }
         }
     }

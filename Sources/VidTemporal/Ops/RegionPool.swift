@@ -17,13 +17,16 @@ enum RegionPool {
         var regionCount: Int { frames * channels * regions }
     }
 
-    /// The dims of a pooling or unpooling call (already checked against the op table); the GEMM
-    /// sizes must fit BLAS.
-    static func shape(b: Int, c: Int, s: Int, k: Int) throws(VTError) -> Shape {
-        try requireBLASSize(c, "c")
-        try requireBLASSize(s, "s")
-        try requireBLASSize(k, "k")
-        return Shape(frames: b, channels: c, positions: s, regions: k)
+    /// The dims of a pooling or unpooling call (already checked against the op table).
+    static func shape(b: Int, c: Int, s: Int, k: Int) -> Shape {
+        Shape(frames: b, channels: c, positions: s, regions: k)
+    }
+
+    /// The GEMM sizes must fit BLAS: checked once there is work (`channels` names C's tensor).
+    static func requireBLASSizes(_ shape: Shape, channels: StaticString) throws(VTError) {
+        try requireBLASSize(shape.channels, channels)
+        try requireBLASSize(shape.positions, "assign.shape[2] (S)")
+        try requireBLASSize(shape.regions, "assign.shape[1] (K)")
     }
 
     static func scale<T: KernelScalar>(_ shape: Shape, normalize: Bool) -> T {
@@ -91,15 +94,21 @@ extension RegionPool {
     }
 
     private static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k)
+        let shape = shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.regionCount > 0 else { return }
+        try requireBLASSizes(shape, channels: "x.shape[1] (C)")
         forward(a.x.pointer(T.self), a.assign.pointer(), a.r.mutablePointer(), shape, normalize: a.normalize)
     }
 
     private static func backward<T: KernelScalar>(_ a: RegionPoolBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try shape(b: a.b, c: a.c, s: a.s, k: a.k)
-        // Empty dims are empty GEMM sums (k = 0 zeroes the output), so one path serves all shapes.
-        backward(a.gradR.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: a.gradX?.mutablePointer(),
-                 gradAssign: a.gradAssign?.mutablePointer(), shape, normalize: a.normalize)
+        let shape = shape(b: a.b, c: a.c, s: a.s, k: a.k)
+        // An empty gradient is skipped like an absent one, so the frames are walked only for output
+        // (which an empty GEMM sum, k = 0 or c = 0, zeroes).
+        let gradX = shape.pixelCount > 0 ? a.gradX?.mutablePointer(T.self) : nil
+        let gradAssign = shape.assignCount > 0 ? a.gradAssign?.mutablePointer(T.self) : nil
+        guard gradX != nil || gradAssign != nil else { return }
+        try requireBLASSizes(shape, channels: "x.shape[1] (C)")
+        backward(a.gradR.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: gradX, gradAssign: gradAssign,
+                 shape, normalize: a.normalize)
     }
 }

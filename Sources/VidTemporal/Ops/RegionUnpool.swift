@@ -54,15 +54,20 @@ extension RegionUnpool {
     }
 
     private static func forward<T: KernelScalar>(_ a: RegionUnpoolForwardArguments, _: T.Type) throws(VTError) {
-        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
+        let shape = RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.pixelCount > 0 else { return }
+        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)")
         forward(a.r.pointer(T.self), a.assign.pointer(), a.y.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: RegionUnpoolBackwardArguments, _: T.Type) throws(VTError) {
-        let shape = try RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
-        // Empty dims are empty GEMM sums (s = 0 zeroes the outputs), so one path serves all shapes.
-        backward(a.gradY.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: a.gradR?.mutablePointer(),
-                 gradAssign: a.gradAssign?.mutablePointer(), shape)
+        let shape = RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
+        // An empty gradient is skipped like an absent one, so the frames are walked only for output
+        // (which an empty GEMM sum, s = 0 or c = 0, zeroes).
+        let gradR = shape.regionCount > 0 ? a.gradR?.mutablePointer(T.self) : nil
+        let gradAssign = shape.assignCount > 0 ? a.gradAssign?.mutablePointer(T.self) : nil
+        guard gradR != nil || gradAssign != nil else { return }
+        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)")
+        backward(a.gradY.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: gradR, gradAssign: gradAssign, shape)
     }
 }

@@ -25,12 +25,15 @@ enum SpatialAttention {
 
     static let rowsPerBlock = 64
 
-    /// The dims of a call (already checked against the op table); the GEMM sizes must fit BLAS.
+    /// The dims of a call (already checked against the op table); once there is work, the GEMM
+    /// sizes must fit BLAS.
     static func shape(b: Int, d: Int, dv: Int, s: Int) throws(VTError) -> Shape {
-        try requireBLASSize(d, "d")
-        try requireBLASSize(dv, "dv")
-        try requireBLASSize(s, "s")
-        return Shape(frames: b, keyDim: d, valueDim: dv, positions: s)
+        let shape = Shape(frames: b, keyDim: d, valueDim: dv, positions: s)
+        guard shape.lseCount > 0 else { return shape }
+        try requireBLASSize(d, "q.shape[1] (d)")
+        try requireBLASSize(dv, "v.shape[1] (dv)")
+        try requireBLASSize(s, "q.shape[2] (S)")
+        return shape
     }
 
     private static func scale<T: KernelScalar>(_ shape: Shape) -> T { 1 / T(shape.keyDim).squareRoot() }

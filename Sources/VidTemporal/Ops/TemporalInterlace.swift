@@ -59,29 +59,38 @@ enum TemporalInterlace {
         }
     }
 
-    /// The shifts of every (clip, part), clip-major.
-    static func partShifts<T: KernelScalar>(_ offsets: UnsafePointer<T>, _ shape: Shape) -> [PartShift<T>] {
+    /// Runs body with the shifts of every (clip, part), clip-major, in scratch memory.
+    static func withPartShifts<T: KernelScalar>(_ offsets: UnsafePointer<T>, _ shape: Shape,
+                                                _ body: (UnsafePointer<PartShift<T>>) -> Void) throws(VTError) {
         // Past ±(T+1) both source frames are outside the clip for every t: clamping there keeps
         // floor() representable as an Int without changing any value or gradient.
         let limit = T(shape.segments + 1)
-        return (0..<(shape.clips * shape.parts)).map { index in
-            let (clip, part) = index.quotientAndRemainder(dividingBy: shape.parts)
-            let sign: T = part < shape.groups ? 1 : -1
-            let s = min(max(sign * offsets[clip * shape.groups + part % shape.groups], -limit), limit)
-            let floor = s.rounded(.down)
-            return PartShift(k: Int(floor), a: s - floor, sign: sign)
+        try withScratch(shape.clips * shape.parts, of: PartShift<T>.self) { shifts in
+            for index in 0..<(shape.clips * shape.parts) {
+                let (clip, part) = index.quotientAndRemainder(dividingBy: shape.parts)
+                let sign: T = part < shape.groups ? 1 : -1
+                let s = min(max(sign * offsets[clip * shape.groups + part % shape.groups], -limit), limit)
+                let floor = s.rounded(.down)
+                (shifts + index).initialize(to: PartShift(k: Int(floor), a: s - floor, sign: sign))
+            }
+            body(shifts)
         }
     }
 
     static func forward<T: KernelScalar>(_ x: UnsafePointer<T>, _ offsets: UnsafePointer<T>, _ weights: UnsafePointer<T>,
-                                         _ y: UnsafeMutablePointer<T>, _ shape: Shape) {
-        let shifts = partShifts(offsets, shape)
+                                         _ y: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
+        try withPartShifts(offsets, shape) { shifts in interlace(x, shifts, weights, y, shape) }
+    }
+
+    private static func interlace<T: KernelScalar>(_ x: UnsafePointer<T>, _ shifts: UnsafePointer<PartShift<T>>,
+                                                 _ weights: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+                                                 _ shape: Shape) {
         adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
-        let pointers = UnsafeTransfer((x, weights, y))
+        let pointers = UnsafeTransfer((x, weights, y, shifts))
         let frameCount = shape.channels * shape.plane
         let block = shape.partChannels * shape.plane
         parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
-            let (x, weights, y) = pointers.value
+            let (x, weights, y, shifts) = pointers.value
             for frame in frames {
                 let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
                 func source(_ time: Int, _ part: Int) -> UnsafePointer<T>? {
@@ -105,59 +114,70 @@ enum TemporalInterlace {
     static func backward<T: KernelScalar>(_ gradY: UnsafePointer<T>, _ x: UnsafePointer<T>, _ offsets: UnsafePointer<T>,
                                           _ weights: UnsafePointer<T>, gradX: UnsafeMutablePointer<T>?,
                                           gradOffsets: UnsafeMutablePointer<T>?, gradWeights: UnsafeMutablePointer<T>?,
-                                          _ shape: Shape) {
-        let shifts = partShifts(offsets, shape)
-        if let gradX { adviseHugePages(gradX, bytes: shape.count * MemoryLayout<T>.stride) }
+                                          _ shape: Shape) throws(VTError) {
         let wantParameters = gradOffsets != nil || gradWeights != nil
         // Per (clip, part, t): S0 = <dy[t], x[t-k]> and S1 = <dy[t], x[t-k-1]> over the part's
-        // channels and pixels, from which both parameter gradients follow in a fixed order.
-        var sums = [Double](repeating: 0, count: wantParameters ? shape.frames * shape.parts * 2 : 0)
+        // channels and pixels, from which both parameter gradients follow in a fixed order; then
+        // one clip's offset (G) and weight (T*G) sums.
+        let sumCount = wantParameters ? shape.frames * shape.parts * 2 + shape.groups * (shape.segments + 1) : 0
+        try withScratch(sumCount, of: Double.self) { (sums) throws(VTError) in
+            try withPartShifts(offsets, shape) { shifts in
+                interlaceBackward(gradY, x, shifts, weights, gradX: gradX, gradOffsets: gradOffsets,
+                                  gradWeights: gradWeights, sums: wantParameters ? sums : nil, shape)
+            }
+        }
+    }
+
+    private static func interlaceBackward<T: KernelScalar>(
+        _ gradY: UnsafePointer<T>, _ x: UnsafePointer<T>, _ shifts: UnsafePointer<PartShift<T>>,
+        _ weights: UnsafePointer<T>, gradX: UnsafeMutablePointer<T>?, gradOffsets: UnsafeMutablePointer<T>?,
+        gradWeights: UnsafeMutablePointer<T>?, sums: UnsafeMutablePointer<Double>?, _ shape: Shape
+    ) {
+        if let gradX { adviseHugePages(gradX, bytes: shape.count * MemoryLayout<T>.stride) }
         let frameCount = shape.channels * shape.plane
         let block = shape.partChannels * shape.plane
-        sums.withUnsafeMutableBufferPointer { sums in
-            // An empty array's baseAddress is not nil: say "no sums" explicitly.
-            let pointers = UnsafeTransfer((gradY, x, weights, gradX, wantParameters ? sums.baseAddress : nil))
-            parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
-                let (gradY, x, weights, gradX, sums) = pointers.value
-                for frame in frames {
-                    let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
-                    func inClip(_ time: Int) -> Bool { (0..<shape.segments).contains(time) }
-                    /// Where a part of a frame of this clip starts, in elements.
-                    func start(_ time: Int, _ part: Int) -> Int {
-                        (clip * shape.segments + time) * frameCount + part * block
-                    }
-                    for part in 0..<shape.parts {
-                        let shift = shifts[clip * shape.parts + part]
-                        let g = part % shape.groups
-                        if let gradX {
-                            // x[t] fed y[t+k] with weight (1-a) and y[t+k+1] with weight a.
-                            let (t0, t1) = (t + shift.k, t + shift.k + 1)
-                            let w0: T = inClip(t0) ? weights[(clip * shape.segments + t0) * shape.groups + g] : 0
-                            let w1: T = inClip(t1) ? weights[(clip * shape.segments + t1) * shape.groups + g] : 0
-                            let dy0: UnsafePointer<T>? = inClip(t0) ? gradY + start(t0, part) : nil
-                            let dy1: UnsafePointer<T>? = inClip(t1) ? gradY + start(t1, part) : nil
-                            blend(gradX + start(t, part), w0 * (1 - shift.a), dy0, w1 * shift.a, dy1, count: block)
-                        }
-                        if let sums {
-                            let dy = gradY + start(t, part)
-                            let (s0, s1) = (t - shift.k, t - shift.k - 1)
-                            let index = ((clip * shape.parts + part) * shape.segments + t) * 2
-                            sums[index] = inClip(s0) ? dotProduct(dy, x + start(s0, part), count: block) : 0
-                            sums[index + 1] = inClip(s1) ? dotProduct(dy, x + start(s1, part), count: block) : 0
-                        }
-                    }
+        let pointers = UnsafeTransfer((gradY, x, weights, gradX, sums, shifts))
+        parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
+            let (gradY, x, weights, gradX, sums, shifts) = pointers.value
+            for frame in frames {
+                let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
+                func inClip(_ time: Int) -> Bool { (0..<shape.segments).contains(time) }
+                /// Where a part of a frame of this clip starts, in elements.
+                func start(_ time: Int, _ part: Int) -> Int {
+                    (clip * shape.segments + time) * frameCount + part * block
+                }
+                for part in 0..<shape.parts {
+                    let shift = shifts[clip * shape.parts + part]
+                    let g = part % shape.groups
                     if let gradX {
-                        let copied = shape.interlaced * shape.plane
-                        (gradX + frame * frameCount + copied).update(from: gradY + frame * frameCount + copied,
-                                                                     count: frameCount - copied)
+                        // x[t] fed y[t+k] with weight (1-a) and y[t+k+1] with weight a.
+                        let (t0, t1) = (t + shift.k, t + shift.k + 1)
+                        let w0: T = inClip(t0) ? weights[(clip * shape.segments + t0) * shape.groups + g] : 0
+                        let w1: T = inClip(t1) ? weights[(clip * shape.segments + t1) * shape.groups + g] : 0
+                        let dy0: UnsafePointer<T>? = inClip(t0) ? gradY + start(t0, part) : nil
+                        let dy1: UnsafePointer<T>? = inClip(t1) ? gradY + start(t1, part) : nil
+                        blend(gradX + start(t, part), w0 * (1 - shift.a), dy0, w1 * shift.a, dy1, count: block)
                     }
+                    if let sums {
+                        let dy = gradY + start(t, part)
+                        let (s0, s1) = (t - shift.k, t - shift.k - 1)
+                        let index = ((clip * shape.parts + part) * shape.segments + t) * 2
+                        sums[index] = inClip(s0) ? dotProduct(dy, x + start(s0, part), count: block) : 0
+                        sums[index + 1] = inClip(s1) ? dotProduct(dy, x + start(s1, part), count: block) : 0
+                    }
+                }
+                if let gradX {
+                    let copied = shape.interlaced * shape.plane
+                    (gradX + frame * frameCount + copied).update(from: gradY + frame * frameCount + copied,
+                                                                 count: frameCount - copied)
                 }
             }
         }
-        guard wantParameters else { return }
+        guard let sums else { return }
+        let offsetSums = sums + shape.frames * shape.parts * 2, weightSums = offsetSums + shape.groups
         for clip in 0..<shape.clips {
-            var offsetSums = [Double](repeating: 0, count: shape.groups)
-            var weightSums = [Double](repeating: 0, count: shape.segments * shape.groups)
+            offsetSums.update(repeating: 0, count: shape.groups)
+            weightSums.update(repeating: 0, count: shape.segments * shape.groups)
             for part in 0..<shape.parts {
                 let shift = shifts[clip * shape.parts + part]
                 let (a, g) = (Double(shift.a), part % shape.groups)
@@ -205,7 +225,7 @@ extension TemporalInterlace {
         guard shape.clips > 0 else { return }
         try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
         guard shape.count > 0 else { return }
-        forward(a.x.pointer(T.self), a.offsets.pointer(), a.weights.pointer(), a.y.mutablePointer(), shape)
+        try forward(a.x.pointer(T.self), a.offsets.pointer(), a.weights.pointer(), a.y.mutablePointer(), shape)
     }
 
     private static func backward<T: KernelScalar>(_ a: TemporalInterlaceBackwardArguments, _: T.Type) throws(VTError) {
@@ -219,7 +239,7 @@ extension TemporalInterlace {
             gradWeights?.update(repeating: 0, count: shape.frames * shape.groups)
             return
         }
-        backward(a.gradY.pointer(T.self), a.x.pointer(), a.offsets.pointer(), a.weights.pointer(),
-                 gradX: a.gradX?.mutablePointer(), gradOffsets: gradOffsets, gradWeights: gradWeights, shape)
+        try backward(a.gradY.pointer(T.self), a.x.pointer(), a.offsets.pointer(), a.weights.pointer(),
+                     gradX: a.gradX?.mutablePointer(), gradOffsets: gradOffsets, gradWeights: gradWeights, shape)
     }
 }

@@ -22,10 +22,14 @@ func blend<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ c0: T, _ x0: UnsafeP
 
 /// The first element of every `lanes`-wide block of a row of `width` >= lanes elements; the last
 /// block ends at the row's end, overlapping the one before when lanes does not divide width.
-func laneBlockStarts(_ width: Int, lanes: Int) -> [Int] {
-    var starts = Array(stride(from: 0, through: width - lanes, by: lanes))
-    if width % lanes != 0 { starts.append(width - lanes) }
-    return starts
+/// Computed, not stored.
+struct LaneBlocks: RandomAccessCollection {
+    let width: Int
+    let lanes: Int
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { (width + lanes - 1) / lanes }
+    subscript(block: Int) -> Int { Swift.min(block * lanes, width - lanes) }
 }
 
 /// y[i] += a * x[i] (y[i] = a * x[i] when `add` is false), in vectors: y may alias nothing

@@ -1,18 +1,21 @@
+import CVidTemporal
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The thread count used by every call (`vt_set_num_threads`); 0 means one per online CPU.
+/// The thread count used by every call (`vt_set_num_threads`); 0 means one per online CPU. Capped
+/// at VT_MAX_THREADS, so that per-thread scratch stays bounded whatever a caller asks for.
 enum Threads {
     private static let requested = Atomic<Int>(0)
 
+    static let maximum = Int(VT_MAX_THREADS)
     static let online: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     static var count: Int {
         let value = requested.load(ordering: .relaxed)
-        return value > 0 ? value : online
+        return min(value > 0 ? value : online, maximum)
     }
 
     static func set(_ value: Int) { requested.store(value, ordering: .relaxed) }

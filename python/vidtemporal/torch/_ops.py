@@ -23,6 +23,7 @@ def _empty(shape, like, index):
 
 
 _empty.takes = "a torch.Tensor"
+_empty.kind = torch.Tensor
 
 
 class _Function:

@@ -1,4 +1,6 @@
-"""Checks shared by the torch ops."""
+"""Checks shared by the torch ops and modules."""
+import functools
+
 import torch
 
 
@@ -9,3 +11,45 @@ def require_cpu(tensor, name, fn):
         raise ValueError(f"{fn}: {name} is on {tensor.device}; vidtemporal runs on CPU tensors only "
                          f"(move it with .cpu())")
     return tensor
+
+
+def require_input(x, name, fn, layout, channels=None, num_segments=None, last=None, module=None):
+    """A module's input, checked before any of its layers runs so that a wrong one is named by
+    the module: a floating-point tensor of layout's dims, with `channels` at dim 1 (or `last` at
+    the last dim), N*T a multiple of `num_segments`, and the dtype and device of `module`'s
+    parameters."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{fn}: {name} must be a floating-point tensor, got {x.dtype}")
+    parameter = next(module.parameters(), None) if module is not None else None
+    if parameter is not None and (x.dtype, x.device) != (parameter.dtype, parameter.device):
+        raise TypeError(f"{fn}: {name} is {x.dtype} on {x.device} but the module's parameters are "
+                        f"{parameter.dtype} on {parameter.device}; move one to the other (module.to(x))")
+    ndim = layout.count(",") + 1
+    if x.dim() != ndim:
+        raise ValueError(f"{fn}: {name} must have {ndim} dims {layout}, got shape {tuple(x.shape)}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{fn}: {name}.shape[1]={x.shape[1]}, but the module was built for {channels} channels")
+    if last is not None and x.shape[-1] != last:
+        raise ValueError(f"{fn}: {name}.shape[-1]={x.shape[-1]}, but the module was built for {last} features")
+    if num_segments is not None and x.shape[0] % num_segments:
+        raise ValueError(f"{fn}: {name}.shape[0]={x.shape[0]} (N*T) is not a multiple of num_segments={num_segments}")
+    return x
+
+
+def builds(fn):
+    """For a module's __init__: parameters too large to allocate (or to count) are a MemoryError
+    naming the module `fn`, not torch's RuntimeError."""
+    def decorate(init):
+        @functools.wraps(init)
+        def build(self, *args, **kwargs):
+            try:
+                init(self, *args, **kwargs)
+            except RuntimeError as error:
+                text = str(error)
+                if "alloc" not in text and "overflow" not in text:
+                    raise
+                raise MemoryError(f"{fn}: cannot allocate its parameters: {text.splitlines()[0]}") from None
+        return build
+    return decorate

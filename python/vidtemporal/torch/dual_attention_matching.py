@@ -6,7 +6,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import require_cpu
+from ._tensors import builds, require_cpu, require_input
 
 _INPUTS = ("audio", "visual", "mask", "wq_a", "wk_a", "wv_a", "wq_v", "wk_v", "wv_v")
 
@@ -57,8 +57,14 @@ class DualAttentionMatching(nn.Module):
     ``cml_localize`` scores. With ``num_classes``, ``classify(global_audio, global_visual)`` gives
     event-class logits from the two global features (for supervised event localisation)."""
 
+    @builds("DualAttentionMatching")
     def __init__(self, audio_dim=128, visual_dim=512, dim=256, key_dim=64, num_classes=None):
         super().__init__()
+        fn = "DualAttentionMatching"
+        audio_dim, visual_dim = _args.positive(audio_dim, "audio_dim", fn), _args.positive(visual_dim, "visual_dim", fn)
+        dim, key_dim = _args.positive(dim, "dim", fn), _args.positive(key_dim, "key_dim", fn)
+        num_classes = None if num_classes is None else _args.positive(num_classes, "num_classes", fn)
+        self.audio_dim, self.visual_dim = audio_dim, visual_dim
         self.audio_proj = nn.Linear(audio_dim, dim)
         self.visual_proj = nn.Linear(visual_dim, dim)
         for name in ("wq_a", "wk_a", "wq_v", "wk_v"):
@@ -75,6 +81,15 @@ class DualAttentionMatching(nn.Module):
                 nn.functional.normalize(self.visual_proj(visual), dim=-1))
 
     def forward(self, audio, visual, mask):
+        fn = "DualAttentionMatching"
+        require_input(audio, "audio", fn, "(N, T, audio_dim)", last=self.audio_dim, module=self)
+        require_input(visual, "visual", fn, "(N, T, visual_dim)", last=self.visual_dim, module=self)
+        if not isinstance(mask, torch.Tensor) or mask.is_complex():
+            raise TypeError(f"{fn}: mask must be a real torch.Tensor, got "
+                            f"{mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__}")
+        if visual.shape[:2] != audio.shape[:2] or mask.shape != audio.shape[:2]:
+            raise ValueError(f"{fn}: audio {tuple(audio.shape)}, visual {tuple(visual.shape)} and mask "
+                             f"{tuple(mask.shape)} must share (N, T)")
         a, v = self.project(audio, visual)
         return dual_attention_matching(a, v, mask.to(a.dtype), self.wq_a, self.wk_a, self.wv_a, self.wq_v, self.wk_v,
                                        self.wv_v)

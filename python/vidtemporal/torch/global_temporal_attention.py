@@ -5,7 +5,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import require_cpu
+from ._tensors import builds, require_cpu, require_input
 from .region_pool import region_pool
 from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
@@ -46,14 +46,17 @@ class GlobalTemporalAttention(nn.Module):
     ``region`` (region GTA) and ``cross_channel`` (each group then mixes only its own channels).
     """
 
+    @builds("GlobalTemporalAttention")
     def __init__(self, channels, num_segments, groups=8, regions=None, *, spatial=True, pixel=True, region=True,
                  cross_channel=True):
         super().__init__()
         fn = "GlobalTemporalAttention"
+        channels, num_segments = _args.positive(channels, "channels", fn), _args.positive(num_segments, "num_segments", fn)
+        groups = _args.positive(groups, "groups", fn)
+        for name, flag in (("spatial", spatial), ("pixel", pixel), ("region", region), ("cross_channel", cross_channel)):
+            _args.flag(flag, name, fn)
         self.channels, self.num_segments, self.groups = channels, num_segments, groups
-        self.regions = channels // 8 if regions is None else regions
-        if num_segments < 1 or groups < 1:
-            raise ValueError(f"{fn}: num_segments={num_segments} and groups={groups} must be >= 1")
+        self.regions = channels // 8 if regions is None else _args.integer(regions, "regions", fn)
         if channels % groups:
             raise ValueError(f"{fn}: channels={channels} is not divisible by groups={groups}")
         if region and self.regions < 1:
@@ -79,11 +82,13 @@ class GlobalTemporalAttention(nn.Module):
         return attn if self.cross_channel else attn * self.head_mask
 
     def forward(self, x):
+        require_input(x, "x", "GlobalTemporalAttention", "(N*T, C, H, W)", channels=self.channels,
+                      num_segments=self.num_segments, module=self)
         nt, c, h, w = x.shape
         t = self.num_segments
         if self.spatial:
             q, k, v = (conv(x).flatten(2) for conv in (self.query, self.key, self.value))
-            x = x + self.spatial_out(spatial_attention(q, k, v).view(nt, -1, h, w))
+            x = x + self.spatial_out(spatial_attention(q, k, v).view(nt, v.shape[1], h, w))
         out = x
         if self.pixel:
             mixed = global_temporal_attention(self.pixel_value(x).flatten(2), self._attn(self.pixel_attn), t)

@@ -1,11 +1,13 @@
 """Motion Squeeze (MSNet) for PyTorch: the fused op with autograd and the ``MotionSqueeze``
 module (reduction, fused op, depthwise-separable feature transform, residual add)."""
+import math
+
 import torch
 from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import require_cpu
+from ._tensors import builds, require_cpu, require_input
 
 
 def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
@@ -14,7 +16,8 @@ def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0,
     fn = "motion_squeeze"
     require_cpu(x, "x", fn)
     return run(fn, "motion_squeeze_forward", x.contiguous(), _args.integer(num_segments, "num_segments", fn),
-               _args.integer(patch_size, "patch_size", fn), float(sigma), float(temperature), bool(normalize))
+               _args.integer(patch_size, "patch_size", fn), _args.real(sigma, "sigma", fn),
+               _args.real(temperature, "temperature", fn), _args.flag(normalize, "normalize", fn))
 
 
 def _separable(cin, cout, kernel):
@@ -30,8 +33,18 @@ class MotionSqueeze(nn.Module):
     confidence] per frame), and four depthwise-separable blocks 3 -> 16 -> 32 -> 64 -> C (the
     first depthwise 7x7, the others 3x3). Drop it into a TSM-ResNet after stage 2."""
 
+    @builds("MotionSqueeze")
     def __init__(self, in_channels, num_segments, reduced=64, patch_size=15, sigma=5.0, temperature=100.0):
         super().__init__()
+        fn = "MotionSqueeze"
+        in_channels, reduced = _args.positive(in_channels, "in_channels", fn), _args.positive(reduced, "reduced", fn)
+        num_segments, patch_size = _args.positive(num_segments, "num_segments", fn), _args.positive(patch_size, "patch_size", fn)
+        sigma, temperature = _args.real(sigma, "sigma", fn), _args.real(temperature, "temperature", fn)
+        if patch_size % 2 == 0:
+            raise ValueError(f"{fn}: patch_size={patch_size} must be odd")
+        if not (sigma > 0 and math.isfinite(sigma)) or not math.isfinite(temperature):
+            raise ValueError(f"{fn}: sigma={sigma} must be positive and finite, and temperature={temperature} finite")
+        self.in_channels = in_channels
         self.num_segments, self.patch_size, self.sigma, self.temperature = num_segments, patch_size, sigma, temperature
         self.reduce = nn.Sequential(nn.Conv2d(in_channels, reduced, 1, bias=False), nn.BatchNorm2d(reduced),
                                     nn.ReLU(inplace=True))
@@ -39,6 +52,8 @@ class MotionSqueeze(nn.Module):
         self.transform = nn.Sequential(*(_separable(widths[i], widths[i + 1], 7 if i == 0 else 3) for i in range(4)))
 
     def forward(self, x):
+        require_input(x, "x", "MotionSqueeze", "(N*T, C, H, W)", channels=self.in_channels,
+                      num_segments=self.num_segments, module=self)
         motion = motion_squeeze(self.reduce(x), self.num_segments, self.patch_size, self.sigma, self.temperature)
         return x + self.transform(motion)
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import require_cpu
+from ._tensors import builds, require_cpu, require_input
 
 
 def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
@@ -61,16 +61,17 @@ class TemporalInterlace(nn.Module):
     ``temporal_interlace``. ``net=None`` gives the bare module. The last offsets and weights are
     kept (detached) in ``last_offsets`` / ``last_weights`` for inspection."""
 
+    @builds("TemporalInterlace")
     def __init__(self, in_channels, num_segments, shift_div=4, groups=2, net=None):
         super().__init__()
         fn = "TemporalInterlace"
-        self.num_segments = _args.integer(num_segments, "num_segments", fn)
-        self.shift_div = _args.integer(shift_div, "shift_div", fn)
-        self.groups = _args.integer(groups, "groups", fn)
-        if min(self.num_segments, self.shift_div, self.groups) < 1:
-            raise ValueError(f"{fn}: num_segments, shift_div and groups must be >= 1, got "
-                             f"{self.num_segments}, {self.shift_div}, {self.groups}")
-        self.interlaced = in_channels // self.shift_div
+        self.in_channels = _args.positive(in_channels, "in_channels", fn)
+        self.num_segments = _args.positive(num_segments, "num_segments", fn)
+        self.shift_div = _args.positive(shift_div, "shift_div", fn)
+        self.groups = _args.positive(groups, "groups", fn)
+        if net is not None and not isinstance(net, nn.Module):
+            raise TypeError(f"{fn}: net must be a torch.nn.Module or None, got {type(net).__name__}")
+        self.interlaced = self.in_channels // self.shift_div
         if self.interlaced == 0 or self.interlaced % (2 * self.groups):
             raise ValueError(f"{fn}: F = in_channels // shift_div = {self.interlaced} must be a positive multiple "
                              f"of 2 * groups = {2 * self.groups}")
@@ -80,10 +81,10 @@ class TemporalInterlace(nn.Module):
         self.last_offsets = self.last_weights = None
 
     def forward(self, x):
-        nt, t = x.shape[0], self.num_segments
-        if x.dim() != 4 or nt % t:
-            raise ValueError(f"TemporalInterlace: x must be (N*T, C, H, W) with N*T a multiple of "
-                             f"num_segments={t}, got shape {tuple(x.shape)}")
+        t = self.num_segments
+        require_input(x, "x", "TemporalInterlace", "(N*T, C, H, W)", channels=self.in_channels, num_segments=t,
+                      module=self)
+        nt = x.shape[0]
         descriptor = x[:, :self.interlaced].mean((2, 3)).view(nt // t, t, self.interlaced).transpose(1, 2)
         offsets = self.offset_net(descriptor)
         weights = self.weight_net(descriptor)

@@ -3,11 +3,12 @@
 import torch
 from torch import nn
 
+from .. import _args
 from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
 from ._ops import OPS, run
-from ._tensors import require_cpu
+from ._tensors import require_cpu, require_input
 
 
 def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
@@ -39,6 +40,12 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     fn = "temporal_shift_"
     require_cpu(x, "x", fn)
     params = _params(fn, num_segments, fold_div, mode)
+    # Autograd refuses to let a leaf that requires grad (or a view of one) change in place; say so
+    # before the kernel writes, not after.
+    base = x._base if x._is_view() else x
+    if torch.is_grad_enabled() and base.requires_grad and base.is_leaf:
+        raise ValueError(f"{fn}: x is {'a view of ' if base is not x else ''}a leaf tensor that requires grad, "
+                         f"which cannot change in place; use temporal_shift, or shift under torch.no_grad()")
     try:
         return _TemporalShiftInPlace.apply(x, *params)
     except (ValueError, TypeError) as error:
@@ -54,11 +61,18 @@ class TemporalShift(nn.Module):
 
     def __init__(self, net=None, num_segments=8, fold_div=8, mode="bidirectional", inplace=False):
         super().__init__()
+        fn = "TemporalShift"
+        if net is not None and not isinstance(net, nn.Module):
+            raise TypeError(f"{fn}: net must be a torch.nn.Module or None, got {type(net).__name__}")
         self.net = nn.Identity() if net is None else net
-        num_segments, fold_div, _ = _params("TemporalShift", num_segments, fold_div, mode)
-        self.num_segments, self.fold_div, self.mode, self.inplace = num_segments, fold_div, mode, bool(inplace)
+        num_segments, fold_div, _ = _params(fn, num_segments, fold_div, mode)
+        if num_segments < 1 or fold_div < 1:
+            raise ValueError(f"{fn}: num_segments={num_segments} and fold_div={fold_div} must be >= 1")
+        self.num_segments, self.fold_div, self.mode = num_segments, fold_div, mode
+        self.inplace = _args.flag(inplace, "inplace", fn)
 
     def forward(self, x):
+        require_input(x, "x", "TemporalShift", "(N*T, C, H, W)", num_segments=self.num_segments)
         shift = temporal_shift_ if self.inplace else temporal_shift
         return self.net(shift(x, self.num_segments, self.fold_div, self.mode))
 
