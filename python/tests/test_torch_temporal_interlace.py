@@ -133,7 +133,7 @@ def test_module_initial_state():
     assert module.last_offsets.shape == (2, 2) and module.last_weights.shape == (2, 8, 2)
     torch.testing.assert_close(module.last_offsets, torch.full((2, 2), 0.5), atol=1e-4, rtol=0)
     torch.testing.assert_close(module.last_weights, torch.ones(2, 8, 2))
-    with pytest.raises(ValueError, match=r"N\*T a multiple of num_segments=8, got shape \(12, 64, 4, 4\)"):
+    with pytest.raises(ValueError, match=r"TemporalInterlace: x.shape\[0\]=12 \(N\*T\) is not a multiple of num_segments=8"):
         module(torch.randn(12, 64, 4, 4))
 
 

@@ -32,7 +32,7 @@ def set_num_threads(n):
     """Threads each call may use; 0 means one per CPU (both capped at 1024). Results do not
     depend on it."""
     fn = "set_num_threads"
-    _ops.checked(fn, _C.set_num_threads, _args.integer(n, "n", fn, (0, 2 ** 31 - 1)))
+    _ops.checked(fn, _C.set_num_threads, _args.integer(n, "n", fn, (-2 ** 31, 2 ** 31 - 1)))
 
 
 def get_num_threads():
