@@ -1,8 +1,8 @@
 /* Calls the header allows that once aborted, hung or ran out of memory, each a named test:
  * empty tensors beside huge dims must cost nothing, scratch must come from checked allocations
  * (a failure is VT_ERR_ALLOCATION, never an abort), the status must not depend on the thread
- * count, a huge dilation reads only padding, and every message names the function's own
- * argument. The calls that could hang or exhaust memory run in a child process with a time
+ * count, a huge dilation reads only padding, every message names the function's own
+ * argument, and a forked child's first matrix product does not hang. The calls that could hang or exhaust memory run in a child process with a time
  * limit (and, without AddressSanitizer, an address-space limit). */
 #define _GNU_SOURCE
 #include <math.h>
@@ -286,7 +286,31 @@ static void test_messages_name_the_arguments(void) {
           err.message);
 }
 
+/* ---- fork ---- */
+
+/* Children forked before this process's first matrix product each run one two-thread spatial
+ * attention. One child in a few hundred hung when OpenBLAS was configured by a lazy global that
+ * the tasks read: the Swift runtime's lock behind it keeps the parent's thread id in a forked
+ * child, so a task waiting on it while the calling thread initialized it waited forever. */
+static int spatial_attention_in_two_threads(void) {
+    enum { B = 8, D = 16, S = 64 };
+    static float q[B * D * S], y[B * D * S];
+    for (int i = 0; i < B * D * S; i++) q[i] = sinf((float)i);
+    int64_t shape[3] = {B, D, S};
+    DLTensor tq = vt_tensor(q, VT_FLOAT32, 3, shape), ty = vt_tensor(y, VT_FLOAT32, 3, shape);
+    vt_set_num_threads(2, NULL);
+    return vt_spatial_attention_forward(&tq, &tq, &tq, &ty, NULL, NULL) == VT_OK ? 0 : 1;
+}
+
+static void test_forked_children_do_not_hang(void) {
+    enum { CHILDREN = 2000 };
+    int failures = 0;
+    for (int i = 0; i < CHILDREN; i++) failures += in_child(spatial_attention_in_two_threads, 5, 0) != 0;
+    CHECK(failures == 0, "%d of %d forked children hung or failed", failures, CHILDREN);
+}
+
 int main(void) {
+    test_forked_children_do_not_hang(); /* first: before this process runs a matrix product */
     test_cml_localize_huge_segments_without_features();
     test_cml_localize_long_clip_and_exact_ties();
     test_region_pool_backward_empty_frames_cost_nothing();

@@ -1,16 +1,26 @@
 import COpenBLAS
+import Synchronization
 
 /// Row-major GEMM for the kernels' scalar types: C = alpha * op(A) op(B) + beta * C.
 ///
 /// OpenBLAS runs single-threaded: the kernels split work themselves into tasks whose layout
 /// does not depend on the thread count, so results are identical for any `vt_set_num_threads`.
 enum BLAS {
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
+    private static let configured = Atomic<Bool>(false)
+
+    /// Makes OpenBLAS single-threaded; `cabiCall` runs it on the calling thread before any task
+    /// starts. Not a lazy global read by the tasks: in a child forked from a process that used
+    /// Swift, the runtime's lock behind a lazy global keeps the parent's thread id, and a task
+    /// waiting on it while the calling thread initializes it waits forever.
+    static func configure() {
+        guard !configured.load(ordering: .acquiring) else { return }
+        openblas_set_num_threads(1)
+        configured.store(true, ordering: .releasing)
+    }
 
     static func gemm<T: KernelScalar>(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                                       alpha: T = 1, _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
                                       beta: T = 0, _ c: UnsafeMutablePointer<T>, ldc: Int) {
-        _ = singleThreaded
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             // An empty sum: OpenBLAS would reject the zero leading dimensions.

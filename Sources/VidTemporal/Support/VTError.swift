@@ -20,6 +20,7 @@ func cabiCall(_ function: String, _ error: UnsafeMutablePointer<vt_error>?,
               _ body: () throws(VTError) -> Void) -> Int32 {
     let status: Int32
     let message: String
+    BLAS.configure()
     do {
         try body()
         (status, message) = (Int32(VT_OK), "")
