@@ -49,7 +49,7 @@ setup(
     version=library_version(),
     description="Fast CPU kernels (forward and backward) for the temporal modules of video networks",
     package_dir={"": "python"},
-    packages=["vidtemporal", "vidtemporal.torch"],
+    packages=["vidtemporal", "vidtemporal.torch", "vidtemporal.torch.portable"],
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwiftLibrary},
     python_requires=">=3.10",

@@ -63,8 +63,8 @@ def test_inplace_matches_out_of_place_and_backpropagates():
 def test_errors_name_the_argument():
     with pytest.raises(TypeError, match="temporal_shift: x must be a torch.Tensor"):
         vtt.temporal_shift([1.0], 8)
-    with pytest.raises(ValueError, match="x is on meta"):
-        vtt.temporal_shift(torch.empty(8, 4, 2, 2, device="meta"), 8)
+    # Tensors without data (meta) are sized, not computed, as under torch.compile.
+    assert vtt.temporal_shift(torch.empty(8, 4, 2, 2, device="meta"), 8).shape == (8, 4, 2, 2)
     with pytest.raises(TypeError, match="must be float32 or float64"):
         vtt.temporal_shift(torch.zeros(8, 4, 2, 2, dtype=torch.float16), 8)
     with pytest.raises(ValueError, match="not a multiple of num_segments=8"):
@@ -83,7 +83,7 @@ def test_stream_on_tensors_equals_unidirectional():
     stream = vtt.TemporalShiftStream(fold_div=4)
     streamed = torch.cat([stream.step(clip[t:t + 1]) for t in range(5)])
     assert torch.equal(streamed, vtt.temporal_shift(clip, 5, 4, "unidirectional"))
-    with pytest.raises(ValueError, match="frame is on meta"):
+    with pytest.raises(ValueError, match="the stream holds CPU frames, not frames on meta; reset"):
         stream.step(torch.empty(1, 16, 3, 3, device="meta"))
 
 

@@ -1,5 +1,6 @@
 """vidtemporal for PyTorch: autograd-enabled ops (same names as the numpy level, no ``_backward``)
-and the papers' ``nn.Module``s. CPU tensors run on the Swift kernels; CUDA tensors raise."""
+and the papers' ``nn.Module``s. CPU tensors run on the Swift kernels; tensors on any other device
+run the same ops in plain torch (``vidtemporal.torch.portable``)."""
 from .correlation import correlation
 from .kernel_soft_argmax import kernel_soft_argmax
 from .motion_squeeze import MotionSqueeze, motion_squeeze

@@ -3,6 +3,9 @@ function of the C ABI (``torch.ops.vidtemporal.<name>``), its kernel and fake ke
 generated glue (``vidtemporal._glue``, with torch allocation), and for each forward/backward pair
 its autograd. Nothing here is per-op code.
 
+CPU tensors run on the Swift library; tensors on any other device on the plain-torch
+implementation of the same function (``vidtemporal.torch.portable``), under the same autograd.
+
 Schema of an op: its input tensors (``Tensor?`` where optional, ``Tensor(a!)`` where written in
 place), its scalars, and ``bool[] want`` (one flag per optional output) when it has optional
 outputs; it returns its outputs, an unwanted one as an empty tensor. A backward op computes the
@@ -12,6 +15,7 @@ import torch
 
 from .. import _glue, _optable
 from .._ops import ERRORS, renamed
+from . import portable
 
 _SCALAR_TYPES = {"int64": "int", "int32": "int", "bool": "bool", "double": "float"}
 # Argument names torch's dispatcher uses itself (auto-functionalization passes `mode`).
@@ -24,6 +28,14 @@ def _empty(shape, like, index):
 
 _empty.takes = "a torch.Tensor"
 _empty.kind = torch.Tensor
+
+
+def _sized(shape, like, index):
+    """For checking sizes only: a tensor without storage."""
+    return torch.empty(shape, dtype=torch.int64 if index else like.dtype, device="meta")
+
+
+_sized.takes, _sized.kind = _empty.takes, _empty.kind
 
 
 class _Function:
@@ -39,6 +51,9 @@ class _Function:
         self.like = next(i for i, t in enumerate(self.inputs) if t.dtype == "float" and not t.optional)
         self.arity = len(self.inputs) + len(self.scalars)
 
+    def flags(self, args):
+        return dict(zip(self.optional, args[self.arity])) if self.optional else {}
+
     def schema(self):
         args = [("Tensor(a!) " if t.role == "inout" else "Tensor? " if t.optional else "Tensor ") + t.name
                 for t in self.inputs]
@@ -50,8 +65,17 @@ class _Function:
         return f"({', '.join(args)}) -> {returns}"
 
     def run(self, args, call):
-        flags = dict(zip(self.optional, args[self.arity])) if self.optional else {}
-        outputs = self.glue(self.name, _empty, *args[:self.arity], call=call, **flags)
+        device = args[self.like].device
+        for tensor, value in zip(self.inputs, args):
+            if isinstance(value, torch.Tensor) and value.device != device:
+                raise ValueError(f"{self.name}: {tensor.name} is on {value.device} but "
+                                 f"{self.inputs[self.like].name} on {device}; one call's tensors share a device")
+        if call and device.type != "cpu":
+            # Sized and checked as on the CPU (the fake path), computed in plain torch.
+            self.glue(self.name, _sized, *args[:self.arity], call=False, **self.flags(args))
+            outputs = portable.run(self.name, args)
+        else:
+            outputs = self.glue(self.name, _empty, *args[:self.arity], call=call, **self.flags(args))
         if not outputs:
             return None
         if len(outputs) == 1:
@@ -73,7 +97,7 @@ def _define(function):
         return function.run(args, call=False)
 
     kernel.__name__ = function.name
-    op = torch.library.custom_op(f"vidtemporal::{function.name}", kernel, mutates_args=mutated, device_types="cpu",
+    op = torch.library.custom_op(f"vidtemporal::{function.name}", kernel, mutates_args=mutated, device_types=None,
                                  schema=function.schema())
     if function.outputs:
         op.register_fake(fake)

@@ -6,7 +6,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import builds, require_cpu, require_input
+from ._tensors import builds, require_tensor, require_input
 
 _INPUTS = ("audio", "visual", "mask", "wq_a", "wk_a", "wv_a", "wq_v", "wk_v", "wv_v")
 
@@ -18,14 +18,14 @@ def dual_attention_matching(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, w
     fn = "dual_attention_matching"
     tensors = (audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v)
     for tensor, name in zip(tensors, _INPUTS):
-        require_cpu(tensor, name, fn)
+        require_tensor(tensor, name, fn)
     return run(fn, "dual_attention_matching_forward", *(x.contiguous() for x in tensors), [True])[:5]
 
 
 def dam_loss(p, labels):
     """Mean binary cross-entropy with autograd for p and labels (see ``vidtemporal.dam_loss``)."""
-    require_cpu(p, "p", "dam_loss")
-    require_cpu(labels, "labels", "dam_loss")
+    require_tensor(p, "p", "dam_loss")
+    require_tensor(labels, "labels", "dam_loss")
     return run("dam_loss", "dam_loss_forward", p.contiguous(), labels.contiguous())
 
 
@@ -33,8 +33,8 @@ def cml_localize(query_global, other_local, length):
     """``vidtemporal.cml_localize`` for tensors (no gradient: the result is an index):
     ``(D,)`` and ``(T, D)`` give an int, ``(N, D)`` and ``(N, T, D)`` an int64 tensor ``(N,)``."""
     fn = "cml_localize"
-    require_cpu(query_global, "query_global", fn)
-    require_cpu(other_local, "other_local", fn)
+    require_tensor(query_global, "query_global", fn)
+    require_tensor(other_local, "other_local", fn)
     single = query_global.dim() == 1 and other_local.dim() == 2
     if single:
         query_global, other_local = query_global[None], other_local[None]

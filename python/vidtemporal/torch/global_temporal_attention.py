@@ -5,7 +5,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import builds, require_cpu, require_input
+from ._tensors import builds, require_tensor, require_input
 from .region_pool import region_pool
 from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
@@ -15,8 +15,8 @@ def global_temporal_attention(v, attn, num_segments, groups=None):
     """Cross-channel multi-head temporal mixing with autograd for v and attn (see
     ``vidtemporal.global_temporal_attention``): ``v (N*T, C, S)``, ``attn (G, G, T, T)``."""
     fn = "global_temporal_attention"
-    require_cpu(v, "v", fn)
-    require_cpu(attn, "attn", fn)
+    require_tensor(v, "v", fn)
+    require_tensor(attn, "attn", fn)
     if groups is not None and attn.dim() == 4 and _args.integer(groups, "groups", fn) != attn.shape[0]:
         raise ValueError(f"{fn}: groups={groups} but attn has shape {tuple(attn.shape)}, i.e. G={attn.shape[0]}")
     return run(fn, "global_temporal_attention_forward", v.contiguous(), attn.contiguous(),

@@ -7,14 +7,14 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import builds, require_cpu, require_input
+from ._tensors import builds, require_tensor, require_input
 
 
 def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
     """The fused Motion Squeeze core with autograd (see ``vidtemporal.motion_squeeze``):
     ``x (N*T, C, H, W)`` -> ``(N*T, 3, H, W)`` = [u, v, confidence]."""
     fn = "motion_squeeze"
-    require_cpu(x, "x", fn)
+    require_tensor(x, "x", fn)
     return run(fn, "motion_squeeze_forward", x.contiguous(), _args.integer(num_segments, "num_segments", fn),
                _args.integer(patch_size, "patch_size", fn), _args.real(sigma, "sigma", fn),
                _args.real(temperature, "temperature", fn), _args.flag(normalize, "normalize", fn))

@@ -7,7 +7,7 @@ from torch import nn
 
 from .. import _args
 from ._ops import run
-from ._tensors import builds, require_cpu, require_input
+from ._tensors import builds, require_tensor, require_input
 
 
 def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=None):
@@ -16,7 +16,7 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=No
     ``weights (N, T, G)``; ``groups`` defaults to ``offsets.shape[1]``."""
     fn = "temporal_interlace"
     for tensor, name in ((x, "x"), (offsets, "offsets"), (weights, "weights")):
-        require_cpu(tensor, name, fn)
+        require_tensor(tensor, name, fn)
     _args.groups_match(groups, offsets.shape, fn)
     return run(fn, "temporal_interlace_forward", x.contiguous(), offsets.contiguous(), weights.contiguous(),
                _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn))

@@ -8,13 +8,13 @@ from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
 from ._ops import OPS, run
-from ._tensors import require_cpu, require_input
+from ._tensors import require_tensor, require_input
 
 
 def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
     """Temporal shift of ``x (N*T, C, H, W)`` with autograd (see ``vidtemporal.temporal_shift``)."""
     fn = "temporal_shift"
-    require_cpu(x, "x", fn)
+    require_tensor(x, "x", fn)
     return run(fn, "temporal_shift_forward", x.contiguous(), *_params(fn, num_segments, fold_div, mode))
 
 
@@ -38,7 +38,7 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     """In-place temporal shift of a contiguous ``x``: moves only the shifted channels, saving the
     output allocation. Bit-identical to ``temporal_shift``; autograd works as for any in-place op."""
     fn = "temporal_shift_"
-    require_cpu(x, "x", fn)
+    require_tensor(x, "x", fn)
     params = _params(fn, num_segments, fold_div, mode)
     # Autograd refuses to let a leaf that requires grad (or a view of one) change in place; say so
     # before the kernel writes, not after.
@@ -107,11 +107,49 @@ def make_temporal_shift(resnet, num_segments, fold_div=8, place="blockres", mode
 
 class TemporalShiftStream(_NumpyStream):
     """Online TSM on torch tensors, one frame ``(N, C, H, W)`` at a time, for inference on live
-    video (no autograd): ``vidtemporal.TemporalShiftStream`` with tensors in and out."""
+    video (no autograd): ``vidtemporal.TemporalShiftStream`` with tensors in and out. CPU frames
+    run on the library's stream; frames on another device keep their cache on that device."""
 
     def _empty_like(self, frame, fn):
-        return torch.empty_like(require_cpu(frame, "frame", fn), memory_format=torch.contiguous_format)
+        return torch.empty_like(require_tensor(frame, "frame", fn), memory_format=torch.contiguous_format)
 
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
-        return super().step(require_cpu(frame, "frame", "TemporalShiftStream.step").contiguous(), out)
+        fn = "TemporalShiftStream.step"
+        require_tensor(frame, "frame", fn)
+        if frame.device.type == "cpu" and getattr(self, "_cache", None) is None:
+            return super().step(frame.contiguous(), out)
+        return self._step_in_torch(frame, out, fn)
+
+    def _step_in_torch(self, frame, out, fn):
+        if frame.dim() != 4:
+            raise ValueError(f"{fn}: frame must have 4 dims (N, C, H, W), got shape {tuple(frame.shape)}")
+        with self._lock:
+            if self._state is not None:
+                raise ValueError(f"{fn}: the stream holds CPU frames, not frames on {frame.device}; reset() it first")
+            cache = getattr(self, "_cache", None)
+            if cache is None:
+                fold = frame.shape[1] // self.fold_div
+                cache = self._cache = frame.new_zeros(frame.shape[0], fold, *frame.shape[2:])
+                self._frame = (frame.shape, frame.dtype, frame.device)
+            shape, dtype, device = self._frame
+            if frame.dtype != dtype or frame.device != device:
+                raise TypeError(f"{fn}: the stream holds {dtype} frames on {device}, not {frame.dtype} on {frame.device}")
+            if frame.shape != shape:
+                raise ValueError(f"{fn}: frame shape {tuple(frame.shape)} (n, c, h, w) differs from the stream's "
+                                 f"{tuple(shape)}")
+            if out is not None and (out.shape != frame.shape or out.dtype != frame.dtype or out.device != frame.device):
+                raise ValueError(f"{fn}: out must be {dtype} of shape {tuple(shape)} on {device}, got {out.dtype} "
+                                 f"of shape {tuple(out.shape)} on {out.device}")
+            fold = cache.shape[1]
+            result = torch.cat([cache, frame[:, fold:]], 1)
+            cache.copy_(frame[:, :fold])
+            if out is None:
+                return result
+            out.copy_(result)
+            return out
+
+    def reset(self):
+        """Starts a new clip, which may be on another device or of another shape."""
+        with self._lock:
+            self._state = self._cache = None

@@ -1,0 +1,23 @@
+"""Local correlation in plain torch: one product-and-sum per displacement, over the pixels whose
+displaced sample lies in the image (the others are 0, however large the dilation)."""
+import torch
+
+
+def correlate(f1, f2, patch_size, dilation_patch):
+    b, _, h, w = f1.shape
+    radius = (patch_size - 1) // 2
+    planes = []
+    for i in range(patch_size):
+        for j in range(patch_size):
+            dy, dx = (i - radius) * dilation_patch, (j - radius) * dilation_patch
+            plane = f1.new_zeros(b, h, w)
+            y0, y1, x0, x1 = max(0, -dy), min(h, h - dy), max(0, -dx), min(w, w - dx)
+            if y0 < y1 and x0 < x1:
+                product = f1[:, :, y0:y1, x0:x1] * f2[:, :, y0 + dy:y1 + dy, x0 + dx:x1 + dx]
+                plane = torch.nn.functional.pad(product.sum(1), (x0, w - x1, y0, h - y1))
+            planes.append(plane)
+    return torch.stack(planes, 1).reshape(b, patch_size, patch_size, h, w)
+
+
+def correlation_forward(f1, f2, patch_size, dilation_patch):
+    return correlate(f1, f2, patch_size, dilation_patch),
