@@ -9,9 +9,11 @@ from .global_temporal_attention import GlobalTemporalAttention, global_temporal_
 from .region_pool import region_pool
 from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
+from .spatial_correlation_sampler import SpatialCorrelationSampler, spatial_correlation_sample
 from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, convert_tin_state_dict,
                                  make_temporal_interlace, temporal_interlace)
 from .temporal_shift import TemporalShift, TemporalShiftStream, make_temporal_shift, temporal_shift, temporal_shift_
+from .tin_shift import tin_shift
 
 __all__ = [
     "TemporalShift", "TemporalShiftStream", "make_temporal_shift", "temporal_shift", "temporal_shift_",
@@ -20,4 +22,5 @@ __all__ = [
     "GlobalTemporalAttention", "global_temporal_attention", "region_pool", "region_unpool", "spatial_attention",
     "DualAttentionMatching", "dual_attention_matching", "dam_loss", "cml_localize", "correlation",
     "kernel_soft_argmax", "MotionSqueeze", "motion_squeeze",
+    "SpatialCorrelationSampler", "spatial_correlation_sample", "tin_shift",
 ]

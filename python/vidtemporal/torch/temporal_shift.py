@@ -52,16 +52,32 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
         raise _calls.renamed(error, fn) from None
 
 
+def _alias(fn, ours, value, official_name, official):
+    """An argument that may also come under the official code's keyword name."""
+    if official is None:
+        return value
+    if value is not None:
+        raise TypeError(f"{fn}: got both {ours[0]}= and its official name {official_name}=; pass one")
+    return official
+
+
 class TemporalShift(nn.Module):
     """Shift, then ``net`` — the official TSM wrapper. Input and output ``(N*T, C, H, W)``.
 
     Wrapping a block's ``conv1`` keeps the official state-dict names (``...conv1.net.weight``), so
     released TSM checkpoints load. ``net=None`` gives the bare shift. ``inplace=True`` shifts the
-    input tensor itself (it must not be needed elsewhere, e.g. by a residual connection)."""
+    input tensor itself (it must not be needed elsewhere, e.g. by a residual connection). The
+    official keyword names ``n_segment`` and ``n_div`` are accepted too, so official model code
+    ports with an import change."""
 
-    def __init__(self, net=None, num_segments=8, fold_div=8, mode="bidirectional", inplace=False):
+    def __init__(self, net=None, num_segments=None, fold_div=None, mode="bidirectional", inplace=False, *,
+                 n_segment=None, n_div=None):
         super().__init__()
         fn = "TemporalShift"
+        num_segments = _alias(fn, ("num_segments",), num_segments, "n_segment", n_segment)
+        fold_div = _alias(fn, ("fold_div",), fold_div, "n_div", n_div)
+        num_segments = 8 if num_segments is None else num_segments
+        fold_div = 8 if fold_div is None else fold_div
         if net is not None and not isinstance(net, nn.Module):
             raise TypeError(f"{fn}: net must be a torch.nn.Module or None, got {type(net).__name__}")
         self.net = nn.Identity() if net is None else net
@@ -83,12 +99,24 @@ class TemporalShift(nn.Module):
 PLACES = ("blockres", "block")
 
 
-def make_temporal_shift(resnet, num_segments, fold_div=8, place="blockres", mode="bidirectional"):
+def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mode="bidirectional", *,
+                        n_segment=None, n_div=None, shift_div=None, shift_place=None, temporal_pool=False):
     """Insert temporal shifts into a torchvision-style ResNet (``layer1``..``layer4`` of residual
     blocks), like the official code. ``blockres``: shift inside each residual branch, before
     ``conv1`` (every other block when ``layer3`` has 23 or more blocks, as the official code does
-    for ResNet-101). ``block``: shift each block's input. Modifies ``net`` in place and returns it."""
+    for ResNet-101). ``block``: shift each block's input. Modifies ``net`` in place and returns it.
+    The official names ``n_segment``, ``n_div`` / ``shift_div`` and ``shift_place`` are accepted
+    too; ``temporal_pool=True`` (the official option that halves T after layer1) is not built."""
     fn = "make_temporal_shift"
+    num_segments = _alias(fn, ("num_segments",), num_segments, "n_segment", n_segment)
+    if num_segments is None:
+        raise TypeError(f"{fn}: num_segments (or n_segment) is required")
+    fold_div = _alias(fn, ("fold_div",), _alias(fn, ("fold_div",), fold_div, "n_div", n_div), "shift_div", shift_div)
+    fold_div = 8 if fold_div is None else fold_div
+    place = _alias(fn, ("place",), place, "shift_place", shift_place)
+    place = "blockres" if place is None else place
+    if temporal_pool:
+        raise ValueError(f"{fn}: temporal_pool=True is not supported (it halves T after layer1); pass False")
     if place not in PLACES:
         raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
     stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
