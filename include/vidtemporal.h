@@ -32,6 +32,12 @@
  *  - Destination passing: the caller allocates every output and gradient. On any error status
  *    nothing has been written to any output. The only objects allocated inside the library are
  *    opaque state objects with explicit create/free (the streaming cache).
+ *  - Floating dtypes: every function serves float32, float64, float16 and bfloat16 (the same
+ *    one for all floating tensors of a call). Data movement (the temporal shift, in place, the
+ *    stream) moves the elements' bytes: exact at every width. The other functions load float16
+ *    and bfloat16 as float32, compute as for a float32 call (accumulating in float32 or wider)
+ *    and round each result to the nearest even float16 / bfloat16, in float32 scratch the size
+ *    of the call's tensors (VT_ERR_ALLOCATION if it cannot be had).
  *  - Threads: functions are reentrant and may be called concurrently from several threads.
  *    Each call splits its work over up to vt_get_num_threads() threads; results are identical
  *    for any thread count.
@@ -110,6 +116,8 @@ int32_t vt_get_num_threads(void);
 
 #define VT_FLOAT32 ((DLDataType){kDLFloat, 32, 1})
 #define VT_FLOAT64 ((DLDataType){kDLFloat, 64, 1})
+#define VT_FLOAT16 ((DLDataType){kDLFloat, 16, 1})
+#define VT_BFLOAT16 ((DLDataType){kDLBfloat, 16, 1})
 #define VT_INT64 ((DLDataType){kDLInt, 64, 1})
 
 static inline DLTensor vt_tensor(void *data, DLDataType dtype, int32_t ndim, int64_t *shape) {
@@ -129,7 +137,7 @@ static inline DLTensor vt_tensor(void *data, DLDataType dtype, int32_t ndim, int
  * Temporal shift (TSM, Lin et al. ICCV 2019)
  *
  * x, y: (N*T, C, H, W), T = num_segments. fold = C / fold_div (floor; fold = 0 makes the op a
- * copy). Frames outside the clip are zeros. float32 and float64 (pure data movement: exact).
+ * copy). Frames outside the clip are zeros. Every floating dtype (pure data movement: exact).
  *
  *  VT_SHIFT_BIDIRECTIONAL (offline; the official code's direction, which released checkpoints
  *  expect): channels [0, fold) take the NEXT frame, y[t] = x[t+1], y[T-1] = 0; channels
@@ -176,7 +184,7 @@ int32_t vt_temporal_shift_inplace_backward(DLTensor *grad, int64_t num_segments,
  * VT_ERR_SHAPE_MISMATCH, with another dtype VT_ERR_UNSUPPORTED. One state must not be used from
  * two threads at once.
  *
- * Errors: create: fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype other than float32 or float64
+ * Errors: create: fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype that is not a floating one
  * (VT_ERR_UNSUPPORTED); frame not 4-d, overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL
  * (VT_ERR_NULL_POINTER); the cache cannot be allocated (VT_ERR_ALLOCATION). step: NULL stream
  * or tensor (VT_ERR_NULL_POINTER); a frame shape other than the stream's, or out overlapping
@@ -212,7 +220,7 @@ void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
  *
  *     y[n,t,c] = weights[n,t,g] * ((1-a) * x[n,t-k,c] + a * x[n,t-k-1,c]),
  *
- * zeros outside [0, T). A positive offset samples from the past. float32 and float64.
+ * zeros outside [0, T). A positive offset samples from the past. Every floating dtype.
  *
  * Backward: grad_x is the exact adjoint in x; grad_offsets flows through a only (floor is a
  * constant, so at an integer s it is the right-sided derivative in s); grad_weights[n,t,g] sums
@@ -243,8 +251,8 @@ int32_t vt_temporal_interlace_backward(const DLTensor *grad_y, const DLTensor *x
  *
  * attn is used raw (no softmax). G = 1 is plain global temporal attention y[t] = Σ_τ M[t,τ] v[τ].
  * Backward: grad_v (the adjoint) and grad_attn = Σ over clips, channels and positions; either
- * may be NULL (not computed). Uses BLAS; results are identical for any thread count. float32
- * and float64.
+ * may be NULL (not computed). Uses BLAS; results are identical for any thread count. Every
+ * floating dtype.
  * Errors: num_segments < 1 (VT_ERR_INVALID_ARGUMENT); C not divisible by G, G = 0 with C > 0,
  * T*G or Cg*S above 2^31-1, the shape rules above, outputs overlapping inputs
  * (VT_ERR_SHAPE_MISMATCH).
@@ -264,8 +272,8 @@ int32_t vt_global_temporal_attention_backward(const DLTensor *grad_y, const DLTe
  *                    normalize != 0, else 1; the GloRe convention keeps magnitudes stable)
  *     region_unpool: y[b, c, s] = Σ_k assign[b,k,s] * r[b,c,k]
  *
- * Backward gives the gradients of both inputs; either may be NULL (not computed). float32 and
- * float64.
+ * Backward gives the gradients of both inputs; either may be NULL (not computed). Every floating
+ * dtype.
  * Errors: the shape rules above, C, S or K above 2^31-1, overflowing sizes, outputs
  * overlapping inputs (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
@@ -290,7 +298,7 @@ int32_t vt_region_unpool_backward(const DLTensor *grad_y, const DLTensor *r, con
  * cannot be had). lse (B, S), optional (may be NULL), receives each row's log-sum-exp; passing
  * the forward's lse back to the backward saves the max pass (NULL recomputes it; anything but
  * the forward's lse or NULL gives meaningless gradients). Backward gives grad_q, grad_k, grad_v;
- * any may be NULL (not computed). float32 and float64.
+ * any may be NULL (not computed). Every floating dtype.
  * Errors as region pooling, plus VT_ERR_ALLOCATION.
  * ------------------------------------------------------------------------------------------ */
 
@@ -314,7 +322,7 @@ int32_t vt_spatial_attention_backward(const DLTensor *grad_y, const DLTensor *q,
  * Outputs p, p_audio, p_visual: (N, T); global_audio, global_visual: (N, D); all required.
  * Backward takes the gradients of the five outputs (any may be NULL: zero) and gives the
  * gradients of audio, visual and the six weights (any may be NULL: not computed); the mask is
- * data, not a parameter, and gets none. float32 and float64.
+ * data, not a parameter, and gets none. Every floating dtype.
  *
  * workspace (optional, may be NULL): a 1-d tensor of vt_dual_attention_matching_workspace_count
  * elements that the forward fills with the region's projections, its pooling weights and the
@@ -349,7 +357,7 @@ int32_t vt_dual_attention_matching_backward(
  * logs are clamped at -100, and the gradient divides by max(p (1 - p), 1e-12). Backward:
  * grad_p and grad_labels (either may be NULL) for the 0-d loss gradient grad_loss. No elements
  * is VT_ERR_SHAPE_MISMATCH (no mean); values outside [0, 1] are VT_ERR_INVALID_ARGUMENT.
- * float32 and float64. */
+ * Every floating dtype. */
 int32_t vt_dam_loss_forward(const DLTensor *p, const DLTensor *labels, DLTensor *loss, vt_error *err);
 int32_t vt_dam_loss_backward(const DLTensor *grad_loss, const DLTensor *p, const DLTensor *labels,
                              DLTensor *grad_p, DLTensor *grad_labels, vt_error *err);
@@ -358,7 +366,7 @@ int32_t vt_dam_loss_backward(const DLTensor *grad_loss, const DLTensor *p, const
  * segments other_local (N, T, D) by σ(query_global · f_t) with query_global (N, D), slide a
  * window of `length` segments (1 <= length <= T, else VT_ERR_INVALID_ARGUMENT) and write the
  * start with the largest summed score to start[clip], an int64 tensor (N) (the first on ties).
- * query_global and other_local: float32 or float64. No gradient: the result is an index, so
+ * query_global and other_local: any floating dtype. No gradient: the result is an index, so
  * this is the only op function named without _forward. */
 int32_t vt_cml_localize(const DLTensor *query_global, const DLTensor *other_local, DLTensor *start, int64_t length,
                         vt_error *err);
@@ -372,7 +380,7 @@ int32_t vt_cml_localize(const DLTensor *query_global, const DLTensor *other_loca
  *     dy = (i - (P-1)/2) * dilation_patch,  dx = (j - (P-1)/2) * dilation_patch
  *
  * Samples outside the image count 0; no division by C. Backward gives grad_f1 and grad_f2
- * (either may be NULL: not computed). float32 and float64.
+ * (either may be NULL: not computed). Every floating dtype.
  * Errors: even or non-positive patch_size, dilation_patch < 1 (VT_ERR_INVALID_ARGUMENT); the
  * shape rules above, overflowing sizes, outputs overlapping inputs (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */
@@ -393,7 +401,7 @@ int32_t vt_correlation_backward(const DLTensor *grad_out, const DLTensor *f1, co
  *
  * displacement (B, 2, H, W) receives [u, v] in [-1, 1] (u horizontal), confidence (B, 1, H, W).
  * Backward: grad_corr from grad_displacement and grad_confidence (either may be NULL: zero); g
- * and k* are constants, the confidence's gradient goes to k*. float32 and float64.
+ * and k* are constants, the confidence's gradient goes to k*. Every floating dtype.
  * Errors: even P, sigma not positive and finite, temperature not finite
  * (VT_ERR_INVALID_ARGUMENT); the usual shape, overflow and overlap checks.
  * ------------------------------------------------------------------------------------------ */
@@ -411,8 +419,8 @@ int32_t vt_kernel_soft_argmax_backward(const DLTensor *grad_displacement, const 
  * kernel soft-argmax (sigma, temperature) gives [u, v, confidence] for frame t; the last frame
  * repeats frame T-2's map (T = 1: zeros). One pair's P*P*H*W volume is held at a time per thread.
  * Backward: grad_x from grad_out (the gradient through the soft-argmax treats its Gaussian and
- * argmax as constants; the ReLU passes gradient where the correlation is positive). float32 and
- * float64.
+ * argmax as constants; the ReLU passes gradient where the correlation is positive). Every floating
+ * dtype.
  * Errors: as correlation and kernel soft-argmax, plus num_segments < 1
  * (VT_ERR_INVALID_ARGUMENT) and N*T not a multiple of num_segments (VT_ERR_SHAPE_MISMATCH).
  * ------------------------------------------------------------------------------------------ */

@@ -156,7 +156,14 @@ def swift_function(op, function):
     values = ["call"] + ([f"{camel(function.handle, upper=False)}: {function.handle}"] if function.handle else [])
     values += [f"{camel(s.name, upper=False)}: {s.name}" for s in function.scalars]
     values += ["out: out"] if function.creates else []
-    lines += wrap(f"        try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))", indent="            ")
+    if function.in_float32 and {"float16", "bfloat16"} & set(function.dtypes):
+        lines.append(f"        try {name}.signature.inFloat32(call) {{ (call) throws(VTError) in")
+        lines += wrap(f"            try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))",
+                      indent="                ")
+        lines.append("        }")
+    else:
+        lines += wrap(f"        try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))",
+                      indent="            ")
     lines += ["    }", "}", ""]
     return lines
 

@@ -118,7 +118,7 @@ final class TemporalShiftErrorTests: XCTestCase {
         let int32 = DLDataType(code: UInt8(kDLInt.rawValue), bits: 32, lanes: 1)
         XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 8, dtype: int32, data: &first, &handle, &error),
                        Int32(VT_ERR_UNSUPPORTED))
-        XCTAssertTrue(message(error).contains("frame must be float32 or float64, got int32"), message(error))
+        XCTAssertTrue(message(error).contains("frame must be float32, float64, float16 or bfloat16, got int32"), message(error))
         XCTAssertEqual(createStream([1, 8, 2, 2], foldDiv: 8, dtype: Float.dlType, data: &first, nil, &error),
                        Int32(VT_ERR_NULL_POINTER))
         XCTAssertEqual(createStream([1 << 40, 1 << 40, 2, 2], foldDiv: 8, dtype: Float.dlType, &handle, &error),

@@ -28,8 +28,8 @@ final class TensorABITests: XCTestCase {
 
     func testUnsupportedDTypesAreNamed() {
         let cases: [(DLDataType, String)] = [
-            (DLDataType(code: UInt8(kDLFloat.rawValue), bits: 16, lanes: 1), "float16"),
-            (DLDataType(code: UInt8(kDLBfloat.rawValue), bits: 16, lanes: 1), "bfloat16"),
+            (DLDataType(code: UInt8(kDLFloat.rawValue), bits: 8, lanes: 1), "float8"),
+            (DLDataType(code: UInt8(kDLBfloat.rawValue), bits: 32, lanes: 1), "bfloat32"),
             (DLDataType(code: UInt8(kDLInt.rawValue), bits: 32, lanes: 1), "int32"),
             (DLDataType(code: UInt8(kDLFloat.rawValue), bits: 32, lanes: 4), "float32x4"),
         ]
@@ -38,7 +38,7 @@ final class TensorABITests: XCTestCase {
             x.dl.pointee.dtype = dtype
             let (status, text, _) = shift(x)
             XCTAssertEqual(status, Int32(VT_ERR_UNSUPPORTED), name)
-            XCTAssertEqual(text, "vt_temporal_shift_forward: x must be float32 or float64, got \(name)")
+            XCTAssertEqual(text, "vt_temporal_shift_forward: x must be float32, float64, float16 or bfloat16, got \(name)")
         }
     }
 

@@ -32,9 +32,10 @@ static void test_device_and_dtype(void) {
     CHECK(strcmp(err.message, "vt_temporal_shift_forward: x is on kDLCUDA:0; vidtemporal reads CPU memory (kDLCPU) only")
               == 0, "message: %s", err.message);
     tx.device.device_type = kDLCPU;
-    tx.dtype.bits = 16;
-    CHECK(vt_temporal_shift_forward(&tx, &ty, 2, 4, 0, &err) == VT_ERR_UNSUPPORTED, "float16");
-    CHECK(strstr(err.message, "x must be float32 or float64, got float16") != NULL, "message: %s", err.message);
+    tx.dtype.bits = 8;
+    CHECK(vt_temporal_shift_forward(&tx, &ty, 2, 4, 0, &err) == VT_ERR_UNSUPPORTED, "float8");
+    CHECK(strstr(err.message, "x must be float32, float64, float16 or bfloat16, got float8") != NULL, "message: %s",
+          err.message);
     tx.dtype = VT_FLOAT32;
     ty.dtype = VT_FLOAT64;
     CHECK(vt_temporal_shift_forward(&tx, &ty, 2, 4, 0, &err) == VT_ERR_UNSUPPORTED, "mixed dtypes");

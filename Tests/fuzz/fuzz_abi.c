@@ -34,7 +34,10 @@
 #define NFUNCTIONS ((int)(sizeof fz_functions / sizeof fz_functions[0]))
 #define CAP_ELEMENTS 20000  /* the most elements the fuzzer gives one tensor */
 #define CALL_SECONDS 20     /* a call (or a case's few calls) taking longer is a hang */
-#define SENTINEL 0xA5
+/* Output bytes before a call: all bits set is a NaN at every float width (and -1 as int64) that no
+ * computation on the fuzzer's finite inputs produces, so a written element never reads as
+ * unwritten, even among the 65,536 values of a 2-byte element. */
+#define SENTINEL 0xFF
 #define NSTATUS 7
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -191,6 +194,28 @@ static int element_size(DLDataType t) {
 }
 
 static const DLDataType F32 = {kDLFloat, 32, 1}, F64 = {kDLFloat, 64, 1}, I64 = {kDLInt, 64, 1};
+static const DLDataType F16 = {kDLFloat, 16, 1}, BF16 = {kDLBfloat, 16, 1};
+
+static bool same_dtype(DLDataType a, DLDataType b) { return a.code == b.code && a.bits == b.bits && a.lanes == b.lanes; }
+
+/* The floating dtypes every function serves. */
+static bool served_float(DLDataType t) {
+    return same_dtype(t, F32) || same_dtype(t, F64) || same_dtype(t, F16) || same_dtype(t, BF16);
+}
+
+static const char *dtype_name(DLDataType t) {
+    return same_dtype(t, F32) ? "float32" : same_dtype(t, F64) ? "float64" : same_dtype(t, F16) ? "float16" : "bfloat16";
+}
+
+/* v in [-1, 1] (or 0, 1) as float16 bits: exact for the fuzzer's needs, tiny values flush to 0. */
+static uint16_t float16_bits(float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
+    int exponent = (int)((bits >> 23) & 0xff) - 127 + 15;
+    if (exponent <= 0) return sign;
+    return (uint16_t)(sign | (exponent << 10) | ((bits >> 13) & 0x3ff));
+}
 
 static const int64_t huge_dims[] = {(1ll << 31) - 1, 1ll << 31, (1ll << 32) + 1, 1ll << 40, 1ll << 62, INT64_MAX};
 static const int64_t extreme_ints[] = {0, 1, 2, 3, (1ll << 31) - 1, 1ll << 31, (1ll << 31) + 1, 1ll << 32,
@@ -267,14 +292,20 @@ static void fill_input(const call_case *c, int i, char *memory, int64_t count, D
     bool f32 = dtype.code == kDLFloat && dtype.bits == 32 && dtype.lanes == 1;
     bool f64 = dtype.code == kDLFloat && dtype.bits == 64 && dtype.lanes == 1;
     bool i64 = dtype.code == kDLInt && dtype.bits == 64 && dtype.lanes == 1;
-    if (!f32 && !f64 && !i64) {
+    bool f16 = same_dtype(dtype, F16), bf16 = same_dtype(dtype, BF16);
+    if (!f32 && !f64 && !i64 && !f16 && !bf16) {
         memset(memory, 0x3c, (size_t)count * element_size(dtype));
         return;
     }
     for (int64_t e = 0; e < count; e++) {
         double v = unit ? (!strcmp(name, "p") ? 0.05 + 0.9 * uniform(r) : (double)below(r, 2)) : 2 * uniform(r) - 1;
-        if (f32) ((float *)memory)[e] = (float)v;
+        float single = (float)v;
+        uint32_t bits;
+        memcpy(&bits, &single, 4);
+        if (f32) ((float *)memory)[e] = single;
         else if (f64) ((double *)memory)[e] = v;
+        else if (f16) ((uint16_t *)memory)[e] = float16_bits(single);
+        else if (bf16) ((uint16_t *)memory)[e] = (uint16_t)(bits >> 16);
         else ((int64_t *)memory)[e] = below(r, 4);
     }
 }
@@ -408,8 +439,12 @@ static void mutate(call_case *c, rng *r, int kind) {
                                            {kDLComplex, 64, 1}, {kDLFloat, 32, 0}};
         t->dtype = PICK(r, types);
         allocate(c, i, r);
-        bool floating = t->dtype.code == kDLFloat && (t->dtype.bits == 32 || t->dtype.bits == 64) && t->dtype.lanes == 1;
         bool index = t->dtype.code == kDLInt && t->dtype.bits == 64 && t->dtype.lanes == 1;
+        /* Another served float is refused only beside the call's other floating tensors. */
+        bool alone = true;
+        for (int k = 0; k < f->ntensors; k++)
+            if (k != i && c->arg[k] && !f->tensors[k].index) alone = false;
+        bool floating = served_float(t->dtype) && (same_dtype(t->dtype, c->dtype) || alone);
         if (f->tensors[i].index ? !index : !floating) c->no_ok = true;
         break;
     }
@@ -525,7 +560,7 @@ static void mutate(call_case *c, rng *r, int kind) {
 static void describe(const call_case *c, char *out, size_t size) {
     const fz_function *f = c->f;
     int n = snprintf(out, size, "%s [%s, %s]", f->name, category_names[c->category],
-                     c->dtype.bits == 32 ? "float32" : "float64");
+                     dtype_name(c->dtype));
     for (int i = 0; i < f->ntensors && n < (int)size; i++) {
         const DLTensor *t = c->arg[i];
         n += snprintf(out + n, size - n, " %s=", f->tensors[i].name);
@@ -646,7 +681,7 @@ static void run_case(long long index, uint64_t seed, bool verbose) {
     c->f = &fz_functions[index % (NFUNCTIONS + 1)];
     c->threads = PICK(&r, thread_counts);
     c->stream_fold = 1 + below(&r, 4);
-    c->dtype = chance(&r, 50) ? F32 : F64;
+    c->dtype = chance(&r, 40) ? F32 : chance(&r, 50) ? F64 : chance(&r, 50) ? F16 : BF16;
     c->category = chance(&r, 40) ? VALID : chance(&r, 40) ? EXTREME : MALFORMED;
     if (c->category == EXTREME) {
         bool drawn = false;

@@ -27,10 +27,11 @@ def test_a_tensor_on_another_device_is_unsupported():
     assert (y == -7).all()
 
 
-@pytest.mark.parametrize("dtype, name", [((kDLFloat, 16), "float16"), ((kDLBfloat, 16), "bfloat16"),
-                                         ((kDLInt, 32), "int32"), ((kDLFloat, 32, 4), "float32x4")])
+@pytest.mark.parametrize("dtype, name", [((kDLInt, 32), "int32"), ((kDLFloat, 32, 4), "float32x4"),
+                                         ((kDLBfloat, 32), "bfloat32"), ((kDLFloat, 8), "float8")])
 def test_unsupported_dtypes_are_named(dtype, name):
-    with pytest.raises(vt.UnsupportedError, match=f"x must be float32 or float64, got {name}"):
+    with pytest.raises(vt.UnsupportedError,
+                       match=f"x must be float32, float64, float16 or bfloat16, got {name}"):
         shift(Exporter(clip(), dtype=dtype), np.empty((4, 8, 2, 3), np.float32))
     # UnsupportedError is a TypeError (a dtype) and a ValueError (a layout) alike.
     assert issubclass(vt.UnsupportedError, TypeError) and issubclass(vt.UnsupportedError, ValueError)

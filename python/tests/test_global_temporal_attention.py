@@ -166,7 +166,7 @@ def test_bad_input():
         vt.spatial_attention(q, np.ones((2, 4, 9), np.float32), q)
     with pytest.raises(ValueError, match=r"v.shape\[2\]=11 does not match q.shape\[2\]=10 \(S\)"):
         vt.spatial_attention(q, q, np.ones((2, 4, 11), np.float32))
-    with pytest.raises(TypeError, match="must be float32 or float64"):
+    with pytest.raises(TypeError, match="must be float32, float64, float16 or bfloat16"):
         vt.spatial_attention(q.astype(np.int32), q, q)
     with pytest.raises(ValueError, match="must be C-contiguous"):
         vt.region_pool(np.ones((2, 10, 3), np.float32).transpose(0, 2, 1), np.ones((2, 4, 10), np.float32))

@@ -123,7 +123,7 @@ def test_parameter_shapes_and_dtypes():
         vt.temporal_interlace(x, offsets.astype(np.float64), weights, 4)
     with pytest.raises(TypeError, match="weights is float64 but grad is float32"):
         vt.temporal_interlace_backward(x, x, offsets, weights.astype(np.float64), 4)
-    with pytest.raises(TypeError, match="offsets must be float32 or float64"):
+    with pytest.raises(TypeError, match="offsets must be float32, float64, float16 or bfloat16"):
         vt.temporal_interlace(x, offsets.astype(np.int64), weights, 4)
     with pytest.raises(ValueError, match="offsets must be C-contiguous"):
         vt.temporal_interlace(x, np.asfortranarray(np.zeros((2, 3), np.float32))[:, :2], weights, 4)
@@ -157,7 +157,7 @@ def test_foundation_checks():
         vt.temporal_interlace(x, offsets, weights, 4, shift_div=0)
     with pytest.raises(ValueError, match=r"must have 4 dims \(N\*T, C, H, W\)"):
         vt.temporal_interlace(x[0], offsets, weights, 4)
-    with pytest.raises(TypeError, match="x must be float32 or float64"):
+    with pytest.raises(TypeError, match="x must be float32, float64, float16 or bfloat16"):
         vt.temporal_interlace(x.astype(np.int32), offsets, weights, 4)
     with pytest.raises(ValueError, match=r"x.shape\[0\]=8 does not match N\*T=4 \(grad.shape\[0\]/num_segments=1, num_segments=4\)"):
         vt.temporal_interlace_backward(x[:4], x, offsets, weights, 4)

@@ -65,8 +65,8 @@ def test_errors_name_the_argument():
         vtt.temporal_shift([1.0], 8)
     # Tensors without data (meta) are sized, not computed, as under torch.compile.
     assert vtt.temporal_shift(torch.empty(8, 4, 2, 2, device="meta"), 8).shape == (8, 4, 2, 2)
-    with pytest.raises(TypeError, match="must be float32 or float64"):
-        vtt.temporal_shift(torch.zeros(8, 4, 2, 2, dtype=torch.float16), 8)
+    with pytest.raises(TypeError, match="must be float32, float64, float16 or bfloat16"):
+        vtt.temporal_shift(torch.zeros(8, 4, 2, 2, dtype=torch.int32), 8)
     with pytest.raises(ValueError, match="not a multiple of num_segments=8"):
         vtt.temporal_shift(torch.zeros(12, 4, 2, 2), 8)
     with pytest.raises(ValueError, match="temporal_shift_: x must be C-contiguous"):

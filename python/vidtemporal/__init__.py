@@ -2,7 +2,7 @@
 
 This level takes and returns numpy arrays and needs no torch; ``vidtemporal.torch`` adds autograd
 functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C, H, W)`` (row
-``n*T + t`` is frame t of clip n), float32 or float64, C-contiguous; bad input raises ValueError or
+``n*T + t`` is frame t of clip n), float32, float64 or float16, C-contiguous; bad input raises ValueError or
 TypeError naming the argument (``UnsupportedError``, both, for a dtype or layout an op does not take).
 """
 from . import _cpu

@@ -10,7 +10,7 @@ import numpy as np
 def array(value, name, fn):
     """An ndarray argument (the numpy level takes and returns numpy arrays)."""
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy.ndarray of float32 or float64, got {type(value).__name__}")
+        raise TypeError(f"{fn}: {name} must be a numpy.ndarray of float32, float64 or float16, got {type(value).__name__}")
     return value
 
 

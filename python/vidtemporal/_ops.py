@@ -48,7 +48,7 @@ def numpy_empty(shape, like, index):
     return np.empty(shape, np.int64 if index else like.dtype)
 
 
-numpy_empty.takes = "a numpy.ndarray of float32 or float64"
+numpy_empty.takes = "a numpy.ndarray of float32, float64 or float16"
 numpy_empty.kind = np.ndarray
 
 

@@ -11,7 +11,9 @@ first appears, checked everywhere else), an integer, or a product such as ``N*T`
 may be unknown: it is solved by exact division). ``...`` is any shape, bound whole; ``""`` is a
 0-d tensor (one element). A scalar with ``symbol`` binds that symbol to its value; ``minimum``
 is checked before anything else. Floating tensors share the call's dtype (one of ``dtypes``);
-``dtype="int64"`` marks an index tensor.
+``dtype="int64"`` marks an index tensor. A float16 or bfloat16 call of a function marked
+``in_float32`` runs its kernels in float32 (inputs widened, outputs rounded back); the others
+(data movement) move the half-precision bytes themselves.
 
 Calling conventions the generators rely on: the C arguments are the stream handle (if any),
 then the tensors in table order, then the scalars, then ``vt_error *``. A backward's inputs are
@@ -21,7 +23,7 @@ name; its outputs are ``grad_<input>``.
 This module imports nothing: the generator reads it without the package.
 """
 
-FLOAT = ("float32", "float64")
+FLOAT = ("float32", "float64", "float16", "bfloat16")
 
 
 class Tensor:
@@ -80,8 +82,10 @@ class Function:
     ``**out`` argument; ``derived`` maps a symbol to (function, its symbols): a size computed by
     another exported function (the DAM workspace)."""
 
-    def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None):
+    def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None,
+                 in_float32=True):
         self.name, self.tensors, self.scalars, self.dtypes = name, list(tensors), list(scalars), tuple(dtypes)
+        self.in_float32 = in_float32
         self.handle, self.creates, self.derived = handle, creates, dict(derived or {})
 
     @property
@@ -101,11 +105,15 @@ class Op:
     ``linear``: the backward is the adjoint of the forward (one tensor in, one out), so each is
     the other's gradient (double backward). ``eager``: in eager torch, run the pair as an
     autograd.Function without the custom ops' dispatch (it costs about 30 us a call with the
-    DAM's 15 tensors, a fifth of a small step; the benchmark's DAM rows show it)."""
+    DAM's 15 tensors, a fifth of a small step; the benchmark's DAM rows show it). ``autocast``:
+    the op's policy under torch.autocast: "float32" (its floating inputs are cast to float32 and
+    it returns float32, as torch does for softmax, norms and losses: every compute op here holds a
+    softmax or a long accumulation) or "input" (it runs in its input's dtype: data movement)."""
 
-    def __init__(self, name, functions, forward=None, backward=None, linear=False, eager=False):
+    def __init__(self, name, functions, forward=None, backward=None, linear=False, eager=False, autocast="float32"):
         self.name, self.functions = name, functions
         self.forward, self.backward, self.linear, self.eager = forward, backward, linear, eager
+        self.autocast = autocast
 
 
 SEGMENTS = Int64("num_segments", minimum=1, symbol="T")
@@ -128,15 +136,16 @@ def gradients(tensors):
 
 OPS = [
     Op("temporal_shift", [
-        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT),
-        Function("temporal_shift_backward", [In("grad_y", VIDEO), Out("grad_x", VIDEO)], SHIFT),
-        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT),
-        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT),
-    ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True),
+        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT, in_float32=False),
+        Function("temporal_shift_backward", [In("grad_y", VIDEO), Out("grad_x", VIDEO)], SHIFT, in_float32=False),
+        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT, in_float32=False),
+        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT, in_float32=False),
+    ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True, autocast="input"),
     Op("temporal_shift_stream", [
         Function("temporal_shift_stream_create", [In("frame", "N C H W")], [Int64("fold_div", minimum=1)],
-                 creates="stream"),
-        Function("temporal_shift_stream_step", [In("frame", "N C H W"), Out("out", "N C H W")], handle="stream"),
+                 creates="stream", in_float32=False),
+        Function("temporal_shift_stream_step", [In("frame", "N C H W"), Out("out", "N C H W")], handle="stream",
+                 in_float32=False),
     ]),
     Op("temporal_interlace", [
         Function("temporal_interlace_forward",

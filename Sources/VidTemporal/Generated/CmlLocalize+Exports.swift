@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_cml_localize's arguments, checked against the op table.
 struct CmlLocalizeArguments {
     static let signature = Signature<3, 3>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["N", "D", "T"],
         tensors: [
             .init(name: "query_global", role: .input, optional: false, index: false, rank: 2,
@@ -43,6 +43,8 @@ public func vt_cml_localize(_ query_global: UnsafePointer<DLTensor>?, _ other_lo
     cabiCall("vt_cml_localize", err) { () throws(VTError) in
         try requireAtLeast(length, 1, "length")
         let call = try CmlLocalizeArguments.signature.bind([query_global, other_local, UnsafePointer(start)])
-        try CmlLocalize.run(CmlLocalizeArguments(call, length: length))
+        try CmlLocalizeArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try CmlLocalize.run(CmlLocalizeArguments(call, length: length))
+        }
     }
 }

@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_correlation_forward's arguments, checked against the op table.
 struct CorrelationForwardArguments {
     static let signature = Signature<3, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["P", "B", "C", "H", "W"],
         tensors: [
             .init(name: "f1", role: .input, optional: false, index: false, rank: 4,
@@ -50,8 +50,10 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationForwardArguments.signature.bind([f1, f2, UnsafePointer(out)],
             scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
-        try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
-            dilationPatch: dilation_patch))
+        try CorrelationForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
+                dilationPatch: dilation_patch))
+        }
     }
 }
 
@@ -60,7 +62,7 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
 /// vt_correlation_backward's arguments, checked against the op table.
 struct CorrelationBackwardArguments {
     static let signature = Signature<5, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["P", "B", "H", "W", "C"],
         tensors: [
             .init(name: "grad_out", role: .input, optional: false, index: false, rank: 5,
@@ -113,7 +115,9 @@ public func vt_correlation_backward(_ grad_out: UnsafePointer<DLTensor>?, _ f1: 
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationBackwardArguments.signature.bind([grad_out, f1, f2, UnsafePointer(grad_f1),
             UnsafePointer(grad_f2)], scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
-        try Correlation.backward(CorrelationBackwardArguments(call, patchSize: patch_size,
-            dilationPatch: dilation_patch))
+        try CorrelationBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try Correlation.backward(CorrelationBackwardArguments(call, patchSize: patch_size,
+                dilationPatch: dilation_patch))
+        }
     }
 }

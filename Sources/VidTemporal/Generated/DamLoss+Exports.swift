@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_dam_loss_forward's arguments, checked against the op table.
 struct DamLossForwardArguments {
     static let signature = Signature<3, 0>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: [],
         tensors: [
             .init(name: "p", role: .input, optional: false, index: false, rank: -1,
@@ -36,7 +36,9 @@ public func vt_dam_loss_forward(_ p: UnsafePointer<DLTensor>?, _ labels: UnsafeP
     _ loss: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_dam_loss_forward", err) { () throws(VTError) in
         let call = try DamLossForwardArguments.signature.bind([p, labels, UnsafePointer(loss)])
-        try DamLoss.forward(DamLossForwardArguments(call))
+        try DamLossForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try DamLoss.forward(DamLossForwardArguments(call))
+        }
     }
 }
 
@@ -45,7 +47,7 @@ public func vt_dam_loss_forward(_ p: UnsafePointer<DLTensor>?, _ labels: UnsafeP
 /// vt_dam_loss_backward's arguments, checked against the op table.
 struct DamLossBackwardArguments {
     static let signature = Signature<5, 0>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: [],
         tensors: [
             .init(name: "grad_loss", role: .input, optional: false, index: false, rank: 0,
@@ -85,6 +87,8 @@ public func vt_dam_loss_backward(_ grad_loss: UnsafePointer<DLTensor>?, _ p: Uns
     cabiCall("vt_dam_loss_backward", err) { () throws(VTError) in
         let call = try DamLossBackwardArguments.signature.bind([grad_loss, p, labels, UnsafePointer(grad_p),
             UnsafePointer(grad_labels)])
-        try DamLoss.backward(DamLossBackwardArguments(call))
+        try DamLossBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try DamLoss.backward(DamLossBackwardArguments(call))
+        }
     }
 }

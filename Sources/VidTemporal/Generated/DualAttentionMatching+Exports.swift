@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_dual_attention_matching_forward's arguments, checked against the op table.
 struct DualAttentionMatchingForwardArguments {
     static let signature = Signature<15, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["N", "T", "D", "DK", "W"],
         tensors: [
             .init(name: "audio", role: .input, optional: false, index: false, rank: 3,
@@ -101,7 +101,9 @@ public func vt_dual_attention_matching_forward(_ audio: UnsafePointer<DLTensor>?
         let call = try DualAttentionMatchingForwardArguments.signature.bind([audio, visual, mask, wq_a, wk_a, wv_a,
             wq_v, wk_v, wv_v, UnsafePointer(p), UnsafePointer(p_audio), UnsafePointer(p_visual),
             UnsafePointer(global_audio), UnsafePointer(global_visual), UnsafePointer(workspace)])
-        try DualAttentionMatching.forward(DualAttentionMatchingForwardArguments(call))
+        try DualAttentionMatchingForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try DualAttentionMatching.forward(DualAttentionMatchingForwardArguments(call))
+        }
     }
 }
 
@@ -110,7 +112,7 @@ public func vt_dual_attention_matching_forward(_ audio: UnsafePointer<DLTensor>?
 /// vt_dual_attention_matching_backward's arguments, checked against the op table.
 struct DualAttentionMatchingBackwardArguments {
     static let signature = Signature<23, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["N", "T", "D", "DK", "W"],
         tensors: [
             .init(name: "grad_p", role: .input, optional: true, index: false, rank: 2,
@@ -242,6 +244,8 @@ public func vt_dual_attention_matching_backward(_ grad_p: UnsafePointer<DLTensor
             grad_global_audio, grad_global_visual, audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, workspace,
             UnsafePointer(grad_audio), UnsafePointer(grad_visual), UnsafePointer(grad_wq_a), UnsafePointer(grad_wk_a),
             UnsafePointer(grad_wv_a), UnsafePointer(grad_wq_v), UnsafePointer(grad_wk_v), UnsafePointer(grad_wv_v)])
-        try DualAttentionMatching.backward(DualAttentionMatchingBackwardArguments(call))
+        try DualAttentionMatchingBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try DualAttentionMatching.backward(DualAttentionMatchingBackwardArguments(call))
+        }
     }
 }

@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_global_temporal_attention_forward's arguments, checked against the op table.
 struct GlobalTemporalAttentionForwardArguments {
     static let signature = Signature<3, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "S", "G"],
         tensors: [
             .init(name: "v", role: .input, optional: false, index: false, rank: 3,
@@ -46,7 +46,10 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionForwardArguments.signature.bind([v, attn, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments))
+        try GlobalTemporalAttentionForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call,
+                numSegments: num_segments))
+        }
     }
 }
 
@@ -55,7 +58,7 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
 /// vt_global_temporal_attention_backward's arguments, checked against the op table.
 struct GlobalTemporalAttentionBackwardArguments {
     static let signature = Signature<5, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "S", "G"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
@@ -106,7 +109,9 @@ public func vt_global_temporal_attention_backward(_ grad_y: UnsafePointer<DLTens
         let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad_y, v, attn,
             UnsafePointer(grad_v), UnsafePointer(grad_attn)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
-            numSegments: num_segments))
+        try GlobalTemporalAttentionBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
+                numSegments: num_segments))
+        }
     }
 }

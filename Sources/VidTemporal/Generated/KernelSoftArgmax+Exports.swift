@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_kernel_soft_argmax_forward's arguments, checked against the op table.
 struct KernelSoftArgmaxForwardArguments {
     static let signature = Signature<3, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "P", "H", "W"],
         tensors: [
             .init(name: "corr", role: .input, optional: false, index: false, rank: 5,
@@ -47,7 +47,10 @@ public func vt_kernel_soft_argmax_forward(_ corr: UnsafePointer<DLTensor>?,
     cabiCall("vt_kernel_soft_argmax_forward", err) { () throws(VTError) in
         let call = try KernelSoftArgmaxForwardArguments.signature.bind([corr, UnsafePointer(displacement),
             UnsafePointer(confidence)])
-        try KernelSoftArgmax.forward(KernelSoftArgmaxForwardArguments(call, sigma: sigma, temperature: temperature))
+        try KernelSoftArgmaxForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try KernelSoftArgmax.forward(KernelSoftArgmaxForwardArguments(call, sigma: sigma,
+                temperature: temperature))
+        }
     }
 }
 
@@ -56,7 +59,7 @@ public func vt_kernel_soft_argmax_forward(_ corr: UnsafePointer<DLTensor>?,
 /// vt_kernel_soft_argmax_backward's arguments, checked against the op table.
 struct KernelSoftArgmaxBackwardArguments {
     static let signature = Signature<4, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "H", "W", "P"],
         tensors: [
             .init(name: "grad_displacement", role: .input, optional: true, index: false, rank: 4,
@@ -102,6 +105,9 @@ public func vt_kernel_soft_argmax_backward(_ grad_displacement: UnsafePointer<DL
     cabiCall("vt_kernel_soft_argmax_backward", err) { () throws(VTError) in
         let call = try KernelSoftArgmaxBackwardArguments.signature.bind([grad_displacement, grad_confidence, corr,
             UnsafePointer(grad_corr)])
-        try KernelSoftArgmax.backward(KernelSoftArgmaxBackwardArguments(call, sigma: sigma, temperature: temperature))
+        try KernelSoftArgmaxBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try KernelSoftArgmax.backward(KernelSoftArgmaxBackwardArguments(call, sigma: sigma,
+                temperature: temperature))
+        }
     }
 }

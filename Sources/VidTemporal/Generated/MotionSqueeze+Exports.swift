@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_motion_squeeze_forward's arguments, checked against the op table.
 struct MotionSqueezeForwardArguments {
     static let signature = Signature<2, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
@@ -53,8 +53,10 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeForwardArguments.signature.bind([x, UnsafePointer(out)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try MotionSqueeze.forward(MotionSqueezeForwardArguments(call, numSegments: num_segments,
-            patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+        try MotionSqueezeForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try MotionSqueeze.forward(MotionSqueezeForwardArguments(call, numSegments: num_segments,
+                patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+        }
     }
 }
 
@@ -63,7 +65,7 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
 /// vt_motion_squeeze_backward's arguments, checked against the op table.
 struct MotionSqueezeBackwardArguments {
     static let signature = Signature<3, 5>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "H", "W", "C"],
         tensors: [
             .init(name: "grad_out", role: .input, optional: false, index: false, rank: 4,
@@ -114,7 +116,9 @@ public func vt_motion_squeeze_backward(_ grad_out: UnsafePointer<DLTensor>?, _ x
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeBackwardArguments.signature.bind([grad_out, x, UnsafePointer(grad_x)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try MotionSqueeze.backward(MotionSqueezeBackwardArguments(call, numSegments: num_segments,
-            patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+        try MotionSqueezeBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try MotionSqueeze.backward(MotionSqueezeBackwardArguments(call, numSegments: num_segments,
+                patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+        }
     }
 }

@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_region_pool_forward's arguments, checked against the op table.
 struct RegionPoolForwardArguments {
     static let signature = Signature<3, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "S", "K"],
         tensors: [
             .init(name: "x", role: .input, optional: false, index: false, rank: 3,
@@ -43,7 +43,9 @@ public func vt_region_pool_forward(_ x: UnsafePointer<DLTensor>?, _ assign: Unsa
     _ r: UnsafeMutablePointer<DLTensor>?, _ normalize: Int32, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_region_pool_forward", err) { () throws(VTError) in
         let call = try RegionPoolForwardArguments.signature.bind([x, assign, UnsafePointer(r)])
-        try RegionPool.forward(RegionPoolForwardArguments(call, normalize: normalize))
+        try RegionPoolForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try RegionPool.forward(RegionPoolForwardArguments(call, normalize: normalize))
+        }
     }
 }
 
@@ -52,7 +54,7 @@ public func vt_region_pool_forward(_ x: UnsafePointer<DLTensor>?, _ assign: Unsa
 /// vt_region_pool_backward's arguments, checked against the op table.
 struct RegionPoolBackwardArguments {
     static let signature = Signature<5, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "K", "S"],
         tensors: [
             .init(name: "grad_r", role: .input, optional: false, index: false, rank: 3,
@@ -100,6 +102,8 @@ public func vt_region_pool_backward(_ grad_r: UnsafePointer<DLTensor>?, _ x: Uns
     cabiCall("vt_region_pool_backward", err) { () throws(VTError) in
         let call = try RegionPoolBackwardArguments.signature.bind([grad_r, x, assign, UnsafePointer(grad_x),
             UnsafePointer(grad_assign)])
-        try RegionPool.backward(RegionPoolBackwardArguments(call, normalize: normalize))
+        try RegionPoolBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try RegionPool.backward(RegionPoolBackwardArguments(call, normalize: normalize))
+        }
     }
 }

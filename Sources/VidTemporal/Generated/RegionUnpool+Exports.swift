@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_region_unpool_forward's arguments, checked against the op table.
 struct RegionUnpoolForwardArguments {
     static let signature = Signature<3, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "K", "S"],
         tensors: [
             .init(name: "r", role: .input, optional: false, index: false, rank: 3,
@@ -41,7 +41,9 @@ public func vt_region_unpool_forward(_ r: UnsafePointer<DLTensor>?, _ assign: Un
     _ y: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_region_unpool_forward", err) { () throws(VTError) in
         let call = try RegionUnpoolForwardArguments.signature.bind([r, assign, UnsafePointer(y)])
-        try RegionUnpool.forward(RegionUnpoolForwardArguments(call))
+        try RegionUnpoolForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try RegionUnpool.forward(RegionUnpoolForwardArguments(call))
+        }
     }
 }
 
@@ -50,7 +52,7 @@ public func vt_region_unpool_forward(_ r: UnsafePointer<DLTensor>?, _ assign: Un
 /// vt_region_unpool_backward's arguments, checked against the op table.
 struct RegionUnpoolBackwardArguments {
     static let signature = Signature<5, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "S", "K"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
@@ -95,6 +97,8 @@ public func vt_region_unpool_backward(_ grad_y: UnsafePointer<DLTensor>?, _ r: U
     cabiCall("vt_region_unpool_backward", err) { () throws(VTError) in
         let call = try RegionUnpoolBackwardArguments.signature.bind([grad_y, r, assign, UnsafePointer(grad_r),
             UnsafePointer(grad_assign)])
-        try RegionUnpool.backward(RegionUnpoolBackwardArguments(call))
+        try RegionUnpoolBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try RegionUnpool.backward(RegionUnpoolBackwardArguments(call))
+        }
     }
 }

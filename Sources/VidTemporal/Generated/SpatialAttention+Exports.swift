@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_spatial_attention_forward's arguments, checked against the op table.
 struct SpatialAttentionForwardArguments {
     static let signature = Signature<5, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "D", "S", "DV"],
         tensors: [
             .init(name: "q", role: .input, optional: false, index: false, rank: 3,
@@ -51,7 +51,9 @@ public func vt_spatial_attention_forward(_ q: UnsafePointer<DLTensor>?, _ k: Uns
     cabiCall("vt_spatial_attention_forward", err) { () throws(VTError) in
         let call = try SpatialAttentionForwardArguments.signature.bind([q, k, v, UnsafePointer(y),
             UnsafePointer(lse)])
-        try SpatialAttention.forward(SpatialAttentionForwardArguments(call))
+        try SpatialAttentionForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try SpatialAttention.forward(SpatialAttentionForwardArguments(call))
+        }
     }
 }
 
@@ -60,7 +62,7 @@ public func vt_spatial_attention_forward(_ q: UnsafePointer<DLTensor>?, _ k: Uns
 /// vt_spatial_attention_backward's arguments, checked against the op table.
 struct SpatialAttentionBackwardArguments {
     static let signature = Signature<8, 4>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "DV", "S", "D"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
@@ -118,6 +120,8 @@ public func vt_spatial_attention_backward(_ grad_y: UnsafePointer<DLTensor>?, _ 
     cabiCall("vt_spatial_attention_backward", err) { () throws(VTError) in
         let call = try SpatialAttentionBackwardArguments.signature.bind([grad_y, q, k, v, lse, UnsafePointer(grad_q),
             UnsafePointer(grad_k), UnsafePointer(grad_v)])
-        try SpatialAttention.backward(SpatialAttentionBackwardArguments(call))
+        try SpatialAttentionBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try SpatialAttention.backward(SpatialAttentionBackwardArguments(call))
+        }
     }
 }

@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_temporal_interlace_forward's arguments, checked against the op table.
 struct TemporalInterlaceForwardArguments {
     static let signature = Signature<4, 6>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
@@ -55,8 +55,10 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
         try requireAtLeast(shift_div, 1, "shift_div")
         let call = try TemporalInterlaceForwardArguments.signature.bind([x, offsets, weights, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalInterlace.forward(TemporalInterlaceForwardArguments(call, numSegments: num_segments,
-            shiftDiv: shift_div))
+        try TemporalInterlaceForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try TemporalInterlace.forward(TemporalInterlaceForwardArguments(call, numSegments: num_segments,
+                shiftDiv: shift_div))
+        }
     }
 }
 
@@ -65,7 +67,7 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
 /// vt_temporal_interlace_backward's arguments, checked against the op table.
 struct TemporalInterlaceBackwardArguments {
     static let signature = Signature<7, 6>(
-        dtypes: [.float32, .float64],
+        dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
@@ -129,7 +131,9 @@ public func vt_temporal_interlace_backward(_ grad_y: UnsafePointer<DLTensor>?, _
         let call = try TemporalInterlaceBackwardArguments.signature.bind([grad_y, x, offsets, weights,
             UnsafePointer(grad_x), UnsafePointer(grad_offsets), UnsafePointer(grad_weights)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalInterlace.backward(TemporalInterlaceBackwardArguments(call, numSegments: num_segments,
-            shiftDiv: shift_div))
+        try TemporalInterlaceBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
+            try TemporalInterlace.backward(TemporalInterlaceBackwardArguments(call, numSegments: num_segments,
+                shiftDiv: shift_div))
+        }
     }
 }

@@ -104,7 +104,7 @@ extension CmlLocalize {
         switch a.dtype {
         case .float32: try run(a, Float.self)
         case .float64: try run(a, Double.self)
-        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
         }
     }
 

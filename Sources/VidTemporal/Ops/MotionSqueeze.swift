@@ -223,7 +223,7 @@ extension MotionSqueeze {
         switch a.dtype {
         case .float32: try forward(a, Float.self)
         case .float64: try forward(a, Double.self)
-        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
         }
     }
 
@@ -231,7 +231,7 @@ extension MotionSqueeze {
         switch a.dtype {
         case .float32: try backward(a, Float.self)
         case .float64: try backward(a, Double.self)
-        case .int64: throw .internalError("no floating kernel for int64 tensors")
+        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
         }
     }
 

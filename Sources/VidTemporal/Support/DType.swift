@@ -1,14 +1,18 @@
 import CVidTemporal
 
 /// The element types the library knows: what a DLTensor's dtype may be for some function.
+/// float16 and bfloat16 are storage types: data movement handles their bytes, compute runs in
+/// float32 (`Signature.inFloat32`).
 enum DType: Sendable, Equatable {
-    case float32, float64, int64
+    case float32, float64, float16, bfloat16, int64
 
     init?(_ type: DLDataType) {
         guard type.lanes == 1 else { return nil }
         switch (UInt32(type.code), type.bits) {
         case (kDLFloat.rawValue, 32): self = .float32
         case (kDLFloat.rawValue, 64): self = .float64
+        case (kDLFloat.rawValue, 16): self = .float16
+        case (kDLBfloat.rawValue, 16): self = .bfloat16
         case (kDLInt.rawValue, 64): self = .int64
         default: return nil
         }
@@ -16,6 +20,7 @@ enum DType: Sendable, Equatable {
 
     var size: Int {
         switch self {
+        case .float16, .bfloat16: 2
         case .float32: 4
         case .float64, .int64: 8
         }
@@ -25,6 +30,8 @@ enum DType: Sendable, Equatable {
         switch self {
         case .float32: "float32"
         case .float64: "float64"
+        case .float16: "float16"
+        case .bfloat16: "bfloat16"
         case .int64: "int64"
         }
     }

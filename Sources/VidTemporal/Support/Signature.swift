@@ -31,6 +31,8 @@ struct DTypes: OptionSet, Sendable {
     let rawValue: UInt8
     static let float32 = DTypes(rawValue: 1)
     static let float64 = DTypes(rawValue: 2)
+    static let float16 = DTypes(rawValue: 4)
+    static let bfloat16 = DTypes(rawValue: 8)
 
     init(rawValue: UInt8) { self.rawValue = rawValue }
 
@@ -38,12 +40,18 @@ struct DTypes: OptionSet, Sendable {
         switch dtype {
         case .float32: self = .float32
         case .float64: self = .float64
+        case .float16: self = .float16
+        case .bfloat16: self = .bfloat16
         case .int64: self = []
         }
     }
 
-    var names: String { [(DTypes.float32, "float32"), (.float64, "float64")].filter { contains($0.0) }.map(\.1)
-        .joined(separator: " or ") }
+    var names: String {
+        let all = [(DTypes.float32, "float32"), (.float64, "float64"), (.float16, "float16"), (.bfloat16, "bfloat16")]
+        let served = all.filter { contains($0.0) }.map(\.1)
+        return served.count > 2 ? served.dropLast().joined(separator: ", ") + " or " + served.last!
+            : served.joined(separator: " or ")
+    }
 }
 
 /// A size computed by another function from bound symbols (the DAM workspace's).

@@ -18,6 +18,11 @@ struct Tensor: @unchecked Sendable {
         self.count = count
     }
 
+    /// The same tensor (name, dims) with its elements elsewhere, as `dtype`: a converted copy.
+    func retyped(_ address: UnsafeMutableRawPointer, _ dtype: DType) -> Tensor {
+        Tensor(name: name, tensor: tensor, address: count > 0 ? address : nil, dtype: dtype, count: count)
+    }
+
     var ndim: Int { Int(tensor.pointee.ndim) }
     var bytes: Int { count * dtype.size }
 

@@ -194,8 +194,17 @@ def _register_adjoint_autograd(forward, backward, ops):
     ops[backward].register_autograd(backward_fn, setup_context=setup_context)
 
 
+# The functions autocast runs in float32 (the table's per-op policy), and the devices it casts on.
+IN_FLOAT32 = {name for op in _optable.OPS if op.autocast == "float32" for f in op.functions
+              for name in [f.name] if name in FUNCTIONS}
+AUTOCAST_DEVICES = [d for d in ("cpu", "cuda", "xpu", "mps") if torch.amp.is_autocast_available(d)]
+
+
 def _make():
     ops = {name: _define(function) for name, function in FUNCTIONS.items()}
+    for name in IN_FLOAT32:
+        for device in AUTOCAST_DEVICES:
+            torch.library.register_autocast(f"vidtemporal::{name}", device, torch.float32)
     eager = {}
     for op in _optable.OPS:
         if op.forward:
@@ -216,6 +225,12 @@ def run(fn, name, *args, names=None):
     op the table marks eager, its autograd.Function); its errors name fn."""
     try:
         if name in EAGER and not torch.compiler.is_compiling():
+            device = next(a.device.type for a in args if isinstance(a, torch.Tensor))
+            if name in IN_FLOAT32 and device in AUTOCAST_DEVICES and torch.is_autocast_enabled(device):
+                # The custom op's autocast rule, for the path that bypasses the dispatcher.
+                args = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
+                with torch.autocast(device, enabled=False):
+                    return EAGER[name].apply(*args)
             return EAGER[name].apply(*args)
         return OPS[name](*args)
     except ERRORS as error:

@@ -14,14 +14,17 @@ def require_tensor(tensor, name, fn):
 def require_input(x, name, fn, layout, channels=None, num_segments=None, last=None, module=None):
     """A module's input, checked before any of its layers runs so that a wrong one is named by
     the module: a floating-point tensor of layout's dims, with `channels` at dim 1 (or `last` at
-    the last dim), N*T a multiple of `num_segments`, and the dtype and device of `module`'s
-    parameters."""
+    the last dim), N*T a multiple of `num_segments`, and the dtype (unless autocast casts) and
+    device of `module`'s parameters."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{fn}: {name} must be a floating-point tensor, got {x.dtype}")
     parameter = next(module.parameters(), None) if module is not None else None
-    if parameter is not None and (x.dtype, x.device) != (parameter.dtype, parameter.device):
+    # Under autocast the layers cast for themselves: only the device must match.
+    device = x.device.type
+    autocast = torch.amp.is_autocast_available(device) and torch.is_autocast_enabled(device)
+    if parameter is not None and (x.device != parameter.device or (x.dtype != parameter.dtype and not autocast)):
         raise TypeError(f"{fn}: {name} is {x.dtype} on {x.device} but the module's parameters are "
                         f"{parameter.dtype} on {parameter.device}; move one to the other (module.to(x))")
     ndim = layout.count(",") + 1
