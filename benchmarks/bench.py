@@ -52,6 +52,11 @@ def bench_temporal_shift(repeat, torch):
         "forward (vidtemporal.temporal_shift, allocates)": timeit(lambda: temporal_shift(x, t), repeat),
         "in-place forward": timeit(lambda: _C.temporal_shift_inplace_forward(x, t, 8, mode), repeat),
     }
+    # channels_last: the same values in NHWC memory, read and written natively.
+    x_nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    out_nhwc = np.empty_like(x_nhwc)
+    rows["forward, channels_last (preallocated)"] = timeit(
+        lambda: _C.temporal_shift_forward(x_nhwc, out_nhwc, t, 8, mode), repeat)
     frame = np.ascontiguousarray(x[:1])
     frame_out = np.empty_like(frame)
     stream = TemporalShiftStream(8)
@@ -67,10 +72,19 @@ def bench_temporal_shift(repeat, torch):
         "in-place / copy": rows["in-place forward"] / copy,
         "stream step / frame copy": rows["stream step, one frame"] / frame_copy,
     }
+    ratios["channels_last forward / NCHW forward"] = (rows["forward, channels_last (preallocated)"]
+                                                      / rows["forward (preallocated out)"])
     targets = {"forward / copy": "<= 1.3", "backward / copy": "<= 1.3",
                "forward / threaded copy": "<= 1.3", "in-place / copy": "<= 0.5",
-               "stream step / frame copy": "<= 2"}
+               "stream step / frame copy": "<= 2", "channels_last forward / NCHW forward": "<= 1.3"}
     if torch is not None:
+        xb = torch.from_numpy(x).bfloat16()
+        outb = torch.empty_like(xb)
+        rows["forward, bfloat16 (preallocated)"] = timeit(lambda: _C.temporal_shift_forward(xb, outb, t, 8, mode),
+                                                          repeat)
+        ratios["bfloat16 forward / float32 forward"] = (rows["forward, bfloat16 (preallocated)"]
+                                                        / rows["forward (preallocated out)"])
+        targets["bfloat16 forward / float32 forward"] = "<= 0.6"
         xt = torch.from_numpy(x).requires_grad_()
         grad = torch.from_numpy(out)
         rows["official slicing forward (torch)"] = timeit(lambda: official_shift(torch, xt.detach(), t), repeat)
@@ -197,6 +211,15 @@ def bench_global_temporal_attention(repeat, torch, sgemm):
         def einsum():
             y = torch.einsum("kgtu,nugcs->ntkcs", at_, vt_.view(n, t, g, c // g, s)).reshape(n * t, c, s)
             torch.autograd.grad(y, (vt_, at_), grad)
+        vb, ab = torch.from_numpy(v).bfloat16(), torch.from_numpy(attn).bfloat16()
+        outb, grad_vb, grad_ab = torch.empty_like(vb), torch.empty_like(vb), torch.empty_like(ab)
+
+        def ours_bfloat16():
+            _C.global_temporal_attention_forward(vb, ab, outb, t)
+            _C.global_temporal_attention_backward(vb, vb, ab, grad_vb, grad_ab, t)
+        rows["forward + backward, bfloat16 (preallocated)"] = timeit(ours_bfloat16, repeat)
+        ratios["float32 / bfloat16, forward + backward"] = seconds / rows["forward + backward, bfloat16 (preallocated)"]
+        targets["float32 / bfloat16, forward + backward"] = ">= 1"
         # Both sides through torch autograd, fresh outputs each call.
         rows["forward + backward (vidtemporal.torch, autograd)"] = timeit(through_autograd, repeat)
         rows["forward + backward (torch einsum, autograd)"] = timeit(einsum, repeat)
@@ -236,6 +259,16 @@ def bench_spatial_attention(repeat, torch, sgemm):
         def sdpa():
             y = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv)
             torch.autograd.grad(y, (tq, tk, tv), grad)
+        qb, kb, vb = (torch.from_numpy(a).bfloat16() for a in (q, k, v))
+        outb, lseb = torch.empty_like(vb), torch.empty(b, s, dtype=torch.bfloat16)
+        gradsb = torch.empty_like(qb), torch.empty_like(kb), torch.empty_like(vb)
+
+        def ours_bfloat16():
+            _C.spatial_attention_forward(qb, kb, vb, outb, lseb)
+            _C.spatial_attention_backward(vb, qb, kb, vb, lseb, *gradsb)
+        rows["forward + backward, bfloat16 (preallocated)"] = timeit(ours_bfloat16, repeat)
+        ratios["float32 / bfloat16, forward + backward"] = seconds / rows["forward + backward, bfloat16 (preallocated)"]
+        targets["float32 / bfloat16, forward + backward"] = ">= 1"
         rows["forward + backward (vidtemporal.torch, autograd)"] = timeit(through_autograd, repeat)
         rows["forward + backward (torch scaled_dot_product_attention)"] = timeit(sdpa, repeat)
         ratios["torch SDPA / ours, both through autograd"] = (
@@ -270,6 +303,11 @@ def bench_correlation(repeat, torch, sgemm):
     targets = {"forward GFLOP/s / sgemm GFLOP/s": ">= 0.4", "backward / forward": "<= 2.5"}
     if torch is not None:
         t1, t2 = torch.from_numpy(f1), torch.from_numpy(f2)
+        b1, b2 = t1.bfloat16(), t2.bfloat16()
+        outb = torch.empty(b, p, p, h, w, dtype=torch.bfloat16)
+        rows["forward, bfloat16 (preallocated)"] = timeit(lambda: _C.correlation_forward(b1, b2, outb, p, 1), repeat)
+        ratios["float32 / bfloat16, forward"] = forward / rows["forward, bfloat16 (preallocated)"]
+        targets["float32 / bfloat16, forward"] = ">= 1"
         rows["forward (torch reference loop)"] = timeit(lambda: torch_correlation(torch, t1, t2, p), repeat)
         ratios["torch loop / ours, forward"] = rows["forward (torch reference loop)"] / forward
         targets["torch loop / ours, forward"] = ">= 10"

@@ -15,7 +15,7 @@
  *    serves; every floating tensor of a call has the same one; others are VT_ERR_UNSUPPORTED),
  *    ndim and every shape relation between the call's tensors (VT_ERR_SHAPE_MISMATCH, naming
  *    both tensors), the strides (compact row-major, or the same with any stride on dims of
- *    size 1; others are VT_ERR_UNSUPPORTED), alignment of data + byte_offset to the element
+ *    size 1; the temporal shift also reads channels_last; others are VT_ERR_UNSUPPORTED), alignment of data + byte_offset to the element
  *    size (VT_ERR_UNSUPPORTED), overflow of any size (VT_ERR_SHAPE_MISMATCH), and overlap of
  *    any output with any input or another output (VT_ERR_SHAPE_MISMATCH).
  *  - Shapes below are written with symbols: (N*T, C, H, W) means a 4-d tensor whose first dim
@@ -138,6 +138,8 @@ static inline DLTensor vt_tensor(void *data, DLDataType dtype, int32_t ndim, int
  *
  * x, y: (N*T, C, H, W), T = num_segments. fold = C / fold_div (floor; fold = 0 makes the op a
  * copy). Frames outside the clip are zeros. Every floating dtype (pure data movement: exact).
+ * Memory: row-major (NCHW) or channels_last (NHWC: strides (H*W*C, 1, W*C, C)), read natively;
+ * x and y (and the in-place x) share one format, else VT_ERR_UNSUPPORTED.
  *
  *  VT_SHIFT_BIDIRECTIONAL (offline; the official code's direction, which released checkpoints
  *  expect): channels [0, fold) take the NEXT frame, y[t] = x[t+1], y[T-1] = 0; channels

@@ -74,7 +74,8 @@ def swift_function(op, function):
     counts = f"{len(function.tensors)}, {len(symbols)}"
     lines = [f"// MARK: vt_{function.name}", "", f"/// vt_{function.name}'s arguments, checked against the op table.",
              f"struct {name} {{", f"    static let signature = Signature<{counts}>(",
-             "        dtypes: [" + ", ".join("." + d for d in function.dtypes) + "],",
+             "        dtypes: [" + ", ".join("." + d for d in function.dtypes) + "],"
+             + (" channelsLast: true," if function.channels_last else ""),
              "        symbols: [" + ", ".join(f'"{s}"' for s in symbols) + "],", "        tensors: ["]
     roles = {"in": ".input", "out": ".output", "inout": ".inOut"}
     for t in function.tensors:
@@ -417,7 +418,7 @@ def fuzz_file(table):
             minimum = "INT64_MIN" if sc.minimum is None else str(sc.minimum)
             symbol = symbols.index(sc.symbol) if sc.symbol else -1
             lines.append(f'        {{"{sc.name}", {FUZZ_KIND[sc.kind]}, {minimum}, {symbol}}},')
-        lines.append("     }},")
+        lines.append(f"     }}, {int(f.channels_last)}}},")
     lines.append("};")
     return "\n".join(lines) + "\n"
 

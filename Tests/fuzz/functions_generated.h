@@ -191,7 +191,7 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
-     }},
+     }, 1},
     {"vt_temporal_shift_backward", fz_call_temporal_shift_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      2, {
         {"grad_y", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -200,7 +200,7 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
-     }},
+     }, 1},
     {"vt_temporal_shift_inplace_forward", fz_call_temporal_shift_inplace_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      1, {
         {"x", FZ_INOUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -208,7 +208,7 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
-     }},
+     }, 1},
     {"vt_temporal_shift_inplace_backward", fz_call_temporal_shift_inplace_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      1, {
         {"grad", FZ_INOUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -216,19 +216,19 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
-     }},
+     }, 1},
     {"vt_temporal_shift_stream_create", fz_call_temporal_shift_stream_create, 0, 1, 4, {"N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      1, {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"fold_div", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_temporal_shift_stream_step", fz_call_temporal_shift_stream_step, 1, 0, 4, {"N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      2, {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"out", FZ_OUT, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_temporal_interlace_forward", fz_call_temporal_interlace_forward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
      4, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -238,7 +238,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_temporal_interlace_backward", fz_call_temporal_interlace_backward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
      7, {
         {"grad_y", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -251,7 +251,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_global_temporal_attention_forward", fz_call_global_temporal_attention_forward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
      3, {
         {"v", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -259,7 +259,7 @@ static const fz_function fz_functions[27] = {
         {"y", FZ_OUT, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"num_segments", FZ_INT64, 1, 0},
-     }},
+     }, 0},
     {"vt_global_temporal_attention_backward", fz_call_global_temporal_attention_backward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
      5, {
         {"grad_y", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -269,7 +269,7 @@ static const fz_function fz_functions[27] = {
         {"grad_attn", FZ_OUT, 1, 0, 4, {{FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}}},
      }, 1, {
         {"num_segments", FZ_INT64, 1, 0},
-     }},
+     }, 0},
     {"vt_region_pool_forward", fz_call_region_pool_forward, 0, 0, 4, {"B", "C", "S", "K"}, -1, {0, 0, 0, 0},
      3, {
         {"x", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -277,7 +277,7 @@ static const fz_function fz_functions[27] = {
         {"r", FZ_OUT, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"normalize", FZ_BOOL, INT64_MIN, -1},
-     }},
+     }, 0},
     {"vt_region_pool_backward", fz_call_region_pool_backward, 0, 0, 4, {"B", "C", "K", "S"}, -1, {0, 0, 0, 0},
      5, {
         {"grad_r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -287,14 +287,14 @@ static const fz_function fz_functions[27] = {
         {"grad_assign", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"normalize", FZ_BOOL, INT64_MIN, -1},
-     }},
+     }, 0},
     {"vt_region_unpool_forward", fz_call_region_unpool_forward, 0, 0, 4, {"B", "C", "K", "S"}, -1, {0, 0, 0, 0},
      3, {
         {"r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"assign", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"y", FZ_OUT, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_region_unpool_backward", fz_call_region_unpool_backward, 0, 0, 4, {"B", "C", "S", "K"}, -1, {0, 0, 0, 0},
      5, {
         {"grad_y", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -303,7 +303,7 @@ static const fz_function fz_functions[27] = {
         {"grad_r", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
         {"grad_assign", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_spatial_attention_forward", fz_call_spatial_attention_forward, 0, 0, 4, {"B", "D", "S", "DV"}, -1, {0, 0, 0, 0},
      5, {
         {"q", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -312,7 +312,7 @@ static const fz_function fz_functions[27] = {
         {"y", FZ_OUT, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
         {"lse", FZ_OUT, 1, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_spatial_attention_backward", fz_call_spatial_attention_backward, 0, 0, 4, {"B", "DV", "S", "D"}, -1, {0, 0, 0, 0},
      8, {
         {"grad_y", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -324,7 +324,7 @@ static const fz_function fz_functions[27] = {
         {"grad_k", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
         {"grad_v", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_dual_attention_matching_forward", fz_call_dual_attention_matching_forward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 4, {0, 1, 2, 3},
      15, {
         {"audio", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -343,7 +343,7 @@ static const fz_function fz_functions[27] = {
         {"global_visual", FZ_OUT, 0, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}}},
         {"workspace", FZ_OUT, 1, 0, 1, {{FZ_SYMBOL, 4, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_dual_attention_matching_backward", fz_call_dual_attention_matching_backward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 4, {0, 1, 2, 3},
      23, {
         {"grad_p", FZ_IN, 1, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}}},
@@ -370,14 +370,14 @@ static const fz_function fz_functions[27] = {
         {"grad_wk_v", FZ_OUT, 1, 0, 2, {{FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"grad_wv_v", FZ_OUT, 1, 0, 2, {{FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_dam_loss_forward", fz_call_dam_loss_forward, 0, 0, 0, {}, -1, {0, 0, 0, 0},
      3, {
         {"p", FZ_IN, 0, 0, -1, {}},
         {"labels", FZ_IN, 0, 0, -1, {}},
         {"loss", FZ_OUT, 0, 0, 0, {}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_dam_loss_backward", fz_call_dam_loss_backward, 0, 0, 0, {}, -1, {0, 0, 0, 0},
      5, {
         {"grad_loss", FZ_IN, 0, 0, 0, {}},
@@ -386,7 +386,7 @@ static const fz_function fz_functions[27] = {
         {"grad_p", FZ_OUT, 1, 0, -1, {}},
         {"grad_labels", FZ_OUT, 1, 0, -1, {}},
      }, 0, {
-     }},
+     }, 0},
     {"vt_cml_localize", fz_call_cml_localize, 0, 0, 3, {"N", "D", "T"}, -1, {0, 0, 0, 0},
      3, {
         {"query_global", FZ_IN, 0, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}}},
@@ -394,7 +394,7 @@ static const fz_function fz_functions[27] = {
         {"start", FZ_OUT, 0, 1, 1, {{FZ_SYMBOL, 0, 0}}},
      }, 1, {
         {"length", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_correlation_forward", fz_call_correlation_forward, 0, 0, 5, {"P", "B", "C", "H", "W"}, -1, {0, 0, 0, 0},
      3, {
         {"f1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -403,7 +403,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"patch_size", FZ_INT64, 1, 0},
         {"dilation_patch", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_correlation_backward", fz_call_correlation_backward, 0, 0, 5, {"P", "B", "H", "W", "C"}, -1, {0, 0, 0, 0},
      5, {
         {"grad_out", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -414,7 +414,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"patch_size", FZ_INT64, 1, 0},
         {"dilation_patch", FZ_INT64, 1, -1},
-     }},
+     }, 0},
     {"vt_kernel_soft_argmax_forward", fz_call_kernel_soft_argmax_forward, 0, 0, 4, {"B", "P", "H", "W"}, -1, {0, 0, 0, 0},
      3, {
         {"corr", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -423,7 +423,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
-     }},
+     }, 0},
     {"vt_kernel_soft_argmax_backward", fz_call_kernel_soft_argmax_backward, 0, 0, 4, {"B", "H", "W", "P"}, -1, {0, 0, 0, 0},
      4, {
         {"grad_displacement", FZ_IN, 1, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_CONSTANT, 2, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -433,7 +433,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
-     }},
+     }, 0},
     {"vt_motion_squeeze_forward", fz_call_motion_squeeze_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      2, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -444,7 +444,7 @@ static const fz_function fz_functions[27] = {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
         {"normalize", FZ_BOOL, INT64_MIN, -1},
-     }},
+     }, 0},
     {"vt_motion_squeeze_backward", fz_call_motion_squeeze_backward, 0, 0, 5, {"T", "N", "H", "W", "C"}, -1, {0, 0, 0, 0},
      3, {
         {"grad_out", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_CONSTANT, 3, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -456,5 +456,5 @@ static const fz_function fz_functions[27] = {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
         {"normalize", FZ_BOOL, INT64_MIN, -1},
-     }},
+     }, 0},
 };

@@ -53,6 +53,7 @@ typedef struct {
     fz_tensor tensors[FZ_MAX_TENSORS];
     int nscalars;
     fz_scalar scalars[FZ_MAX_SCALARS];
+    int channels_last; /* its 4-d tensors may also be NHWC (all of a call's in one format) */
 } fz_function;
 
 #endif

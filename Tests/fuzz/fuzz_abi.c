@@ -199,6 +199,14 @@ static const DLDataType F16 = {kDLFloat, 16, 1}, BF16 = {kDLBfloat, 16, 1};
 static bool same_dtype(DLDataType a, DLDataType b) { return a.code == b.code && a.bits == b.bits && a.lanes == b.lanes; }
 
 /* The floating dtypes every function serves. */
+/* A 4-d tensor whose row-major and channels_last memory are the same (or that has no elements). */
+static bool both_layouts(const DLTensor *t) {
+    if (t->ndim != 4 || !t->shape) return true; /* not a layout question (a malformed tensor is refused anyway) */
+    int64_t count = 1;
+    for (int d = 0; d < t->ndim; d++) count *= t->shape[d];
+    return count == 0 || t->shape[1] == 1 || (t->shape[2] == 1 && t->shape[3] == 1);
+}
+
 static bool served_float(DLDataType t) {
     return same_dtype(t, F32) || same_dtype(t, F64) || same_dtype(t, F16) || same_dtype(t, BF16);
 }
@@ -455,12 +463,29 @@ static void mutate(call_case *c, rng *r, int kind) {
         c->no_ok = true;
         break;
     }
-    case 5: { /* explicit strides: compact (valid), or not compact (refused until layouts exist) */
+    case 5: { /* explicit strides: compact or channels_last (valid where served), or neither (refused) */
         int64_t *strides = shape_array(c, t->ndim);
         int64_t expected = 1;
         for (int d = t->ndim - 1; d >= 0; d--) {
             strides[d] = expected;
             expected = saturating_mul(expected, t->shape[d]);
+        }
+        if (t->ndim == 4 && chance(r, 30)) { /* NHWC: C fastest, then W, H, N */
+            static const int order[4] = {1, 3, 2, 0};
+            expected = 1;
+            for (int k = 0; k < 4; k++) {
+                strides[order[k]] = expected;
+                expected = saturating_mul(expected, t->shape[order[k]]);
+            }
+            t->strides = strides;
+            /* Refused where not served, and beside a row-major 4-d tensor, unless either is both
+             * (C = 1 or H W = 1) or empty. */
+            if (!both_layouts(t)) {
+                if (!f->channels_last) c->no_ok = true;
+                for (int k = 0; k < f->ntensors; k++)
+                    if (k != i && c->arg[k] && c->arg[k]->ndim == 4 && !both_layouts(c->arg[k])) c->no_ok = true;
+            }
+            break;
         }
         int d = t->ndim ? (int)below(r, t->ndim) : 0;
         if (t->ndim && chance(r, 60) && t->shape[d] > 1 && tensor_count(c, i) > 0) {

@@ -45,7 +45,16 @@ def numpy_empty(shape, like, index):
     if not isinstance(like, np.ndarray):
         raise TypeError(f"the numpy level takes numpy.ndarray arguments (vidtemporal.torch takes tensors), "
                         f"got {type(like).__name__}")
-    return np.empty(shape, np.int64 if index else like.dtype)
+    dtype = np.int64 if index else like.dtype
+    if tuple(shape) == like.shape and _channels_last(like):
+        # An output shaped like a channels_last input keeps its memory format.
+        n, c, h, w = shape
+        return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+    return np.empty(shape, dtype)
+
+
+def _channels_last(array):
+    return array.ndim == 4 and not array.flags.c_contiguous and array.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 numpy_empty.takes = "a numpy.ndarray of float32, float64 or float16"

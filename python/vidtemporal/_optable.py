@@ -13,7 +13,8 @@ may be unknown: it is solved by exact division). ``...`` is any shape, bound who
 is checked before anything else. Floating tensors share the call's dtype (one of ``dtypes``);
 ``dtype="int64"`` marks an index tensor. A float16 or bfloat16 call of a function marked
 ``in_float32`` runs its kernels in float32 (inputs widened, outputs rounded back); the others
-(data movement) move the half-precision bytes themselves.
+(data movement) move the half-precision bytes themselves. ``channels_last``: the function's
+4-d tensors may also be in NHWC memory (all of a call's in one format), which its kernel reads.
 
 Calling conventions the generators rely on: the C arguments are the stream handle (if any),
 then the tensors in table order, then the scalars, then ``vt_error *``. A backward's inputs are
@@ -83,9 +84,9 @@ class Function:
     another exported function (the DAM workspace)."""
 
     def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None,
-                 in_float32=True):
+                 in_float32=True, channels_last=False):
         self.name, self.tensors, self.scalars, self.dtypes = name, list(tensors), list(scalars), tuple(dtypes)
-        self.in_float32 = in_float32
+        self.in_float32, self.channels_last = in_float32, channels_last
         self.handle, self.creates, self.derived = handle, creates, dict(derived or {})
 
     @property
@@ -136,10 +137,14 @@ def gradients(tensors):
 
 OPS = [
     Op("temporal_shift", [
-        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT, in_float32=False),
-        Function("temporal_shift_backward", [In("grad_y", VIDEO), Out("grad_x", VIDEO)], SHIFT, in_float32=False),
-        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT, in_float32=False),
-        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT, in_float32=False),
+        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT, in_float32=False,
+                 channels_last=True),
+        Function("temporal_shift_backward", [In("grad_y", VIDEO), Out("grad_x", VIDEO)], SHIFT, in_float32=False,
+                 channels_last=True),
+        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT, in_float32=False,
+                 channels_last=True),
+        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT, in_float32=False,
+                 channels_last=True),
     ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True, autocast="input"),
     Op("temporal_shift_stream", [
         Function("temporal_shift_stream_create", [In("frame", "N C H W")], [Int64("fold_div", minimum=1)],

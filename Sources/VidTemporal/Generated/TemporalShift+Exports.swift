@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_temporal_shift_forward's arguments, checked against the op table.
 struct TemporalShiftForwardArguments {
     static let signature = Signature<2, 5>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
@@ -57,7 +57,7 @@ public func vt_temporal_shift_forward(_ x: UnsafePointer<DLTensor>?, _ y: Unsafe
 /// vt_temporal_shift_backward's arguments, checked against the op table.
 struct TemporalShiftBackwardArguments {
     static let signature = Signature<2, 5>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
@@ -108,7 +108,7 @@ public func vt_temporal_shift_backward(_ grad_y: UnsafePointer<DLTensor>?, _ gra
 /// vt_temporal_shift_inplace_forward's arguments, checked against the op table.
 struct TemporalShiftInplaceForwardArguments {
     static let signature = Signature<1, 5>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
             .init(name: "x", role: .inOut, optional: false, index: false, rank: 4,
@@ -155,7 +155,7 @@ public func vt_temporal_shift_inplace_forward(_ x: UnsafeMutablePointer<DLTensor
 /// vt_temporal_shift_inplace_backward's arguments, checked against the op table.
 struct TemporalShiftInplaceBackwardArguments {
     static let signature = Signature<1, 5>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
             .init(name: "grad", role: .inOut, optional: false, index: false, rank: 4,

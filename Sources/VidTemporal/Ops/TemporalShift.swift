@@ -84,6 +84,105 @@ enum TemporalShift {
         }
     }
 
+    /// `apply` for channels_last (NHWC) memory: each pixel holds its C channels together, so a
+    /// band is a run of band.channels.count elements in every pixel of the frame.
+    static func applyChannelsLast(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
+                                  elementSize: Int, adjoint: Bool) {
+        let bands = shape.bands(adjoint: adjoint)
+        adviseHugePages(y, bytes: shape.count * elementSize)
+        let pointers = UnsafeTransfer((x, y))
+        let pixelBytes = shape.channels * elementSize
+        let frameBytes = shape.plane * pixelBytes
+        parallelFor(shape.frames, bytesPerItem: frameBytes) { frames in
+            let (x, y) = pointers.value
+            for frame in frames {
+                let t = frame % shape.segments
+                // Per band: its byte range in a pixel and the frame it reads (nil: zeros).
+                var runs: InlineArray<3, (start: Int, bytes: Int, source: UnsafeRawPointer?)> = .init(repeating: (0, 0, nil))
+                for (i, band) in bands.enumerated() {
+                    let inside = (0..<shape.segments).contains(t + band.offset)
+                    runs[i] = (band.channels.lowerBound * elementSize, band.channels.count * elementSize,
+                               inside ? x + (frame + band.offset) * frameBytes : nil)
+                }
+                let destination = y + frame * frameBytes
+                // Pixel by pixel, so that each output row is written once, in order.
+                for pixel in 0..<shape.plane {
+                    let row = pixel * pixelBytes
+                    for i in 0..<bands.count {
+                        let run = runs[i]
+                        if let source = run.source {
+                            copyRun(destination + row + run.start, source + row + run.start, run.bytes)
+                        } else {
+                            zeroRun(destination + row + run.start, run.bytes)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `applyInPlace` for channels_last memory: per clip and pixel, each shifted band walks the
+    /// frames in the direction that reads every frame before overwriting it.
+    static func applyInPlaceChannelsLast(_ x: UnsafeMutableRawPointer, _ shape: Shape, elementSize: Int,
+                                         adjoint: Bool) {
+        let shifted = shape.bands(adjoint: adjoint).filter { $0.offset != 0 }
+        let clips = shape.frames / shape.segments
+        guard !shifted.isEmpty, clips > 0 else { return }
+        let pointer = UnsafeTransfer(x)
+        let pixelBytes = shape.channels * elementSize
+        let frameBytes = shape.plane * pixelBytes
+        parallelFor(clips * shape.plane, bytesPerItem: shape.segments * 2 * shape.fold * elementSize) { items in
+            let x = pointer.value
+            for item in items {
+                let (clip, pixel) = item.quotientAndRemainder(dividingBy: shape.plane)
+                for band in shifted {
+                    let start = band.channels.lowerBound * elementSize, bytes = band.channels.count * elementSize
+                    func run(_ t: Int) -> UnsafeMutableRawPointer {
+                        x + (clip * shape.segments + t) * frameBytes + pixel * pixelBytes + start
+                    }
+                    let last = shape.segments - 1
+                    if band.offset > 0 {
+                        for t in 0..<last { copyRun(run(t), run(t + 1), bytes) }
+                        zeroRun(run(last), bytes)
+                    } else {
+                        for t in stride(from: last, to: 0, by: -1) { copyRun(run(t), run(t - 1), bytes) }
+                        zeroRun(run(0), bytes)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A few hundred bytes at most (one band of one pixel): inline vector moves, where a memcpy
+    /// call per pixel and band would cost more than the bytes.
+    @inline(__always)
+    private static func copyRun(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ bytes: Int) {
+        var offset = 0
+        while offset + 32 <= bytes {
+            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self),
+                                   toByteOffset: offset, as: SIMD32<UInt8>.self)
+            offset += 32
+        }
+        while offset + 2 <= bytes {  // elements are 2, 4 or 8 bytes
+            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt16.self),
+                                   toByteOffset: offset, as: UInt16.self)
+            offset += 2
+        }
+    }
+
+    @inline(__always)
+    private static func zeroRun(_ destination: UnsafeMutableRawPointer, _ bytes: Int) {
+        var offset = 0
+        while offset + 32 <= bytes {
+            destination.storeBytes(of: SIMD32<UInt8>(), toByteOffset: offset, as: SIMD32<UInt8>.self)
+            offset += 32
+        }
+        while offset + 2 <= bytes {
+            destination.storeBytes(of: UInt16(0), toByteOffset: offset, as: UInt16.self)
+            offset += 2
+        }
+    }
+
     /// x = shift(x) (or its adjoint) in place, moving only the shifted bands: each clip's band is
     /// walked in the direction that reads every frame before overwriting it. Bit-identical to
     /// `apply`, since both only copy and zero.
@@ -146,13 +245,21 @@ extension TemporalShift {
                               adjoint: Bool) throws(VTError) {
         let shape = try shape(x, segments: segments, foldDiv: foldDiv, mode: mode)
         guard shape.count > 0 else { return }
-        apply(x.address, y.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        if x.layout == .channelsLast || y.layout == .channelsLast {
+            applyChannelsLast(x.address, y.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        } else {
+            apply(x.address, y.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        }
     }
 
     private static func shiftInPlace(_ x: Tensor, segments: Int, foldDiv: Int64, mode: Int32,
                                      adjoint: Bool) throws(VTError) {
         let shape = try shape(x, segments: segments, foldDiv: foldDiv, mode: mode)
         guard shape.count > 0 else { return }
-        applyInPlace(x.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        if x.layout == .channelsLast {
+            applyInPlaceChannelsLast(x.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        } else {
+            applyInPlace(x.address, shape, elementSize: x.dtype.size, adjoint: adjoint)
+        }
     }
 }

@@ -84,15 +84,19 @@ struct Binding<let tensorCount: Int, let symbolCount: Int> {
 /// `bind` returns and check only their own rules. Nothing here allocates: it runs on every call.
 struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendable {
     let dtypes: DTypes
+    /// Whether the function's 4-d tensors may also be channels_last (NHWC memory); all of a
+    /// call's then share one layout, which the kernel reads from `Tensor.layout`.
+    let channelsLast: Bool
     // Kept in buffers that live as long as the program (one per exported function): an element
     // read from them copies that element, where an InlineArray property would copy itself whole.
     let symbols: UnsafeBufferPointer<StaticString>
     let tensors: UnsafeBufferPointer<TensorSpec>
     let derived: Derived?
 
-    init(dtypes: DTypes, symbols: InlineArray<symbolCount, StaticString>, tensors: InlineArray<tensorCount, TensorSpec>,
-         derived: Derived? = nil) {
+    init(dtypes: DTypes, channelsLast: Bool = false, symbols: InlineArray<symbolCount, StaticString>,
+         tensors: InlineArray<tensorCount, TensorSpec>, derived: Derived? = nil) {
         self.dtypes = dtypes
+        self.channelsLast = channelsLast
         self.symbols = Self.permanent(symbols)
         self.tensors = Self.permanent(tensors)
         self.derived = derived
@@ -191,6 +195,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             checked[index] = try view(argument, spec, dtype: spec.index ? .int64 : dtype!)
         }
         try requireSeparate(checked)
+        try requireOneLayout(checked)
         return Binding(dtype: dtype ?? (dtypes.contains(.float32) ? .float32 : .float64), tensors: checked, sizes: sizes)
     }
 
@@ -300,18 +305,33 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             guard !overflow else { throw .shapeMismatch("\(spec.name) of shape \(shapeText(t)) overflows the address space") }
             (count, bound) = (count * dim, next)
         }
+        var layout = Tensor.Layout.rowMajor
         if let strides = t.strides, count > 0 {
-            var expected = 1
-            for d in stride(from: ndim - 1, through: 0, by: -1) {
-                let dim = Int(t.shape![d])
-                if dim != 1 && Int(strides[d]) != expected {
-                    throw .unsupported("\(spec.name) must be C-contiguous (compact row-major), got strides "
-                        + "\(tupleText((0..<ndim).map { Int(strides[$0]) })) for shape \(shapeText(t))")
+            // Row-major: dims in order 0, 1, ..., n-1 from slowest to fastest; channels_last
+            // (4-d): N, H, W, C. A dim of size 1 may have any stride.
+            func compact(_ order: [Int]) -> Bool {
+                var expected = 1
+                for d in order.reversed() {
+                    let dim = Int(t.shape![d])
+                    if dim != 1 && Int(strides[d]) != expected { return false }
+                    expected *= dim
                 }
-                expected *= dim
+                return true
             }
+            let rowMajor = compact(Array(0..<ndim))
+            let nhwc = channelsLast && ndim == 4 && compact([0, 2, 3, 1])
+            guard rowMajor || nhwc else {
+                throw .unsupported("\(spec.name) must be C-contiguous (compact row-major)"
+                    + (channelsLast && ndim == 4 ? " or channels_last" : "") + ", got strides "
+                    + "\(tupleText((0..<ndim).map { Int(strides[$0]) })) for shape \(shapeText(t))")
+            }
+            layout = rowMajor && nhwc ? .either : rowMajor ? .rowMajor : .channelsLast
+        } else if channelsLast && ndim == 4 && (t.shape![1] == 1 || (t.shape![2] == 1 && t.shape![3] == 1)) {
+            layout = .either
         }
-        guard count > 0 else { return Tensor(name: spec.name, tensor: argument, address: nil, dtype: dtype, count: 0) }
+        guard count > 0 else {
+            return Tensor(name: spec.name, tensor: argument, address: nil, dtype: dtype, count: 0, layout: .either)
+        }
         guard let data = t.data else { throw .nullPointer("\(spec.name).data is NULL") }
         guard t.byte_offset <= UInt64(Int.max - Int(bitPattern: data)) else {
             throw .shapeMismatch("\(spec.name).byte_offset=\(t.byte_offset) overflows the address space")
@@ -321,7 +341,22 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             throw .unsupported("\(spec.name)'s first element (data + byte_offset) is not aligned to its "
                 + "\(dtype.size)-byte elements")
         }
-        return Tensor(name: spec.name, tensor: argument, address: address, dtype: dtype, count: count)
+        return Tensor(name: spec.name, tensor: argument, address: address, dtype: dtype, count: count, layout: layout)
+    }
+
+    /// Rejects a call whose 4-d tensors mix row-major and channels_last memory.
+    private func requireOneLayout(_ checked: InlineArray<tensorCount, Tensor?>) throws(VTError) {
+        guard channelsLast else { return }
+        var first: Tensor? = nil
+        for index in 0..<tensorCount {
+            guard let tensor = checked[index], tensor.layout != .either else { continue }
+            if let first, first.layout != tensor.layout {
+                throw .unsupported("\(tensor.name) is \(tensor.layout == .channelsLast ? "channels_last" : "row-major") "
+                    + "but \(first.name) is \(first.layout == .channelsLast ? "channels_last" : "row-major"); "
+                    + "a call's tensors share one memory format")
+            }
+            first = first ?? tensor
+        }
     }
 
     /// Rejects any output overlapping an input or another output.

@@ -23,7 +23,24 @@ _RESERVED = {"mode": "shift_mode"}
 
 
 def _empty(shape, like, index):
-    return torch.empty(shape, dtype=torch.int64 if index else like.dtype, device=like.device)
+    dtype = torch.int64 if index else like.dtype
+    if tuple(shape) == tuple(like.shape) and channels_last(like):
+        # An output shaped like a channels_last input keeps its memory format.
+        return torch.empty(shape, dtype=dtype, device=like.device, memory_format=torch.channels_last)
+    return torch.empty(shape, dtype=dtype, device=like.device)
+
+
+def channels_last(tensor):
+    """NHWC memory that is not also row-major."""
+    return tensor.dim() == 4 and not tensor.is_contiguous() and tensor.is_contiguous(memory_format=torch.channels_last)
+
+
+def native_layout(tensor, function):
+    """The tensor as `function`'s kernel takes it: itself if row-major, or channels_last where the
+    kernel reads that too; otherwise one row-major copy."""
+    if function in CHANNELS_LAST and channels_last(tensor):
+        return tensor
+    return tensor.contiguous()
 
 
 _empty.takes = "a torch.Tensor"
@@ -85,6 +102,7 @@ class _Function:
 
 
 FUNCTIONS = {name: _Function(f) for name, f in _optable.FUNCTIONS.items() if not f.handle and not f.creates}
+CHANNELS_LAST = {name for name, f in _optable.FUNCTIONS.items() if f.channels_last}
 
 
 def _define(function):
@@ -146,7 +164,7 @@ def _autograd(forward, backward, call_backward):
         if all(grads[i] is None for i in differentiable):
             return (None,) * returned  # a gradient is linear in the output gradients: all zero
         tensors = ctx.saved_tensors
-        args = [tensors[i] if kind == "saved" else None if grads[i] is None else grads[i].contiguous()
+        args = [tensors[i] if kind == "saved" else None if grads[i] is None else native_layout(grads[i], backward)
                 for kind, i in plan]
         args += [ctx.scalars[i] for i in scalars]
         if wants:
@@ -189,7 +207,7 @@ def _register_adjoint_autograd(forward, backward, ops):
     def backward_fn(ctx, grad):
         if grad is None:
             return (None,) * (1 + scalars)
-        return (ops[forward](grad.contiguous(), *ctx.scalars), *([None] * scalars))
+        return (ops[forward](native_layout(grad, forward), *ctx.scalars), *([None] * scalars))
 
     ops[backward].register_autograd(backward_fn, setup_context=setup_context)
 

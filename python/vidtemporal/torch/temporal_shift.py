@@ -7,7 +7,7 @@ from .. import _args
 from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
-from ._ops import OPS, run
+from ._ops import OPS, native_layout, run
 from ._tensors import require_tensor, require_input
 
 
@@ -15,7 +15,8 @@ def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
     """Temporal shift of ``x (N*T, C, H, W)`` with autograd (see ``vidtemporal.temporal_shift``)."""
     fn = "temporal_shift"
     require_tensor(x, "x", fn)
-    return run(fn, "temporal_shift_forward", x.contiguous(), *_params(fn, num_segments, fold_div, mode))
+    return run(fn, "temporal_shift_forward", native_layout(x, "temporal_shift_forward"),
+               *_params(fn, num_segments, fold_div, mode))
 
 
 class _TemporalShiftInPlace(torch.autograd.Function):
@@ -31,12 +32,12 @@ class _TemporalShiftInPlace(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return OPS["temporal_shift_backward"](grad.contiguous(), *ctx.params), None, None, None
+        return OPS["temporal_shift_backward"](native_layout(grad, "temporal_shift_backward"), *ctx.params), None, None, None
 
 
 def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
-    """In-place temporal shift of a contiguous ``x``: moves only the shifted channels, saving the
-    output allocation. Bit-identical to ``temporal_shift``; autograd works as for any in-place op."""
+    """In-place temporal shift of a row-major or channels_last ``x``: moves only the shifted
+    channels, saving the output allocation. Bit-identical to ``temporal_shift``; autograd works as for any in-place op."""
     fn = "temporal_shift_"
     require_tensor(x, "x", fn)
     params = _params(fn, num_segments, fold_div, mode)
