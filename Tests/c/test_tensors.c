@@ -50,7 +50,7 @@ static void test_strides_and_offset(void) {
     DLTensor tw = vt_tensor(want, VT_FLOAT32, 4, video);
     CHECK(vt_temporal_shift_forward(&tx, &tw, 2, 4, 0, NULL) == VT_OK, "compact");
     /* The compact strides spelled out are compact; a size-1 dim's stride is never used. */
-    int64_t compact[4] = {24, 3, 1, 1}, unit[4] = {24, 3, 1, 99}, transposed[4] = {24, 1, 8, 1};
+    int64_t compact[4] = {24, 3, 1, 1}, unit[4] = {24, 3, 1, 99}, transposed[4] = {24, 2, 1, 1}; /* neither NCHW nor NHWC */
     tx.strides = compact;
     CHECK(vt_temporal_shift_forward(&tx, &ty, 2, 4, 0, NULL) == VT_OK && memcmp(y, want, sizeof y) == 0, "strides");
     tx.strides = unit;
