@@ -46,6 +46,23 @@ def test_half_precision_is_the_float32_call_rounded(name):
                                        msg=f"{function} output {index} against plain torch in float32")
 
 
+@pytest.mark.parametrize("name", sorted(HALF))
+def test_global_temporal_attention_in_blocks_is_the_float32_call_rounded(name):
+    # Several column blocks per clip and several partial bins: the kernel widens block by block.
+    g = torch.Generator().manual_seed(5)
+    v = torch.randn(8, 64, 300, generator=g).to(HALF[name])
+    attn = (torch.randn(2, 2, 4, 4, generator=g) / 2).to(HALF[name])
+    grad = torch.randn(8, 64, 300, generator=g).to(HALF[name])
+    forward = _ops.FUNCTIONS["global_temporal_attention_forward"]
+    backward = _ops.FUNCTIONS["global_temporal_attention_backward"]
+    assert torch.equal(forward.run((v, attn, 4), True), forward.run((v.float(), attn.float(), 4), True).to(v.dtype))
+    for want in ([True, True], [True, False], [False, True]):
+        half = backward.run((grad, v, attn, 4, want), True)
+        single = backward.run((grad.float(), v.float(), attn.float(), 4, want), True)
+        for got, expected in zip(half, single):
+            assert torch.equal(got, expected.to(v.dtype)), want
+
+
 def test_rounding_is_to_nearest_even_and_nan_stays_nan():
     # correlation with C = 2 and a 1 x 1 patch: out = a0 b0 + a1 b1, exact in float32.
     def correlate(a, b, dtype):

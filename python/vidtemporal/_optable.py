@@ -160,11 +160,12 @@ OPS = [
                   *gradients([In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G")])], INTERLACE),
     ], forward="temporal_interlace_forward", backward="temporal_interlace_backward"),
     Op("global_temporal_attention", [
+        # Half precision block by block in the kernel (no float32 copies of whole tensors).
         Function("global_temporal_attention_forward",
-                 [In("v", "N*T C S"), In("attn", "G G T T"), Out("y", "N*T C S")], [SEGMENTS]),
+                 [In("v", "N*T C S"), In("attn", "G G T T"), Out("y", "N*T C S")], [SEGMENTS], in_float32=False),
         Function("global_temporal_attention_backward",
                  [In("grad_y", "N*T C S"), In("v", "N*T C S"), In("attn", "G G T T"),
-                  *gradients([In("v", "N*T C S"), In("attn", "G G T T")])], [SEGMENTS]),
+                  *gradients([In("v", "N*T C S"), In("attn", "G G T T")])], [SEGMENTS], in_float32=False),
     ], forward="global_temporal_attention_forward", backward="global_temporal_attention_backward"),
     Op("region_pool", [
         Function("region_pool_forward", [In("x", "B C S"), In("assign", "B K S"), Out("r", "B C K")],

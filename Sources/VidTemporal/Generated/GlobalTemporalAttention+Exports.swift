@@ -46,10 +46,7 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionForwardArguments.signature.bind([v, attn, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttentionForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call,
-                numSegments: num_segments))
-        }
+        try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments))
     }
 }
 
@@ -109,9 +106,7 @@ public func vt_global_temporal_attention_backward(_ grad_y: UnsafePointer<DLTens
         let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad_y, v, attn,
             UnsafePointer(grad_v), UnsafePointer(grad_attn)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttentionBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
-                numSegments: num_segments))
-        }
+        try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
+            numSegments: num_segments))
     }
 }

@@ -162,7 +162,8 @@ extension GlobalTemporalAttention {
         switch a.dtype {
         case .float32: try forward(a, Float.self)
         case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
+        case .float16, .bfloat16: try forwardHalf(a)
+        case .int64: throw .internalError("no int64 kernel")
         }
     }
 
@@ -170,7 +171,8 @@ extension GlobalTemporalAttention {
         switch a.dtype {
         case .float32: try backward(a, Float.self)
         case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
+        case .float16, .bfloat16: try backwardHalf(a)
+        case .int64: throw .internalError("no int64 kernel")
         }
     }
 
@@ -189,5 +191,130 @@ extension GlobalTemporalAttention {
         }
         try backward(a.gradY.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
                      gradAttn: gradAttn, shape)
+    }
+}
+
+// MARK: float16 and bfloat16: each column block widened into task scratch, mixed in float32 by
+// the same GEMMs as a float32 call, rounded back. Bit for bit the float32 call on the widened
+// values, without float32 copies of whole tensors (which would triple the memory traffic).
+
+extension GlobalTemporalAttention {
+    /// Float32 elements each task holds: an input and an output block.
+    private static func halfScratch(_ shape: Shape) -> Int { 2 * shape.rows * columnsPerTask }
+
+    /// Runs body(clip, first column, width, task scratch) for every column block, in parallel.
+    private static func forEachHalfBlock(_ shape: Shape, _ scratch: UnsafeMutablePointer<Float>, tasks: Int,
+                                         _ body: @Sendable (Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let blocks = (shape.columns + columnsPerTask - 1) / columnsPerTask
+        let buffers = UnsafeTransfer(scratch)
+        parallelTasks(shape.clips * blocks, bytesPerItem: shape.rows * columnsPerTask * 4, maxTasks: tasks) {
+            task, range in
+            for item in range {
+                let (clip, block) = item.quotientAndRemainder(dividingBy: blocks)
+                let first = block * columnsPerTask
+                body(clip, first, min(columnsPerTask, shape.columns - first), buffers.value + task * halfScratch(shape))
+            }
+        }
+    }
+
+    /// Rows x width of the half-precision clip matrix at `base` (row stride `columns`), widened.
+    private static func widenBlock(_ base: UnsafeRawPointer, clip: Int, first: Int, width: Int, bfloat: Bool,
+                                   _ shape: Shape, into block: UnsafeMutablePointer<Float>) {
+        for row in 0..<shape.rows {
+            HalfPrecision.widen(base + ((clip * shape.rows + row) * shape.columns + first) * 2, bfloat: bfloat,
+                                count: width, into: block + row * width)
+        }
+    }
+
+    private static func narrowBlock(_ block: UnsafePointer<Float>, clip: Int, first: Int, width: Int, bfloat: Bool,
+                                    _ shape: Shape, into base: UnsafeMutableRawPointer) {
+        for row in 0..<shape.rows {
+            HalfPrecision.narrow(block + row * width, count: width,
+                                 into: base + ((clip * shape.rows + row) * shape.columns + first) * 2, bfloat: bfloat)
+        }
+    }
+
+    /// y = A v (or dv = A^T dy when `transpose`) block by block.
+    private static func mixHalf(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, attn: UnsafeRawPointer,
+                                transpose: Bool, bfloat: Bool, _ shape: Shape) throws(VTError) {
+        let tasks = min(Threads.count, shape.clips * ((shape.columns + columnsPerTask - 1) / columnsPerTask))
+        try withScratch(shape.attnCount + tasks * halfScratch(shape), of: Float.self) { (scratch) throws(VTError) in
+            HalfPrecision.widen(attn, bfloat: bfloat, count: shape.attnCount, into: scratch)
+            try withMixingMatrix(UnsafePointer(scratch), shape) { a in
+                adviseHugePages(output, bytes: shape.count * 2)
+                let pointers = UnsafeTransfer((input, output, a))
+                forEachHalfBlock(shape, scratch + shape.attnCount, tasks: tasks) { clip, first, width, buffer in
+                    let (input, output, a) = pointers.value
+                    let (source, result) = (buffer, buffer + shape.rows * columnsPerTask)
+                    widenBlock(input, clip: clip, first: first, width: width, bfloat: bfloat, shape, into: source)
+                    BLAS.gemm(transposeA: transpose, m: shape.rows, n: width, k: shape.rows, a, lda: shape.rows,
+                              UnsafePointer(source), ldb: width, result, ldc: width)
+                    narrowBlock(result, clip: clip, first: first, width: width, bfloat: bfloat, shape, into: output)
+                }
+            }
+        }
+    }
+
+    private static func forwardHalf(_ a: GlobalTemporalAttentionForwardArguments) throws(VTError) {
+        let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
+        guard shape.count > 0 else { return }
+        try mixHalf(a.v.address, a.y.address, attn: a.attn.address, transpose: false, bfloat: a.dtype == .bfloat16,
+                    shape)
+    }
+
+    private static func backwardHalf(_ a: GlobalTemporalAttentionBackwardArguments) throws(VTError) {
+        let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
+        let bfloat = a.dtype == .bfloat16
+        guard shape.count > 0 else {
+            a.gradAttn?.mutablePointer(UInt16.self).update(repeating: 0, count: shape.attnCount)  // an empty sum
+            return
+        }
+        // The attn-gradient's partial bins first: nothing is written before every scratch is had.
+        let bins = partialBins(shape)
+        let tasks = min(Threads.count, bins)
+        try withScratch(a.gradAttn == nil ? 0 : bins * shape.attnCount + tasks * halfScratch(shape), of: Float.self) {
+            (scratch) throws(VTError) in
+            if let gradV = a.gradV {
+                try mixHalf(a.gradY.address, gradV.address, attn: a.attn.address, transpose: true, bfloat: bfloat, shape)
+            }
+            guard let gradAttn = a.gradAttn else { return }
+            attnGradientHalf(a.gradY.address, a.v.address, gradAttn.address, bfloat: bfloat, partials: scratch,
+                             blockScratch: scratch + bins * shape.attnCount, tasks: tasks, shape)
+        }
+    }
+
+    /// `attnGradient` on widened blocks: the same bins, GEMMs and Double sum of the bins.
+    private static func attnGradientHalf(_ gradY: UnsafeRawPointer, _ v: UnsafeRawPointer,
+                                         _ gradAttn: UnsafeMutableRawPointer, bfloat: Bool,
+                                         partials: UnsafeMutablePointer<Float>, blockScratch: UnsafeMutablePointer<Float>,
+                                         tasks: Int, _ shape: Shape) {
+        let blocks = (shape.columns + columnsPerTask - 1) / columnsPerTask
+        let items = shape.clips * blocks
+        let (bins, size) = (partialBins(shape), shape.attnCount)
+        partials.update(repeating: 0, count: bins * size)
+        let pointers = UnsafeTransfer((gradY, v, partials, blockScratch))
+        parallelTasks(bins, bytesPerItem: items / bins * shape.rows * columnsPerTask * 4, maxTasks: tasks) {
+            task, range in
+            let (gradY, v, partials, blockScratch) = pointers.value
+            let (dy, x) = (blockScratch + task * halfScratch(shape), blockScratch + task * halfScratch(shape)
+                           + shape.rows * columnsPerTask)
+            for bin in range {
+                for item in (items * bin / bins)..<(items * (bin + 1) / bins) {
+                    let (clip, block) = item.quotientAndRemainder(dividingBy: blocks)
+                    let first = block * columnsPerTask
+                    let width = min(columnsPerTask, shape.columns - first)
+                    widenBlock(gradY, clip: clip, first: first, width: width, bfloat: bfloat, shape, into: dy)
+                    widenBlock(v, clip: clip, first: first, width: width, bfloat: bfloat, shape, into: x)
+                    BLAS.gemm(transposeB: true, m: shape.rows, n: shape.rows, k: width, UnsafePointer(dy), lda: width,
+                              UnsafePointer(x), ldb: width, beta: 1, partials + bin * size, ldc: shape.rows)
+                }
+            }
+        }
+        forEachEntry(shape) { attnIndex, index in
+            var sum = 0.0
+            for bin in 0..<bins { sum += Double(partials[bin * size + index]) }
+            var single = Float(sum)
+            HalfPrecision.narrow(&single, count: 1, into: gradAttn + attnIndex * 2, bfloat: bfloat)
+        }
     }
 }

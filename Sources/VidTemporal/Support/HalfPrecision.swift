@@ -15,6 +15,8 @@ extension Signature {
             total = sum
         }
         try withScratch(total, of: Float.self) { (scratch) throws(VTError) in
+            // Fresh scratch of this size is untouched mmap memory: fault it in 2 MiB pages.
+            adviseHugePages(UnsafeMutableRawPointer(scratch), bytes: total * MemoryLayout<Float>.stride)
             var widened = call
             widened.dtype = .float32
             var offset = 0
@@ -39,13 +41,7 @@ enum HalfPrecision {
         let bfloat = half.dtype == .bfloat16
         parallelFor(half.count, bytesPerItem: 6) { range in
             let (from, to) = source.value
-            if bfloat {
-                let bits = from.assumingMemoryBound(to: UInt16.self)
-                for i in range { to[i] = Float(bitPattern: UInt32(bits[i]) << 16) }
-            } else {
-                let values = from.assumingMemoryBound(to: Float16.self)
-                for i in range { to[i] = Float(values[i]) }
-            }
+            widen(from + range.lowerBound * 2, bfloat: bfloat, count: range.count, into: to + range.lowerBound)
         }
     }
 
@@ -54,13 +50,31 @@ enum HalfPrecision {
         let bfloat = half.dtype == .bfloat16
         parallelFor(half.count, bytesPerItem: 6) { range in
             let (from, to) = target.value
-            if bfloat {
-                let bits = to.assumingMemoryBound(to: UInt16.self)
-                for i in range { bits[i] = bfloat16Bits(from[i]) }
-            } else {
-                let values = to.assumingMemoryBound(to: Float16.self)
-                for i in range { values[i] = Float16(from[i]) }
-            }
+            narrow(from + range.lowerBound, count: range.count, into: to + range.lowerBound * 2, bfloat: bfloat)
+        }
+    }
+
+    /// `count` float16 (or bfloat16) elements at `from`, as float32.
+    @inline(__always)
+    static func widen(_ from: UnsafeRawPointer, bfloat: Bool, count: Int, into to: UnsafeMutablePointer<Float>) {
+        if bfloat {
+            let bits = from.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { to[i] = Float(bitPattern: UInt32(bits[i]) << 16) }
+        } else {
+            let values = from.assumingMemoryBound(to: Float16.self)
+            for i in 0..<count { to[i] = Float(values[i]) }
+        }
+    }
+
+    /// `count` float32 elements rounded to nearest even float16 (or bfloat16) at `to`.
+    @inline(__always)
+    static func narrow(_ from: UnsafePointer<Float>, count: Int, into to: UnsafeMutableRawPointer, bfloat: Bool) {
+        if bfloat {
+            let bits = to.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { bits[i] = bfloat16Bits(from[i]) }
+        } else {
+            let values = to.assumingMemoryBound(to: Float16.self)
+            for i in 0..<count { values[i] = Float16(from[i]) }
         }
     }
 
