@@ -111,9 +111,9 @@ enum TemporalShift {
                     for i in 0..<bands.count {
                         let run = runs[i]
                         if let source = run.source {
-                            copyRun(destination + row + run.start, source + row + run.start, run.bytes)
+                            memcpy(destination + row + run.start, source + row + run.start, run.bytes)
                         } else {
-                            zeroRun(destination + row + run.start, run.bytes)
+                            memset(destination + row + run.start, 0, run.bytes)
                         }
                     }
                 }
@@ -137,49 +137,26 @@ enum TemporalShift {
                 let (clip, pixel) = item.quotientAndRemainder(dividingBy: shape.plane)
                 for band in shifted {
                     let start = band.channels.lowerBound * elementSize, bytes = band.channels.count * elementSize
-                    func run(_ t: Int) -> UnsafeMutableRawPointer {
+                    walk(band.offset, segments: shape.segments, bytes: bytes) { t in
                         x + (clip * shape.segments + t) * frameBytes + pixel * pixelBytes + start
-                    }
-                    let last = shape.segments - 1
-                    if band.offset > 0 {
-                        for t in 0..<last { copyRun(run(t), run(t + 1), bytes) }
-                        zeroRun(run(last), bytes)
-                    } else {
-                        for t in stride(from: last, to: 0, by: -1) { copyRun(run(t), run(t - 1), bytes) }
-                        zeroRun(run(0), bytes)
                     }
                 }
             }
         }
     }
 
-    /// A few hundred bytes at most (one band of one pixel): inline vector moves, where a memcpy
-    /// call per pixel and band would cost more than the bytes.
+    /// Moves one band of one clip in place, block(t) = block(t + offset) for every frame (zeros
+    /// where that frame is outside the clip), in the order that reads each block before it is
+    /// overwritten.
     @inline(__always)
-    private static func copyRun(_ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ bytes: Int) {
-        var offset = 0
-        while offset + 32 <= bytes {
-            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self),
-                                   toByteOffset: offset, as: SIMD32<UInt8>.self)
-            offset += 32
-        }
-        while offset + 2 <= bytes {  // elements are 2, 4 or 8 bytes
-            destination.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: UInt16.self),
-                                   toByteOffset: offset, as: UInt16.self)
-            offset += 2
-        }
-    }
-
-    @inline(__always)
-    private static func zeroRun(_ destination: UnsafeMutableRawPointer, _ bytes: Int) {
-        var offset = 0
-        while offset + 32 <= bytes {
-            destination.storeBytes(of: SIMD32<UInt8>(), toByteOffset: offset, as: SIMD32<UInt8>.self)
-            offset += 32
-        }
-        while offset + 2 <= bytes {
-            destination.storeBytes(of: UInt16(0), toByteOffset: offset, as: UInt16.self)
-            offset += 2
+    private static func walk(_ offset: Int, segments: Int, bytes: Int, _ block: (Int) -> UnsafeMutableRawPointer) {
+        let last = segments - 1
+        if offset > 0 {
+            for t in 0..<last { memcpy(block(t), block(t + 1), bytes) }
+            memset(block(last), 0, bytes)
+        } else {
+            for t in stride(from: last, to: 0, by: -1) { memcpy(block(t), block(t - 1), bytes) }
+            memset(block(0), 0, bytes)
         }
     }
 
@@ -206,16 +183,8 @@ enum TemporalShift {
                 let blockBytes = band.channels.count * channelBytes
                 let start = min(blockBytes, lines * piece / pieces * 64)
                 let bytes = min(blockBytes, lines * (piece + 1) / pieces * 64) - start
-                func block(_ t: Int) -> UnsafeMutableRawPointer {
+                walk(band.offset, segments: shape.segments, bytes: bytes) { t in
                     x + ((clip * shape.segments + t) * shape.channels + band.channels.lowerBound) * channelBytes + start
-                }
-                let last = shape.segments - 1
-                if band.offset > 0 {
-                    for t in 0..<last { memcpy(block(t), block(t + 1), bytes) }
-                    memset(block(last), 0, bytes)
-                } else {
-                    for t in stride(from: last, to: 0, by: -1) { memcpy(block(t), block(t - 1), bytes) }
-                    memset(block(0), 0, bytes)
                 }
             }
         }

@@ -63,5 +63,4 @@ for _name, _forward in _BACKWARD_OF.items():
 
 def run(name, args):
     """The C function `name`'s outputs for these arguments (as the custom op passes them)."""
-    results = FUNCTIONS[name](*args)
-    return tuple(results)
+    return FUNCTIONS[name](*args)
