@@ -13,10 +13,13 @@ let package = Package(
         // MARK: OpenBLAS (apt-get install libopenblas-dev) for the GEMM-shaped kernels
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
+        // MARK: Non-temporal stores for channels_last data movement (C: Swift has none)
+        .target(name: "CStreamingStores", path: "Sources/CStreamingStores"),
+
         // MARK: Kernels and exports
         .target(
             name: "VidTemporal",
-            dependencies: ["CVidTemporal", "COpenBLAS"],
+            dependencies: ["CVidTemporal", "COpenBLAS", "CStreamingStores"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 

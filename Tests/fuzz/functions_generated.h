@@ -222,13 +222,13 @@ static const fz_function fz_functions[27] = {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"fold_div", FZ_INT64, 1, -1},
-     }, 0},
+     }, 1},
     {"vt_temporal_shift_stream_step", fz_call_temporal_shift_stream_step, 1, 0, 4, {"N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      2, {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"out", FZ_OUT, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 0, {
-     }, 0},
+     }, 1},
     {"vt_temporal_interlace_forward", fz_call_temporal_interlace_forward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
      4, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},

@@ -1,5 +1,5 @@
-"""Memory formats: the temporal shift (out of place, in place, its gradient) reads and writes
-channels_last (NHWC) memory natively and returns the input's format, bit for bit the NCHW
+"""Memory formats: the temporal shift (out of place, in place, its gradient, the stream) reads and
+writes channels_last (NHWC) memory natively and returns the input's format, bit for bit the NCHW
 result; every other op takes any strided tensor torch can produce (one row-major copy)."""
 import numpy as np
 import pytest
@@ -33,12 +33,42 @@ def test_channels_last_shift_is_native_and_exact(dtype, shape, fold_div):
         assert torch.equal(leaf.grad, reference.temporal_shift_backward(grad.contiguous(), 8, fold_div, mode))
 
 
+@pytest.mark.parametrize("shape", [(16, 64, 64, 64), (64, 3, 150, 150)])
+def test_channels_last_shift_past_the_caches(shape):
+    # Outputs of 16 MB and more are written with non-temporal stores where every pixel run is
+    # 16-byte aligned (C = 64), with memcpy where not (C = 3, 12-byte pixels).
+    x = torch.randn(shape)
+    got = vtt.temporal_shift(x.to(memory_format=NHWC), 8, 2)
+    assert torch.equal(got, reference.temporal_shift(x, 8, 2, "bidirectional"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("shape, fold_div", [((2, 32, 5, 6), 4), ((3, 8, 3, 3), 8), ((1, 1, 4, 4), 1),
+                                              ((2, 6, 1, 1), 3)])
+def test_channels_last_stream_is_native_and_exact(dtype, shape, fold_div):
+    # Frames switch format mid-clip: the cache follows them, the output keeps each frame's format.
+    segments = 6
+    clip = torch.randn(shape[0], segments, *shape[1:]).to(dtype)
+    want = reference.temporal_shift(clip.flatten(0, 1), segments, fold_div, "unidirectional").view_as(clip)
+    stream = vtt.TemporalShiftStream(fold_div)
+    for t, memory_format in enumerate([NHWC, NHWC, torch.contiguous_format, NHWC, torch.contiguous_format,
+                                       torch.contiguous_format]):
+        got = stream.step(clip[:, t].contiguous(memory_format=memory_format))
+        assert torch.equal(got, want[:, t]) and got.is_contiguous(memory_format=memory_format)
+
+
 def test_numpy_channels_last():
     x = np.random.default_rng(0).standard_normal((8, 16, 3, 4)).astype(np.float32)
     nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     y = vt.temporal_shift(nhwc, 4)
     assert np.array_equal(y, vt.temporal_shift(x, 4)) and not y.flags.c_contiguous
     assert np.array_equal(vt.temporal_shift_(nhwc.copy(order="K"), 4), vt.temporal_shift(x, 4))
+    stream, frames = vt.TemporalShiftStream(4), nhwc.reshape(2, 4, 16, 3, 4)
+    for t in range(4):
+        frame = np.ascontiguousarray(frames[:, t].transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        out = stream.step(frame)
+        assert np.array_equal(out, vt.temporal_shift(x, 4, 4, mode="unidirectional").reshape(2, 4, 16, 3, 4)[:, t])
+        assert not out.flags.c_contiguous
 
 
 def test_one_call_one_memory_format():

@@ -148,9 +148,9 @@ OPS = [
     ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True, autocast="input"),
     Op("temporal_shift_stream", [
         Function("temporal_shift_stream_create", [In("frame", "N C H W")], [Int64("fold_div", minimum=1)],
-                 creates="stream", in_float32=False),
+                 creates="stream", in_float32=False, channels_last=True),
         Function("temporal_shift_stream_step", [In("frame", "N C H W"), Out("out", "N C H W")], handle="stream",
-                 in_float32=False),
+                 in_float32=False, channels_last=True),
     ]),
     Op("temporal_interlace", [
         Function("temporal_interlace_forward",

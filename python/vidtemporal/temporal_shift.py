@@ -49,7 +49,8 @@ class TemporalShiftStream:
 
     ``step(frame)`` takes the current frame ``(N, C, H, W)`` and returns it with channels
     ``[0, fold)`` replaced by the previous frame's (zeros for the first frame). Stepping through a
-    clip equals ``temporal_shift(clip, T, fold_div, mode="unidirectional")`` exactly. The first
+    clip equals ``temporal_shift(clip, T, fold_div, mode="unidirectional")`` exactly. Frames may be
+    row-major or channels_last (read natively; the output keeps the frame's format). The first
     frame fixes the shape and dtype; ``reset()`` starts a new clip. Safe to share between threads
     (steps are serialised).
     """
@@ -64,8 +65,9 @@ class TemporalShiftStream:
         self._lock = threading.Lock()
 
     def _empty_like(self, frame, fn):
-        """An output for frame (numpy here; the torch stream makes tensors)."""
-        return np.empty(_args.array(frame, "frame", fn).shape, frame.dtype)
+        """An output for frame in its memory format (numpy here; the torch stream makes tensors)."""
+        frame = _args.array(frame, "frame", fn)
+        return _ops.numpy_empty(frame.shape, frame, False)
 
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""

@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_temporal_shift_stream_create's arguments, checked against the op table.
 struct TemporalShiftStreamCreateArguments {
     static let signature = Signature<1, 4>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["N", "C", "H", "W"],
         tensors: [
             .init(name: "frame", role: .input, optional: false, index: false, rank: 4,
@@ -49,7 +49,7 @@ public func vt_temporal_shift_stream_create(_ frame: UnsafePointer<DLTensor>?, _
 /// vt_temporal_shift_stream_step's arguments, checked against the op table.
 struct TemporalShiftStreamStepArguments {
     static let signature = Signature<2, 4>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["N", "C", "H", "W"],
         tensors: [
             .init(name: "frame", role: .input, optional: false, index: false, rank: 4,

@@ -1,7 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CStreamingStores
 import CVidTemporal
+
+/// Outputs of at least this many bytes are written past the caches (half the L3 of the machines
+/// this is tuned on): they would evict the cache anyway.
+private let streamingBytes = 16 << 20
 
 /// Temporal shift (TSM): moves a fraction of the channels one frame forward or backward in time
 /// with zero fill. Pure data movement, so the kernels work on bytes and serve every dtype.
@@ -85,7 +90,9 @@ enum TemporalShift {
     }
 
     /// `apply` for channels_last (NHWC) memory: each pixel holds its C channels together, so a
-    /// band is a run of band.channels.count elements in every pixel of the frame.
+    /// band is a run of band.channels.count elements in every pixel of the frame. The runs are a
+    /// few hundred bytes, so they go through one C loop (inlined vector stores, non-temporal for
+    /// outputs past the caches) instead of a memcpy call each.
     static func applyChannelsLast(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
                                   elementSize: Int, adjoint: Bool) {
         let bands = shape.bands(adjoint: adjoint)
@@ -93,29 +100,23 @@ enum TemporalShift {
         let pointers = UnsafeTransfer((x, y))
         let pixelBytes = shape.channels * elementSize
         let frameBytes = shape.plane * pixelBytes
+        let streaming: Int32 = shape.count * elementSize >= streamingBytes ? 1 : 0
         parallelFor(shape.frames, bytesPerItem: frameBytes) { frames in
             let (x, y) = pointers.value
             for frame in frames {
                 let t = frame % shape.segments
                 // Per band: its byte range in a pixel and the frame it reads (nil: zeros).
-                var runs: InlineArray<3, (start: Int, bytes: Int, source: UnsafeRawPointer?)> = .init(repeating: (0, 0, nil))
+                var runs: InlineArray<3, vts_pixel_run> = .init(repeating: vts_pixel_run())
                 for (i, band) in bands.enumerated() {
                     let inside = (0..<shape.segments).contains(t + band.offset)
-                    runs[i] = (band.channels.lowerBound * elementSize, band.channels.count * elementSize,
-                               inside ? x + (frame + band.offset) * frameBytes : nil)
+                    let start = band.channels.lowerBound * elementSize
+                    runs[i] = vts_pixel_run(source: inside ? x + (frame + band.offset) * frameBytes + start : nil,
+                                            source_stride: pixelBytes, start: start,
+                                            bytes: band.channels.count * elementSize)
                 }
-                let destination = y + frame * frameBytes
-                // Pixel by pixel, so that each output row is written once, in order.
-                for pixel in 0..<shape.plane {
-                    let row = pixel * pixelBytes
-                    for i in 0..<bands.count {
-                        let run = runs[i]
-                        if let source = run.source {
-                            memcpy(destination + row + run.start, source + row + run.start, run.bytes)
-                        } else {
-                            memset(destination + row + run.start, 0, run.bytes)
-                        }
-                    }
+                runs.span.withUnsafeBufferPointer { runs in
+                    vts_write_pixel_runs(y + frame * frameBytes, pixelBytes, shape.plane, runs.baseAddress,
+                                         bands.count, streaming)
                 }
             }
         }

@@ -1,16 +1,22 @@
+import CStreamingStores
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Online temporal shift, one frame at a time: the state is the previous frame's first `fold`
 /// channels. Stepping it over a clip reproduces `TemporalShift` in `.unidirectional` mode.
+/// Frames may be row-major or channels_last; the cache is kept in the memory format of the last
+/// frame (channel planes, or pixels of `fold` channels) and converted when a frame's differs.
 final class TemporalShiftStream {
     let dims: [Int]
     let dtype: DType
     private let batch: Int
+    private let plane: Int
+    private let fold: Int
     private let frameBytes: Int
     private let cacheBytes: Int
     private let cache: UnsafeMutableRawPointer
+    private var cacheLayout = Tensor.Layout.rowMajor
 
     /// Throws `.allocation` if the cache cannot be allocated; dims are already validated.
     init(dims: [Int], fold: Int, dtype: DType) throws(VTError) {
@@ -18,6 +24,8 @@ final class TemporalShiftStream {
         self.dims = dims
         self.dtype = dtype
         batch = n
+        self.plane = plane
+        self.fold = fold
         frameBytes = c * plane * dtype.size
         cacheBytes = fold * plane * dtype.size
         // calloc: zeros at start, and a NULL we can report instead of a trap.
@@ -32,19 +40,59 @@ final class TemporalShiftStream {
     func reset() { memset(cache, 0, batch * cacheBytes) }
 
     /// out = frame with its first `fold` channels taken from the cache; the cache takes the
-    /// frame's. frame and out must not overlap.
-    func step(_ frame: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
+    /// frame's. frame and out must not overlap and share one layout.
+    func step(_ frame: UnsafeRawPointer, _ out: UnsafeMutableRawPointer, layout: Tensor.Layout) throws(VTError) {
+        if layout != .either && layout != cacheLayout {
+            try transposeCache()
+            cacheLayout = layout
+        }
         let pointers = UnsafeTransfer((frame, out, cache))
-        let (frameBytes, cacheBytes) = (self.frameBytes, self.cacheBytes)
+        let (frameBytes, cacheBytes, plane) = (self.frameBytes, self.cacheBytes, self.plane)
+        let pixelBytes = frameBytes / max(1, plane), foldBytes = cacheBytes / max(1, plane)
+        let channelsLast = cacheLayout == .channelsLast
         parallelFor(batch, bytesPerItem: frameBytes) { items in
             let (frame, out, cache) = pointers.value
             for item in items {
                 let source = frame + item * frameBytes
                 let destination = out + item * frameBytes
                 let cached = cache + item * cacheBytes
-                memcpy(destination, cached, cacheBytes)
-                memcpy(destination + cacheBytes, source + cacheBytes, frameBytes - cacheBytes)
-                memcpy(cached, source, cacheBytes)
+                if channelsLast {
+                    // Per pixel: fold channels from the cache, the rest from the frame; then the
+                    // cache takes the frame's first fold channels of every pixel.
+                    var runs: InlineArray<2, vts_pixel_run> = [
+                        vts_pixel_run(source: cached, source_stride: foldBytes, start: 0, bytes: foldBytes),
+                        vts_pixel_run(source: source + foldBytes, source_stride: pixelBytes, start: foldBytes,
+                                      bytes: pixelBytes - foldBytes),
+                    ]
+                    runs.span.withUnsafeBufferPointer {
+                        vts_write_pixel_runs(destination, pixelBytes, plane, $0.baseAddress, 2, 0)
+                    }
+                    runs[0] = vts_pixel_run(source: source, source_stride: pixelBytes, start: 0, bytes: foldBytes)
+                    runs.span.withUnsafeBufferPointer {
+                        vts_write_pixel_runs(cached, foldBytes, plane, $0.baseAddress, 1, 0)
+                    }
+                } else {
+                    memcpy(destination, cached, cacheBytes)
+                    memcpy(destination + cacheBytes, source + cacheBytes, frameBytes - cacheBytes)
+                    memcpy(cached, source, cacheBytes)
+                }
+            }
+        }
+    }
+
+    /// Converts the cache between channel planes (fold, plane) and pixels (plane, fold).
+    private func transposeCache() throws(VTError) {
+        let (rows, columns) = cacheLayout == .channelsLast ? (plane, fold) : (fold, plane)
+        let size = dtype.size
+        try withScratch(cacheBytes, of: UInt8.self) { (copy: UnsafeMutablePointer<UInt8>) throws(VTError) in
+            for item in 0..<batch {
+                let cached = cache + item * cacheBytes
+                memcpy(copy, cached, cacheBytes)
+                for row in 0..<rows {
+                    for column in 0..<columns {
+                        memcpy(cached + (column * rows + row) * size, copy + (row * columns + column) * size, size)
+                    }
+                }
             }
         }
     }
@@ -73,6 +121,6 @@ extension TemporalShiftStream {
             throw .shapeMismatch("frame shape \(dims) (n, c, h, w) differs from the stream's \(stream.dims)")
         }
         guard a.frame.count > 0 else { return }
-        stream.step(a.frame.address, a.out.address)
+        try stream.step(a.frame.address, a.out.address, layout: a.frame.layout)
     }
 }

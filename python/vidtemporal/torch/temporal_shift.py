@@ -7,7 +7,7 @@ from .. import _args
 from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
-from ._ops import OPS, native_layout, run
+from ._ops import OPS, _empty, native_layout, run
 from ._tensors import require_tensor, require_input
 
 
@@ -140,14 +140,14 @@ class TemporalShiftStream(_NumpyStream):
     run on the library's stream; frames on another device keep their cache on that device."""
 
     def _empty_like(self, frame, fn):
-        return torch.empty_like(require_tensor(frame, "frame", fn), memory_format=torch.contiguous_format)
+        return _empty(frame.shape, require_tensor(frame, "frame", fn), False)
 
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
         fn = "TemporalShiftStream.step"
         require_tensor(frame, "frame", fn)
         if frame.device.type == "cpu" and getattr(self, "_cache", None) is None:
-            return super().step(frame.contiguous(), out)
+            return super().step(native_layout(frame, "temporal_shift_stream_step"), out)
         return self._step_in_torch(frame, out, fn)
 
     def _step_in_torch(self, frame, out, fn):
