@@ -238,7 +238,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
-     }, 0},
+     }, 1},
     {"vt_temporal_interlace_backward", fz_call_temporal_interlace_backward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
      7, {
         {"grad_y", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -251,7 +251,7 @@ static const fz_function fz_functions[27] = {
      }, 2, {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
-     }, 0},
+     }, 1},
     {"vt_global_temporal_attention_forward", fz_call_global_temporal_attention_forward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
      3, {
         {"v", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},

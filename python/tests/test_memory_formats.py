@@ -1,6 +1,7 @@
-"""Memory formats: the temporal shift (out of place, in place, its gradient, the stream) reads and
-writes channels_last (NHWC) memory natively and returns the input's format, bit for bit the NCHW
-result; every other op takes any strided tensor torch can produce (one row-major copy)."""
+"""Memory formats: the temporal shift (out of place, in place, its gradient, the stream) and the
+temporal interlace read and write channels_last (NHWC) memory natively and return the input's
+format, bit for bit the NCHW result (the interlace's parameter gradients to rounding: their sums
+run pixel by pixel); every other op takes any strided tensor torch can produce (one row-major copy)."""
 import numpy as np
 import pytest
 
@@ -57,6 +58,40 @@ def test_channels_last_stream_is_native_and_exact(dtype, shape, fold_div):
         assert torch.equal(got, want[:, t]) and got.is_contiguous(memory_format=memory_format)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("shape, groups, shift_div", [((8, 32, 5, 6), 2, 4), ((8, 8, 3, 3), 1, 4),
+                                                      ((8, 12, 1, 1), 3, 2), ((8, 4, 2, 3), 1, 1)])
+def test_channels_last_interlace_is_native(dtype, shape, groups, shift_div):
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(shape, generator=g).to(dtype)
+    offsets = (3 * torch.randn(2, groups, generator=g)).to(dtype)
+    weights = torch.rand(2, 4, groups, generator=g).to(dtype)
+    grad = torch.randn(shape, generator=g).to(dtype)
+
+    def run(x, grad):
+        leaves = [t.detach().clone(memory_format=torch.preserve_format).requires_grad_(True) for t in (x, offsets, weights)]
+        y = vtt.temporal_interlace(*leaves, 4, shift_div)
+        y.backward(grad)
+        return y, *(leaf.grad for leaf in leaves)
+
+    want = run(x, grad)
+    # A channels_last gradient, and a row-major one for a channels_last input (converted once).
+    for got in (run(x.to(memory_format=NHWC), grad.to(memory_format=NHWC)), run(x.to(memory_format=NHWC), grad)):
+        assert got[0].is_contiguous(memory_format=NHWC) and got[1].is_contiguous(memory_format=NHWC)
+        assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+        tolerance = {torch.float64: 1e-12, torch.float32: 1e-5}.get(dtype, 1e-2)
+        torch.testing.assert_close(got[2], want[2], rtol=tolerance, atol=tolerance)
+        torch.testing.assert_close(got[3], want[3], rtol=tolerance, atol=tolerance)
+
+
+def test_channels_last_interlace_gradcheck():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(8, 16, 3, 2, generator=g, dtype=torch.float64).to(memory_format=NHWC).requires_grad_(True)
+    offsets = (torch.rand(2, 2, generator=g, dtype=torch.float64) * 3 - 1.5).requires_grad_(True)
+    weights = torch.rand(2, 4, 2, generator=g, dtype=torch.float64).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x, o, w: vtt.temporal_interlace(x, o, w, 4, 4), (x, offsets, weights))
+
+
 def test_numpy_channels_last():
     x = np.random.default_rng(0).standard_normal((8, 16, 3, 4)).astype(np.float32)
     nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
@@ -85,7 +120,6 @@ def test_every_other_op_takes_strided_tensors():
     nhwc = x.to(memory_format=NHWC)
     offsets, weights = torch.randn(2, 2, generator=g, dtype=torch.float64), torch.rand(2, 4, 2, generator=g,
                                                                                        dtype=torch.float64)
-    assert torch.equal(vtt.temporal_interlace(nhwc, offsets, weights, 4, 4), vtt.temporal_interlace(x, offsets, weights, 4, 4))
     assert torch.equal(vtt.correlation(nhwc, nhwc, 3), vtt.correlation(x, x, 3))
     assert torch.equal(vtt.motion_squeeze(nhwc, 4, 3), vtt.motion_squeeze(x, 4, 3))
     v = torch.randn(8, 6, 4, generator=g, dtype=torch.float64)

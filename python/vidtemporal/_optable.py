@@ -154,10 +154,12 @@ OPS = [
     ]),
     Op("temporal_interlace", [
         Function("temporal_interlace_forward",
-                 [In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"), Out("y", VIDEO)], INTERLACE),
+                 [In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"), Out("y", VIDEO)], INTERLACE,
+                 channels_last=True),
         Function("temporal_interlace_backward",
                  [In("grad_y", VIDEO), In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"),
-                  *gradients([In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G")])], INTERLACE),
+                  *gradients([In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G")])], INTERLACE,
+                 channels_last=True),
     ], forward="temporal_interlace_forward", backward="temporal_interlace_backward"),
     Op("global_temporal_attention", [
         # Half precision block by block in the kernel (no float32 copies of whole tensors).

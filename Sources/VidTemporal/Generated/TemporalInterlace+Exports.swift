@@ -6,7 +6,7 @@ import CVidTemporal
 /// vt_temporal_interlace_forward's arguments, checked against the op table.
 struct TemporalInterlaceForwardArguments {
     static let signature = Signature<4, 6>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
@@ -67,7 +67,7 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
 /// vt_temporal_interlace_backward's arguments, checked against the op table.
 struct TemporalInterlaceBackwardArguments {
     static let signature = Signature<7, 6>(
-        dtypes: [.float32, .float64, .float16, .bfloat16],
+        dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
             .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,

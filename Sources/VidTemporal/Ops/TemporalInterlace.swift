@@ -22,10 +22,19 @@ enum TemporalInterlace {
         /// F: the interlaced channels.
         let interlaced: Int
         let count: Int
+        /// A frame is `rows` rows of whole parts: one row of channel planes (row-major), or one
+        /// row of C channels per pixel (channels_last).
+        let rows: Int
 
         var frames: Int { clips * segments }
         var parts: Int { 2 * groups }
         var partChannels: Int { interlaced / parts }
+        var frameCount: Int { channels * plane }
+        var rowCount: Int { frameCount / rows }
+        /// The elements of one part in one row.
+        var partCount: Int { partChannels * plane / rows }
+        /// Where the copied channels [F, C) start in a row.
+        var copiedStart: Int { parts * partCount }
     }
 
     /// One part's shift within one clip.
@@ -48,8 +57,9 @@ enum TemporalInterlace {
             throw .shapeMismatch("F = c / shift_div = \(channels) / \(shiftDiv) = \(interlaced) interlaced channels "
                 + "do not split into 2 * groups = \(2 * groups) equal parts")
         }
-        return Shape(clips: clips, segments: segments, channels: channels, plane: x.dim(2) * x.dim(3), groups: groups,
-                     interlaced: interlaced, count: x.count)
+        let plane = x.dim(2) * x.dim(3)
+        return Shape(clips: clips, segments: segments, channels: channels, plane: plane, groups: groups,
+                     interlaced: interlaced, count: x.count, rows: x.layout == .channelsLast ? max(1, plane) : 1)
     }
 
     /// Rejects NaN and infinite offsets: floor() of them has no meaning.
@@ -87,25 +97,27 @@ enum TemporalInterlace {
                                                  _ shape: Shape) {
         adviseHugePages(y, bytes: shape.count * MemoryLayout<T>.stride)
         let pointers = UnsafeTransfer((x, weights, y, shifts))
-        let frameCount = shape.channels * shape.plane
-        let block = shape.partChannels * shape.plane
+        let (frameCount, rowCount, block) = (shape.frameCount, shape.rowCount, shape.partCount)
         parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
             let (x, weights, y, shifts) = pointers.value
             for frame in frames {
                 let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
-                func source(_ time: Int, _ part: Int) -> UnsafePointer<T>? {
-                    guard (0..<shape.segments).contains(time) else { return nil }
-                    return x + (clip * shape.segments + time) * frameCount + part * block
+                for row in 0..<shape.rows {
+                    let offset = row * rowCount
+                    func source(_ time: Int, _ part: Int) -> UnsafePointer<T>? {
+                        guard (0..<shape.segments).contains(time) else { return nil }
+                        return x + (clip * shape.segments + time) * frameCount + offset + part * block
+                    }
+                    for part in 0..<shape.parts {
+                        let shift = shifts[clip * shape.parts + part]
+                        let weight = weights[frame * shape.groups + part % shape.groups]
+                        blend(y + frame * frameCount + offset + part * block,
+                              weight * (1 - shift.a), source(t - shift.k, part),
+                              weight * shift.a, source(t - shift.k - 1, part), count: block)
+                    }
+                    let copied = frame * frameCount + offset + shape.copiedStart
+                    (y + copied).update(from: x + copied, count: rowCount - shape.copiedStart)
                 }
-                for part in 0..<shape.parts {
-                    let shift = shifts[clip * shape.parts + part]
-                    let weight = weights[frame * shape.groups + part % shape.groups]
-                    blend(y + frame * frameCount + part * block,
-                          weight * (1 - shift.a), source(t - shift.k, part),
-                          weight * shift.a, source(t - shift.k - 1, part), count: block)
-                }
-                let copied = shape.interlaced * shape.plane
-                (y + frame * frameCount + copied).update(from: x + frame * frameCount + copied, count: frameCount - copied)
             }
         }
     }
@@ -134,42 +146,48 @@ enum TemporalInterlace {
         gradWeights: UnsafeMutablePointer<T>?, sums: UnsafeMutablePointer<Double>?, _ shape: Shape
     ) {
         if let gradX { adviseHugePages(gradX, bytes: shape.count * MemoryLayout<T>.stride) }
-        let frameCount = shape.channels * shape.plane
-        let block = shape.partChannels * shape.plane
+        let (frameCount, rowCount, block) = (shape.frameCount, shape.rowCount, shape.partCount)
         let pointers = UnsafeTransfer((gradY, x, weights, gradX, sums, shifts))
         parallelFor(shape.frames, bytesPerItem: frameCount * MemoryLayout<T>.stride) { frames in
             let (gradY, x, weights, gradX, sums, shifts) = pointers.value
             for frame in frames {
                 let (clip, t) = frame.quotientAndRemainder(dividingBy: shape.segments)
                 func inClip(_ time: Int) -> Bool { (0..<shape.segments).contains(time) }
-                /// Where a part of a frame of this clip starts, in elements.
-                func start(_ time: Int, _ part: Int) -> Int {
-                    (clip * shape.segments + time) * frameCount + part * block
+                if let sums {
+                    let first = ((clip * shape.parts) * shape.segments + t) * 2
+                    for part in 0..<shape.parts {
+                        (sums + first + part * shape.segments * 2).update(repeating: 0, count: 2)
+                    }
                 }
-                for part in 0..<shape.parts {
-                    let shift = shifts[clip * shape.parts + part]
-                    let g = part % shape.groups
+                for row in 0..<shape.rows {
+                    /// Where a part of a frame of this clip starts in this row, in elements.
+                    func start(_ time: Int, _ part: Int) -> Int {
+                        (clip * shape.segments + time) * frameCount + row * rowCount + part * block
+                    }
+                    for part in 0..<shape.parts {
+                        let shift = shifts[clip * shape.parts + part]
+                        let g = part % shape.groups
+                        if let gradX {
+                            // x[t] fed y[t+k] with weight (1-a) and y[t+k+1] with weight a.
+                            let (t0, t1) = (t + shift.k, t + shift.k + 1)
+                            let w0: T = inClip(t0) ? weights[(clip * shape.segments + t0) * shape.groups + g] : 0
+                            let w1: T = inClip(t1) ? weights[(clip * shape.segments + t1) * shape.groups + g] : 0
+                            let dy0: UnsafePointer<T>? = inClip(t0) ? gradY + start(t0, part) : nil
+                            let dy1: UnsafePointer<T>? = inClip(t1) ? gradY + start(t1, part) : nil
+                            blend(gradX + start(t, part), w0 * (1 - shift.a), dy0, w1 * shift.a, dy1, count: block)
+                        }
+                        if let sums {
+                            let dy = gradY + start(t, part)
+                            let (s0, s1) = (t - shift.k, t - shift.k - 1)
+                            let index = ((clip * shape.parts + part) * shape.segments + t) * 2
+                            if inClip(s0) { sums[index] += dotProduct(dy, x + start(s0, part), count: block) }
+                            if inClip(s1) { sums[index + 1] += dotProduct(dy, x + start(s1, part), count: block) }
+                        }
+                    }
                     if let gradX {
-                        // x[t] fed y[t+k] with weight (1-a) and y[t+k+1] with weight a.
-                        let (t0, t1) = (t + shift.k, t + shift.k + 1)
-                        let w0: T = inClip(t0) ? weights[(clip * shape.segments + t0) * shape.groups + g] : 0
-                        let w1: T = inClip(t1) ? weights[(clip * shape.segments + t1) * shape.groups + g] : 0
-                        let dy0: UnsafePointer<T>? = inClip(t0) ? gradY + start(t0, part) : nil
-                        let dy1: UnsafePointer<T>? = inClip(t1) ? gradY + start(t1, part) : nil
-                        blend(gradX + start(t, part), w0 * (1 - shift.a), dy0, w1 * shift.a, dy1, count: block)
+                        let copied = frame * frameCount + row * rowCount + shape.copiedStart
+                        (gradX + copied).update(from: gradY + copied, count: rowCount - shape.copiedStart)
                     }
-                    if let sums {
-                        let dy = gradY + start(t, part)
-                        let (s0, s1) = (t - shift.k, t - shift.k - 1)
-                        let index = ((clip * shape.parts + part) * shape.segments + t) * 2
-                        sums[index] = inClip(s0) ? dotProduct(dy, x + start(s0, part), count: block) : 0
-                        sums[index + 1] = inClip(s1) ? dotProduct(dy, x + start(s1, part), count: block) : 0
-                    }
-                }
-                if let gradX {
-                    let copied = shape.interlaced * shape.plane
-                    (gradX + frame * frameCount + copied).update(from: gradY + frame * frameCount + copied,
-                                                                 count: frameCount - copied)
                 }
             }
         }

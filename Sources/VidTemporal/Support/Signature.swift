@@ -349,7 +349,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
         guard channelsLast else { return }
         var first: Tensor? = nil
         for index in 0..<tensorCount {
-            guard let tensor = checked[index], tensor.layout != .either else { continue }
+            guard let tensor = checked[index], tensor.ndim == 4, tensor.layout != .either else { continue }
             if let first, first.layout != tensor.layout {
                 throw .unsupported("\(tensor.name) is \(tensor.layout == .channelsLast ? "channels_last" : "row-major") "
                     + "but \(first.name) is \(first.layout == .channelsLast ? "channels_last" : "row-major"); "

@@ -43,6 +43,16 @@ def native_layout(tensor, function):
     return tensor.contiguous()
 
 
+def layout_of(tensor, like, function):
+    """`tensor` in the memory format of `like` (another 4-d tensor of the same call), so that one
+    call's tensors share one format; native_layout when there is no such tensor."""
+    if like is None:
+        return native_layout(tensor, function)
+    if function in CHANNELS_LAST and channels_last(like):
+        return tensor.contiguous(memory_format=torch.channels_last)
+    return tensor.contiguous()
+
+
 _empty.takes = "a torch.Tensor"
 _empty.kind = torch.Tensor
 
@@ -164,7 +174,10 @@ def _autograd(forward, backward, call_backward):
         if all(grads[i] is None for i in differentiable):
             return (None,) * returned  # a gradient is linear in the output gradients: all zero
         tensors = ctx.saved_tensors
-        args = [tensors[i] if kind == "saved" else None if grads[i] is None else native_layout(grads[i], backward)
+        # The output gradients take the memory format of the saved 4-d tensors (channels_last
+        # inputs of a channels_last kernel), or their own where nothing 4-d was saved.
+        like = next((t for t in tensors if t is not None and t.dim() == 4), None)
+        args = [tensors[i] if kind == "saved" else None if grads[i] is None else layout_of(grads[i], like, backward)
                 for kind, i in plan]
         args += [ctx.scalars[i] for i in scalars]
         if wants:

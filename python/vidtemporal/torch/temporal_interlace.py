@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from .. import _args
-from ._ops import run
+from ._ops import native_layout, run
 from ._tensors import builds, require_tensor, require_input
 
 
@@ -18,7 +18,8 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=No
     for tensor, name in ((x, "x"), (offsets, "offsets"), (weights, "weights")):
         require_tensor(tensor, name, fn)
     _args.groups_match(groups, offsets.shape, fn)
-    return run(fn, "temporal_interlace_forward", x.contiguous(), offsets.contiguous(), weights.contiguous(),
+    return run(fn, "temporal_interlace_forward", native_layout(x, "temporal_interlace_forward"),
+               offsets.contiguous(), weights.contiguous(),
                _args.integer(num_segments, "num_segments", fn), _args.integer(shift_div, "shift_div", fn))
 
 
