@@ -63,6 +63,34 @@ def test_global_temporal_attention_in_blocks_is_the_float32_call_rounded(name):
             assert torch.equal(got, expected.to(v.dtype)), want
 
 
+@pytest.mark.parametrize("name", sorted(HALF))
+def test_correlation_tiles_read_half_precision(name):
+    # Images at least 8 wide run the float32 tiles on the half-precision tensors themselves
+    # (narrower ones, and dilations past the image, on float32 copies): the same bits either way.
+    g = torch.Generator().manual_seed(6)
+    for b, c, h, w, p, dilation in ((2, 5, 6, 13, 5, 2), (1, 3, 9, 8, 3, 1), (1, 4, 3, 16, 7, 1), (1, 2, 3, 7, 3, 1),
+                                    (1, 2, 9, 9, 3, 50)):
+        f1, f2 = (torch.randn(b, c, h, w, generator=g).to(HALF[name]) for _ in range(2))
+        want = vtt.correlation(f1.float(), f2.float(), p, dilation).to(HALF[name])
+        assert torch.equal(vtt.correlation(f1, f2, p, dilation), want), (b, c, h, w, p, dilation)
+
+
+@pytest.mark.parametrize("name", sorted(HALF))
+def test_tile_stores_round_to_nearest_even(name):
+    # One 8-wide row, C = 2, a 1 x 1 patch: out = a0 + a1 exactly in float32, rounded per lane.
+    dtype, bits = HALF[name], {"bfloat16": 8, "float16": 11}[name]
+    ulp, half = 2.0 ** (1 - bits), 2.0 ** -bits
+    a0 = [1, 1 + ulp, 1, 1, float("nan"), float("inf"), -2.0 ** -12, 3]
+    a1 = [half, half, half * 1.5, half * 0.5, 0, 0, 0, -3]
+    f1 = torch.tensor([a0, a1]).view(1, 2, 1, 8).to(dtype)
+    widened = f1.float()
+    out = vtt.correlation(f1, torch.ones_like(f1), 1)
+    want = (widened[:, 0] + widened[:, 1]).view(8).to(dtype)
+    got = out.view(8)
+    assert torch.equal(got.isnan(), want.isnan()) and bool(got[4].isnan())
+    assert torch.equal(got[~got.isnan()], want[~want.isnan()])
+
+
 def test_rounding_is_to_nearest_even_and_nan_stays_nan():
     # correlation with C = 2 and a 1 x 1 patch: out = a0 b0 + a1 b1, exact in float32.
     def correlate(a, b, dtype):

@@ -215,8 +215,9 @@ OPS = [
                  [Int64("length", minimum=1)]),
     ]),
     Op("correlation", [
+        # Half precision read and written by the float32 tiles themselves.
         Function("correlation_forward", [In("f1", "B C H W"), In("f2", "B C H W"), Out("out", "B P P H W")],
-                 CORRELATION),
+                 CORRELATION, in_float32=False),
         Function("correlation_backward",
                  [In("grad_out", "B P P H W"), In("f1", "B C H W"), In("f2", "B C H W"),
                   *gradients([In("f1", "B C H W"), In("f2", "B C H W")])], CORRELATION),

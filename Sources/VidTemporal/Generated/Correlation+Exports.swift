@@ -50,10 +50,8 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationForwardArguments.signature.bind([f1, f2, UnsafePointer(out)],
             scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
-        try CorrelationForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
-                dilationPatch: dilation_patch))
-        }
+        try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
+            dilationPatch: dilation_patch))
     }
 }
 

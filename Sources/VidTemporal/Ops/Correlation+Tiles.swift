@@ -130,26 +130,27 @@ extension Correlation {
         /// count >= 8 values (zeros for nil) into target, in vectors, the last one overlapping
         /// (small copies and fills cost more as library calls).
         @inline(__always)
-        private static func copyRow(_ source: UnsafePointer<Float>?, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        private static func copyRow<S: FloatLanes, D: FloatLanes>(_ source: UnsafePointer<S>?,
+                                                                  _ target: UnsafeMutablePointer<D>, count: Int) {
             var x = 0
             while x + lanes <= count {
-                store(source.map { load($0 + x) } ?? Vector(), target + x)
+                D.store8(source.map { S.load8($0 + x) } ?? Vector(), target + x)
                 x += lanes
             }
-            if x < count { store(source.map { load($0 + count - lanes) } ?? Vector(), target + count - lanes) }
+            if x < count { D.store8(source.map { S.load8($0 + count - lanes) } ?? Vector(), target + count - lanes) }
         }
 
         /// A row of w values (zeros for nil) into a padded row's interior, at offset half *
         /// dilation. The margins are zeroed once per task and never written.
         @inline(__always)
-        private static func padRow(_ source: UnsafePointer<Float>?, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
+        private static func padRow<S: FloatLanes>(_ source: UnsafePointer<S>?, _ row: UnsafeMutablePointer<Float>, _ s: Shape) {
             copyRow(source, row + s.half * s.dilation, count: s.width)
         }
 
         /// Rows first + k * dilation, k < count, of image b of a (B, C, H, W) tensor into the
         /// interiors of padded rows (k, C, paddedWidth); a row outside the image is zeros.
-        private static func padRows(_ source: UnsafePointer<Float>, b: Int, first: Int, count: Int,
-                                    _ target: UnsafeMutablePointer<Float>, _ s: Shape) {
+        private static func padRows<S: FloatLanes>(_ source: UnsafePointer<S>, b: Int, first: Int, count: Int,
+                                                   _ target: UnsafeMutablePointer<Float>, _ s: Shape) {
             for k in 0..<count {
                 let y = first + k * s.dilation
                 let inside = (0..<s.height).contains(y)
@@ -160,8 +161,10 @@ extension Correlation {
             }
         }
 
-        static func forward(_ f1: UnsafePointer<Float>, _ f2: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                            _ scratch: UnsafeMutablePointer<Float>, _ s: Shape) {
+        /// The forward on float32 or half-precision images (E), in float32 (half precision is
+        /// widened as the rows are padded and packed, and each output vector rounded as stored).
+        static func forward<E: FloatLanes>(_ f1: UnsafePointer<E>, _ f2: UnsafePointer<E>, _ out: UnsafeMutablePointer<E>,
+                                           _ scratch: UnsafeMutablePointer<Float>, _ s: Shape) {
             let (p, plane, w, h, c, wp, d) = (s.patch, s.plane, s.width, s.height, s.channels, s.paddedWidth, s.dilation)
             let (starts, displacementBlocks) = (blockStarts(w), channelBlocks(p))
             let pointers = UnsafeTransfer((f1, f2, out, scratch))
@@ -174,7 +177,9 @@ extension Correlation {
                     padRows(f2, b: b, first: y2, count: 1, row2, s)
                     // This task owns output row y2 where its partner row is outside the image (zeros)...
                     for i in 0..<p where !(0..<h).contains(y2 + s.displacement(i)) {
-                        for j in 0..<p { copyRow(nil, out + ((b * p + i) * p + j) * plane + y2 * w, count: w) }
+                        for j in 0..<p {
+                            copyRow(nil as UnsafePointer<Float>?, out + ((b * p + i) * p + j) * plane + y2 * w, count: w)
+                        }
                     }
                     // ...and every output row y = y2 - dy(i) inside the image, which pairs with f2's row y2
                     // (its padded row holds column x + dx(j) at x + j * dilation): i from first to last.
@@ -188,13 +193,13 @@ extension Correlation {
                             let yy = (y2 - s.displacement(ii.0), y2 - s.displacement(ii.1), y2 - s.displacement(ii.2))
                             for ch in 0..<c {
                                 for r in 0..<3 {
-                                    store(load(f1 + (b * c + ch) * plane + pick(yy, r) * w + x0), pack + (ch * 3 + r) * lanes)
+                                    store(E.load8(f1 + (b * c + ch) * plane + pick(yy, r) * w + x0), pack + (ch * 3 + r) * lanes)
                                 }
                             }
                             for (j0, spacing) in displacementBlocks {
                                 packedTile(rows: pack, columns: UnsafePointer(row2) + x0 + j0 * d, columnSpacing: spacing * d, columnStep: wp,
                                            columnJump: 0, inner: c, outer: 1).forEach { r, q, v in
-                                    store(v, out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
+                                    E.store8(v, out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
                                 }
                             }
                         }

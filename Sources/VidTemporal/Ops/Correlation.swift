@@ -184,7 +184,27 @@ extension Correlation {
         switch a.dtype {
         case .float32: try forward(a, Float.self)
         case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
+        case .float16: try forwardHalf(a, Float16.self)
+        case .bfloat16: try forwardHalf(a, BFloat16.self)
+        case .int64: throw .internalError("no int64 correlation: the op table refuses it")
+        }
+    }
+
+    /// A half-precision forward: the float32 tiles read and write E themselves (no copies of
+    /// whole tensors); the shapes they do not serve run on float32 copies. Bit for bit the
+    /// float32 forward of the widened images, rounded.
+    private static func forwardHalf<E: FloatLanes>(_ a: CorrelationForwardArguments, _: E.Type) throws(VTError) {
+        let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
+                              elementSize: MemoryLayout<Float>.stride, reachable: true)
+        guard shape.outputCount > 0 else { return }
+        guard shape.tiled, shape.reachable.patch == shape.patch else {
+            return try HalfPrecision.withFloat32Copies([a.f1, a.f2, a.out], outputs: [false, false, true],
+                                                       inputs: [true, true, false]) { (copies) throws(VTError) in
+                try forwardReachable(copies[0].pointer(Float.self), copies[1].pointer(), copies[2].mutablePointer(), shape)
+            }
+        }
+        try withScratch(scratchCount(shape, of: Float.self), of: Float.self) { scratch in
+            Tiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
         }
     }
 
@@ -200,7 +220,12 @@ extension Correlation {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.outputCount > 0 else { return }
-        let (f1, f2, out) = (a.f1.pointer(T.self), a.f2.pointer(T.self), a.out.mutablePointer(T.self))
+        try forwardReachable(a.f1.pointer(T.self), a.f2.pointer(), a.out.mutablePointer(), shape)
+    }
+
+    /// The forward over the displacements that reach the image, zeros for the others.
+    private static func forwardReachable<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
+                                                          _ out: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
         let inner = shape.reachable
         guard inner.patch < shape.patch else { return try forward(f1, f2, out, inner) }
         // Displacements past the image: the reachable patch's planes, zeros around them.
