@@ -64,6 +64,30 @@ def test_global_temporal_attention_in_blocks_is_the_float32_call_rounded(name):
 
 
 @pytest.mark.parametrize("name", sorted(HALF))
+def test_spatial_attention_frame_by_frame_is_the_float32_call_rounded(name):
+    # Several frames per task and several 64-row blocks per frame: the kernel widens frame by frame.
+    g = torch.Generator().manual_seed(7)
+    q, k, v, grad = (torch.randn(5, *shape, generator=g).to(HALF[name]) for shape in ((8, 150), (8, 150), (6, 150),
+                                                                                     (6, 150)))
+    forward = _ops.FUNCTIONS["spatial_attention_forward"]
+    backward = _ops.FUNCTIONS["spatial_attention_backward"]
+    for want_lse in (False, True):
+        half = forward.run((q, k, v, [want_lse]), True)
+        single = forward.run((q.float(), k.float(), v.float(), [want_lse]), True)
+        assert half[1].numel() == (5 * 150 if want_lse else 0)
+        for got, expected in zip(half, single):
+            assert torch.equal(got, expected.to(q.dtype)), want_lse
+    for lse in (half[1], None):
+        for want in ([True, True, True], [False, True, False], [True, False, True]):
+            got = backward.run((grad, q, k, v, lse, want), True)
+            expected = backward.run((grad.float(), q.float(), k.float(), v.float(),
+                                     None if lse is None else lse.float(), want), True)
+            assert [a.numel() > 0 for a in got] == want
+            for a, b in zip(got, expected):
+                assert torch.equal(a, b.to(q.dtype)), want
+
+
+@pytest.mark.parametrize("name", sorted(HALF))
 def test_correlation_tiles_read_half_precision(name):
     # Images at least 8 wide run the float32 tiles on the half-precision tensors themselves
     # (narrower ones, and dilations past the image, on float32 copies): the same bits either way.

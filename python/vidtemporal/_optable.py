@@ -183,13 +183,14 @@ OPS = [
                   *gradients([In("r", "B C K"), In("assign", "B K S")])]),
     ], forward="region_unpool_forward", backward="region_unpool_backward"),
     Op("spatial_attention", [
+        # Half precision frame by frame in the kernel (no float32 copies of whole tensors).
         Function("spatial_attention_forward",
                  [In("q", "B D S"), In("k", "B D S"), In("v", "B DV S"), Out("y", "B DV S"),
-                  Out("lse", "B S", optional=True)]),
+                  Out("lse", "B S", optional=True)], in_float32=False),
         Function("spatial_attention_backward",
                  [In("grad_y", "B DV S"), In("q", "B D S"), In("k", "B D S"), In("v", "B DV S"),
                   In("lse", "B S", optional=True),
-                  *gradients([In("q", "B D S"), In("k", "B D S"), In("v", "B DV S")])]),
+                  *gradients([In("q", "B D S"), In("k", "B D S"), In("v", "B DV S")])], in_float32=False),
     ], forward="spatial_attention_forward", backward="spatial_attention_backward"),
     Op("dual_attention_matching", [
         Function("dual_attention_matching_forward",

@@ -51,9 +51,7 @@ public func vt_spatial_attention_forward(_ q: UnsafePointer<DLTensor>?, _ k: Uns
     cabiCall("vt_spatial_attention_forward", err) { () throws(VTError) in
         let call = try SpatialAttentionForwardArguments.signature.bind([q, k, v, UnsafePointer(y),
             UnsafePointer(lse)])
-        try SpatialAttentionForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try SpatialAttention.forward(SpatialAttentionForwardArguments(call))
-        }
+        try SpatialAttention.forward(SpatialAttentionForwardArguments(call))
     }
 }
 
@@ -120,8 +118,6 @@ public func vt_spatial_attention_backward(_ grad_y: UnsafePointer<DLTensor>?, _ 
     cabiCall("vt_spatial_attention_backward", err) { () throws(VTError) in
         let call = try SpatialAttentionBackwardArguments.signature.bind([grad_y, q, k, v, lse, UnsafePointer(grad_q),
             UnsafePointer(grad_k), UnsafePointer(grad_v)])
-        try SpatialAttentionBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try SpatialAttention.backward(SpatialAttentionBackwardArguments(call))
-        }
+        try SpatialAttention.backward(SpatialAttentionBackwardArguments(call))
     }
 }

@@ -38,26 +38,28 @@ enum SpatialAttention {
 
     private static func scale<T: KernelScalar>(_ shape: Shape) -> T { 1 / T(shape.keyDim).squareRoot() }
 
-    /// Runs body(frame, probabilities, gradient scores) for every frame, frames in parallel. Each
-    /// task gets two rowsPerBlock x S buffers, all allocated before any output is written, so a
-    /// failed allocation is an error status rather than a trap.
+    /// Runs body(frame, probabilities, gradient scores, frame scratch) for every frame, frames in
+    /// parallel. Each task gets two rowsPerBlock x S buffers and `frameScratch` more elements,
+    /// all allocated before any output is written, so a failed allocation is an error status
+    /// rather than a trap.
     private static func forEachFrame<T: KernelScalar>(
-        _ shape: Shape, _: T.Type,
-        _ body: @Sendable (Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void
+        _ shape: Shape, _: T.Type, frameScratch: Int = 0,
+        _ body: @Sendable (Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void
     ) throws(VTError) {
         let tasks = max(1, min(Threads.count, shape.frames))
         let (block, blockOverflow) = min(rowsPerBlock, shape.positions).multipliedReportingOverflow(by: shape.positions)
-        let (elements, overflow) = (2 * tasks).multipliedReportingOverflow(by: block)
+        let (perTask, perTaskOverflow) = (2 * block).addingReportingOverflow(frameScratch)
+        let (elements, overflow) = tasks.multipliedReportingOverflow(by: perTask)
         let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-        guard !blockOverflow, !overflow, !bytesOverflow, let scratch = malloc(max(1, bytes)) else {
-            throw .allocation("cannot allocate \(tasks) x 2 row blocks of \(block) elements")
+        guard !blockOverflow, !perTaskOverflow, !overflow, !bytesOverflow, let scratch = malloc(max(1, bytes)) else {
+            throw .allocation("cannot allocate \(tasks) x (2 row blocks of \(block) + \(frameScratch)) elements")
         }
         defer { free(scratch) }
         let buffers = UnsafeTransfer(scratch.bindMemory(to: T.self, capacity: elements))
         // Each frame does S x S work: always worth a task.
         parallelTasks(shape.frames, bytesPerItem: Int.max, maxTasks: tasks) { task, frames in
-            let probabilities = buffers.value + task * 2 * block
-            for frame in frames { body(frame, probabilities, probabilities + block) }
+            let probabilities = buffers.value + task * perTask
+            for frame in frames { body(frame, probabilities, probabilities + block, probabilities + 2 * block) }
         }
     }
 
@@ -74,20 +76,29 @@ enum SpatialAttention {
                                          _ shape: Shape) throws(VTError) {
         let pointers = UnsafeTransfer((q, k, v, y, lse))
         let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
-        try forEachFrame(shape, T.self) { frame, probabilities, _ in
+        try forEachFrame(shape, T.self) { frame, probabilities, _, _ in
             let (q, k, v, y, lse) = pointers.value
-            let (qb, kb, vb, yb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, y + frame * dv * s)
-            for first in stride(from: 0, to: s, by: rowsPerBlock) {
-                let rows = min(rowsPerBlock, s - first)
-                scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
-                for i in 0..<rows {
-                    let row = probabilities + i * s
-                    let logSumExp = softmaxInPlace(row, count: s)
-                    lse?[frame * s + first + i] = logSumExp
-                }
-                // y[:, first ..< first + rows] = v P^T
-                BLAS.gemm(transposeB: true, m: dv, n: rows, k: s, vb, lda: s, probabilities, ldb: s, yb + first, ldc: s)
+            forwardFrame(q + frame * d * s, k + frame * d * s, v + frame * dv * s, y + frame * dv * s,
+                         lse: lse.map { $0 + frame * s }, probabilities, shape)
+        }
+    }
+
+    /// One frame's forward: q, k (d, S), v and y (dv, S), lse (S).
+    private static func forwardFrame<T: KernelScalar>(_ qb: UnsafePointer<T>, _ kb: UnsafePointer<T>, _ vb: UnsafePointer<T>,
+                                                      _ yb: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>?,
+                                                      _ probabilities: UnsafeMutablePointer<T>, _ shape: Shape) {
+        let s = shape.positions
+        for first in stride(from: 0, to: s, by: rowsPerBlock) {
+            let rows = min(rowsPerBlock, s - first)
+            scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
+            for i in 0..<rows {
+                let row = probabilities + i * s
+                let logSumExp = softmaxInPlace(row, count: s)
+                lse?[first + i] = logSumExp
             }
+            // y[:, first ..< first + rows] = v P^T
+            BLAS.gemm(transposeB: true, m: shape.valueDim, n: rows, k: s, vb, lda: s, probabilities, ldb: s, yb + first,
+                      ldc: s)
         }
     }
 
@@ -122,40 +133,99 @@ enum SpatialAttention {
                                           gradV: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
         let pointers = UnsafeTransfer((gradY, q, k, v, lse, gradQ, gradK, gradV))
         let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
-        let alpha: T = scale(shape)
-        try forEachFrame(shape, T.self) { frame, probabilities, gradScores in
+        try forEachFrame(shape, T.self) { frame, probabilities, gradScores, _ in
             let (gradY, q, k, v, lse, gradQ, gradK, gradV) = pointers.value
-            let (qb, kb, vb, gyb) = (q + frame * d * s, k + frame * d * s, v + frame * dv * s, gradY + frame * dv * s)
-            for first in stride(from: 0, to: s, by: rowsPerBlock) {
-                let rows = min(rowsPerBlock, s - first)
-                let accumulate: T = first == 0 ? 0 : 1
-                scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
-                for i in 0..<rows {
-                    softmaxInPlace(probabilities + i * s, count: s, shift: lse?[frame * s + first + i])
-                }
-                // grad_v += grad_y[:, rows] P
-                if let gradV {
-                    BLAS.gemm(m: dv, n: s, k: rows, gyb + first, lda: s, probabilities, ldb: s, beta: accumulate,
-                              gradV + frame * dv * s, ldc: s)
-                }
-                guard gradQ != nil || gradK != nil else { continue }
-                // dP = grad_y[:, rows]^T v; dScores = P * (dP - rowsum(P * dP))
-                BLAS.gemm(transposeA: true, m: rows, n: s, k: dv, gyb + first, lda: s, vb, ldb: s, gradScores, ldc: s)
-                for i in 0..<rows {
-                    let (p, g) = (probabilities + i * s, gradScores + i * s)
-                    let centre = T(dotProduct(UnsafePointer(p), UnsafePointer(g), count: s))
-                    for j in 0..<s { g[j] = p[j] * (g[j] - centre) }
-                }
-                // grad_q[:, rows] = scale * k dScores^T; grad_k += scale * q[:, rows] dScores
-                if let gradQ {
-                    BLAS.gemm(transposeB: true, m: d, n: rows, k: s, alpha: alpha, kb, lda: s, gradScores, ldb: s,
-                              gradQ + frame * d * s + first, ldc: s)
-                }
-                if let gradK {
-                    BLAS.gemm(m: d, n: s, k: rows, alpha: alpha, qb + first, lda: s, gradScores, ldb: s, beta: accumulate,
-                              gradK + frame * d * s, ldc: s)
-                }
+            backwardFrame(gradY + frame * dv * s, q + frame * d * s, k + frame * d * s, v + frame * dv * s,
+                          lse: lse.map { $0 + frame * s }, gradQ: gradQ.map { $0 + frame * d * s },
+                          gradK: gradK.map { $0 + frame * d * s }, gradV: gradV.map { $0 + frame * dv * s },
+                          probabilities, gradScores, shape)
+        }
+    }
+
+    /// One frame's gradients: grad_y, v, grad_v (dv, S); q, k, grad_q, grad_k (d, S); lse (S).
+    private static func backwardFrame<T: KernelScalar>(
+        _ gyb: UnsafePointer<T>, _ qb: UnsafePointer<T>, _ kb: UnsafePointer<T>, _ vb: UnsafePointer<T>,
+        lse: UnsafePointer<T>?, gradQ: UnsafeMutablePointer<T>?, gradK: UnsafeMutablePointer<T>?,
+        gradV: UnsafeMutablePointer<T>?, _ probabilities: UnsafeMutablePointer<T>,
+        _ gradScores: UnsafeMutablePointer<T>, _ shape: Shape
+    ) {
+        let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
+        let alpha: T = scale(shape)
+        for first in stride(from: 0, to: s, by: rowsPerBlock) {
+            let rows = min(rowsPerBlock, s - first)
+            let accumulate: T = first == 0 ? 0 : 1
+            scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
+            for i in 0..<rows {
+                softmaxInPlace(probabilities + i * s, count: s, shift: lse?[first + i])
             }
+            // grad_v += grad_y[:, rows] P
+            if let gradV {
+                BLAS.gemm(m: dv, n: s, k: rows, gyb + first, lda: s, probabilities, ldb: s, beta: accumulate,
+                          gradV, ldc: s)
+            }
+            guard gradQ != nil || gradK != nil else { continue }
+            // dP = grad_y[:, rows]^T v; dScores = P * (dP - rowsum(P * dP))
+            BLAS.gemm(transposeA: true, m: rows, n: s, k: dv, gyb + first, lda: s, vb, ldb: s, gradScores, ldc: s)
+            for i in 0..<rows {
+                let (p, g) = (probabilities + i * s, gradScores + i * s)
+                let centre = T(dotProduct(UnsafePointer(p), UnsafePointer(g), count: s))
+                for j in 0..<s { g[j] = p[j] * (g[j] - centre) }
+            }
+            // grad_q[:, rows] = scale * k dScores^T; grad_k += scale * q[:, rows] dScores
+            if let gradQ {
+                BLAS.gemm(transposeB: true, m: d, n: rows, k: s, alpha: alpha, kb, lda: s, gradScores, ldb: s,
+                          gradQ + first, ldc: s)
+            }
+            if let gradK {
+                BLAS.gemm(m: d, n: s, k: rows, alpha: alpha, qb + first, lda: s, gradScores, ldb: s, beta: accumulate,
+                          gradK, ldc: s)
+            }
+        }
+    }
+
+    /// The forward of a float16 or bfloat16 call, frame by frame: each frame's inputs widened into
+    /// task scratch, the float32 frame forward, its outputs rounded back. Bit for bit the float32
+    /// call on the widened tensors, without float32 copies of whole tensors.
+    static func forwardHalf(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ y: Tensor, lse: Tensor?,
+                            _ shape: Shape) throws(VTError) {
+        let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
+        let bfloat = q.dtype == .bfloat16
+        let pointers = UnsafeTransfer((q.address, k.address, v.address, y.address, lse?.address))
+        try forEachFrame(shape, Float.self, frameScratch: (2 * d + 2 * dv + 1) * s) { frame, probabilities, _, scratch in
+            let (q, k, v, y, lse) = pointers.value
+            let (qf, kf, vf) = (scratch, scratch + d * s, scratch + 2 * d * s)
+            let (yf, lsef) = (vf + dv * s, vf + 2 * dv * s)
+            HalfPrecision.widen(q + 2 * frame * d * s, bfloat: bfloat, count: d * s, into: qf)
+            HalfPrecision.widen(k + 2 * frame * d * s, bfloat: bfloat, count: d * s, into: kf)
+            HalfPrecision.widen(v + 2 * frame * dv * s, bfloat: bfloat, count: dv * s, into: vf)
+            forwardFrame(qf, kf, vf, yf, lse: lse == nil ? nil : lsef, probabilities, shape)
+            HalfPrecision.narrow(yf, count: dv * s, into: y + 2 * frame * dv * s, bfloat: bfloat)
+            if let lse { HalfPrecision.narrow(lsef, count: s, into: lse + 2 * frame * s, bfloat: bfloat) }
+        }
+    }
+
+    /// The backward of a float16 or bfloat16 call, frame by frame (as forwardHalf).
+    static func backwardHalf(_ gradY: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, lse: Tensor?, gradQ: Tensor?,
+                             gradK: Tensor?, gradV: Tensor?, _ shape: Shape) throws(VTError) {
+        let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
+        let bfloat = q.dtype == .bfloat16
+        let inputs = UnsafeTransfer((gradY.address, q.address, k.address, v.address, lse?.address))
+        let outputs = UnsafeTransfer((gradQ?.address, gradK?.address, gradV?.address))
+        try forEachFrame(shape, Float.self, frameScratch: (4 * d + 3 * dv + 1) * s) { frame, probabilities, gradScores, scratch in
+            let (gradY, q, k, v, lse) = inputs.value
+            let (gradQ, gradK, gradV) = outputs.value
+            let (gyf, qf, kf, vf) = (scratch, scratch + dv * s, scratch + (dv + d) * s, scratch + (dv + 2 * d) * s)
+            let (gqf, gkf, gvf, lsef) = (vf + dv * s, vf + (dv + d) * s, vf + (dv + 2 * d) * s, vf + (2 * dv + 2 * d) * s)
+            HalfPrecision.widen(gradY + 2 * frame * dv * s, bfloat: bfloat, count: dv * s, into: gyf)
+            HalfPrecision.widen(q + 2 * frame * d * s, bfloat: bfloat, count: d * s, into: qf)
+            HalfPrecision.widen(k + 2 * frame * d * s, bfloat: bfloat, count: d * s, into: kf)
+            HalfPrecision.widen(v + 2 * frame * dv * s, bfloat: bfloat, count: dv * s, into: vf)
+            if let lse { HalfPrecision.widen(lse + 2 * frame * s, bfloat: bfloat, count: s, into: lsef) }
+            backwardFrame(gyf, qf, kf, vf, lse: lse == nil ? nil : lsef, gradQ: gradQ == nil ? nil : gqf,
+                          gradK: gradK == nil ? nil : gkf, gradV: gradV == nil ? nil : gvf, probabilities, gradScores, shape)
+            if let gradQ { HalfPrecision.narrow(gqf, count: d * s, into: gradQ + 2 * frame * d * s, bfloat: bfloat) }
+            if let gradK { HalfPrecision.narrow(gkf, count: d * s, into: gradK + 2 * frame * d * s, bfloat: bfloat) }
+            if let gradV { HalfPrecision.narrow(gvf, count: dv * s, into: gradV + 2 * frame * dv * s, bfloat: bfloat) }
         }
     }
 }
@@ -167,7 +237,11 @@ extension SpatialAttention {
         switch a.dtype {
         case .float32: try forward(a, Float.self)
         case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
+        case .float16, .bfloat16:
+            let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
+            guard shape.lseCount > 0 else { return }
+            try forwardHalf(a.q, a.k, a.v, a.y, lse: a.lse, shape)
+        case .int64: throw .internalError("no int64 spatial attention: the op table refuses it")
         }
     }
 
@@ -175,7 +249,11 @@ extension SpatialAttention {
         switch a.dtype {
         case .float32: try backward(a, Float.self)
         case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
+        case .float16, .bfloat16:
+            let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
+            guard shape.lseCount > 0 else { return }
+            try backwardHalf(a.gradY, a.q, a.k, a.v, lse: a.lse, gradQ: a.gradQ, gradK: a.gradK, gradV: a.gradV, shape)
+        case .int64: throw .internalError("no int64 spatial attention: the op table refuses it")
         }
     }
 
