@@ -1,0 +1,138 @@
+"""One training step (forward, backward, SGD) of a ResNet-50 video network (the layout of
+examples/resnet50_temporal.py: N = 2 clips x T = 8 frames, 112 x 112) for TSN, TSM, TIN, TSM + MS
+after stage 2 and TSM + GTA after stage 3, each with vidtemporal's ops and with the plain torch
+implementations (vidtemporal.torch.portable) swapped into the same modules, in the same run. Prints
+each step time and each module's overhead over TSN for both.
+
+    python benchmarks/model_step.py [--quick] [--size 112] [--json FILE]
+
+Steps of all configurations are interleaved round by round and the medians compared, so that
+drift on a shared machine hits every configuration alike.
+"""
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import vidtemporal
+from vidtemporal.temporal_shift import MODES
+from vidtemporal.torch import portable
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
+from resnet50_temporal import VideoClassifier, temporal_resnet50  # noqa: E402
+
+KINDS = ("tsn", "tsm", "tin", "ms", "gta")
+LABELS = {"tsn": "TSN", "tsm": "TSM", "tin": "TIN", "ms": "TSM + MS (stage 2)", "gta": "TSM + GTA (stage 3)"}
+
+
+def _module(name):
+    return sys.modules[f"vidtemporal.torch.{name}"]
+
+
+# The functions the modules call, as plain torch: name in the module's namespace -> replacement
+# (the portable forwards return their outputs as a tuple).
+TORCH_REFERENCES = {
+    "temporal_shift": {
+        "temporal_shift": lambda x, t, fold_div, mode: portable.temporal_shift.temporal_shift_forward(
+            x, t, fold_div, MODES[mode])[0]},
+    "temporal_interlace": {
+        "temporal_interlace": lambda x, o, w, t, shift_div: portable.temporal_interlace.temporal_interlace_forward(
+            x, o, w, t, shift_div)[0]},
+    "motion_squeeze": {
+        "motion_squeeze": lambda x, t, p, sigma, temperature, normalize=True:
+            portable.motion_squeeze.motion_squeeze_forward(x, t, p, sigma, temperature, normalize)[0]},
+    "global_temporal_attention": {
+        "spatial_attention": lambda q, k, v: portable.spatial_attention.spatial_attention_forward(q, k, v, [False])[0],
+        "global_temporal_attention": lambda v, a, t: portable.global_temporal_attention.global_temporal_attention_forward(
+            v, a, t)[0],
+        "region_pool": lambda x, a: portable.region_pool.region_pool_forward(x, a, True)[0],
+        "region_unpool": lambda r, a: portable.region_unpool.region_unpool_forward(r, a)[0]},
+}
+
+
+@contextlib.contextmanager
+def torch_references():
+    """The modules running the plain torch implementations (autograd through torch ops)."""
+    saved = {(m, name): getattr(_module(m), name) for m, names in TORCH_REFERENCES.items() for name in names}
+    try:
+        for m, names in TORCH_REFERENCES.items():
+            for name, replacement in names.items():
+                setattr(_module(m), name, replacement)
+        yield
+    finally:
+        for (m, name), value in saved.items():
+            setattr(_module(m), name, value)
+
+
+def make_step(kind, size, clips=2, frames=8, classes=10):
+    torch.manual_seed(0)
+    model = VideoClassifier(temporal_resnet50(kind, frames, classes), frames).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    x, y = torch.randn(clips, frames, 3, size, size), torch.randint(0, classes, (clips,))
+
+    def step():
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else 7
+    torch.set_num_threads(vidtemporal.get_num_threads())
+    configs = [(kind, impl) for kind in KINDS for impl in (("vidtemporal", "torch") if kind != "tsn" else ("-",))]
+    steps = {config: make_step(config[0], args.size) for config in configs}
+
+    def run(config):
+        if config[1] == "torch":
+            with torch_references():
+                steps[config]()
+        else:
+            steps[config]()
+    times = {config: [] for config in configs}
+    for config in configs:   # warm-up
+        run(config)
+    for _ in range(rounds):
+        for config in configs:
+            start = time.perf_counter()
+            run(config)
+            times[config].append(time.perf_counter() - start)
+    median = {config: float(np.median(t)) for config, t in times.items()}
+    spread = {config: (min(t), max(t)) for config, t in times.items()}
+    tsn = median[("tsn", "-")]
+    print(f"ResNet-50 training step, N = 2 x T = 8, {args.size} x {args.size}, "
+          f"{vidtemporal.get_num_threads()} threads, median of {rounds} interleaved rounds")
+    print(f"{'network':<22}{'vidtemporal ms':>15}{'torch ms':>10}{'overhead ours':>15}{'overhead torch':>16}"
+          f"{'torch/ours':>12}  target >= 3")
+    print(f"{'TSN':<22}{tsn * 1e3:15.0f}{tsn * 1e3:10.0f}")
+    results = {"size": args.size, "rounds": rounds, "tsn_s": tsn, "rows": []}
+    for kind in KINDS[1:]:
+        ours, ref = median[(kind, "vidtemporal")], median[(kind, "torch")]
+        over_ours, over_ref = ours - tsn, ref - tsn
+        ratio = over_ref / over_ours if over_ours > 0 else float("inf")
+        print(f"{LABELS[kind]:<22}{ours * 1e3:15.0f}{ref * 1e3:10.0f}{over_ours * 1e3:15.0f}{over_ref * 1e3:16.0f}"
+              f"{ratio:11.1f}x{'' if ratio >= 3 else '  NOT MET'}")
+        results["rows"].append({"network": LABELS[kind], "ours_s": ours, "torch_s": ref, "overhead_ours_s": over_ours,
+                                "overhead_torch_s": over_ref, "spread_ours_s": spread[(kind, "vidtemporal")],
+                                "spread_torch_s": spread[(kind, "torch")]})
+    tsn_spread = spread[("tsn", "-")]
+    print(f"TSN step spread over the rounds: {tsn_spread[0] * 1e3:.0f}-{tsn_spread[1] * 1e3:.0f} ms")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
