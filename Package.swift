@@ -15,11 +15,13 @@ let package = Package(
 
         // MARK: Non-temporal stores for channels_last data movement (C: Swift has none)
         .target(name: "CStreamingStores", path: "Sources/CStreamingStores"),
+        // MARK: Tasks on the process's OpenMP threads when torch has loaded them (C: dlopen'd API)
+        .target(name: "COpenMPTasks", path: "Sources/COpenMPTasks"),
 
         // MARK: Kernels and exports
         .target(
             name: "VidTemporal",
-            dependencies: ["CVidTemporal", "COpenBLAS", "CStreamingStores"],
+            dependencies: ["CVidTemporal", "COpenBLAS", "CStreamingStores", "COpenMPTasks"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 

@@ -1,3 +1,4 @@
+import COpenMPTasks
 import CVidTemporal
 import Dispatch
 import Synchronization
@@ -48,7 +49,21 @@ func parallelTasks(_ count: Int, bytesPerItem: Int, maxTasks: Int, _ body: @Send
         if count > 0 { body(0, 0..<count) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: tasks) { task in
-        body(task, count * task / tasks ..< count * (task + 1) / tasks)
+    let run: @Sendable (Int) -> Void = { task in body(task, count * task / tasks ..< count * (task + 1) / tasks) }
+    guard !runOnOpenMP(tasks, run) else { return }
+    DispatchQueue.concurrentPerform(iterations: tasks, execute: run)
+}
+
+/// Runs run(task) for every task on the OpenMP threads of the process, if it has GNU OpenMP
+/// loaded (torch): they spin for a while after each torch op, so tasks on Dispatch's threads
+/// would share the cores with them. Returns false, running nothing, otherwise.
+private func runOnOpenMP(_ tasks: Int, _ run: @Sendable (Int) -> Void) -> Bool {
+    withoutActuallyEscaping(run) { run in
+        var job = run
+        return withUnsafeMutablePointer(to: &job) { job in
+            vts_run_on_openmp(tasks, tasks, job) { context, task in
+                context!.assumingMemoryBound(to: (@Sendable (Int) -> Void).self).pointee(task)
+            } != 0
+        }
     }
 }
