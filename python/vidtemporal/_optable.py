@@ -104,16 +104,18 @@ class Function:
 class Op:
     """An op: its functions, and which of them are the forward and backward autograd pairs.
     ``linear``: the backward is the adjoint of the forward (one tensor in, one out), so each is
-    the other's gradient (double backward). ``eager``: in eager torch, run the pair as an
-    autograd.Function without the custom ops' dispatch (it costs about 30 us a call with the
-    DAM's 15 tensors, a fifth of a small step; the benchmark's DAM rows show it). ``autocast``:
+    the other's gradient (double backward). ``eager`` (every op with an autograd pair but the
+    linear one, whose double backward needs the dispatcher): in eager torch, run the pair as an
+    autograd.Function without the custom ops' dispatch (50-100 us a forward + backward, more than
+    the whole of a small op such as dam_loss at the AVE shapes; the sweep's rows show it). ``autocast``:
     the op's policy under torch.autocast: "float32" (its floating inputs are cast to float32 and
     it returns float32, as torch does for softmax, norms and losses: every compute op here holds a
     softmax or a long accumulation) or "input" (it runs in its input's dtype: data movement)."""
 
-    def __init__(self, name, functions, forward=None, backward=None, linear=False, eager=False, autocast="float32"):
+    def __init__(self, name, functions, forward=None, backward=None, linear=False, autocast="float32"):
         self.name, self.functions = name, functions
-        self.forward, self.backward, self.linear, self.eager = forward, backward, linear, eager
+        self.forward, self.backward, self.linear = forward, backward, linear
+        self.eager = forward is not None and not linear
         self.autocast = autocast
 
 
@@ -203,7 +205,7 @@ OPS = [
                   In("grad_global_visual", "N D", optional=True), *DAM_INPUTS, In("workspace", "W", optional=True),
                   *gradients([t for t in DAM_INPUTS if t.name != "mask"])],
                  derived=DAM_WORKSPACE),
-    ], forward="dual_attention_matching_forward", backward="dual_attention_matching_backward", eager=True),
+    ], forward="dual_attention_matching_forward", backward="dual_attention_matching_backward"),
     Op("dam_loss", [
         Function("dam_loss_forward", [In("p", "..."), In("labels", "..."), Out("loss", "")]),
         Function("dam_loss_backward",
