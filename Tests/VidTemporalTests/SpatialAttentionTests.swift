@@ -6,8 +6,9 @@ import XCTest
 /// stability at large logits, the saved log-sum-exp, and bad input.
 final class SpatialAttentionTests: XCTestCase {
     struct Case { var b: Int, d: Int, dv: Int, s: Int }
-    // s = 130 spans three row blocks (64, 64, 2).
-    static let cases = [Case(b: 2, d: 3, dv: 2, s: 5), Case(b: 1, d: 8, dv: 5, s: 130), Case(b: 2, d: 1, dv: 1, s: 1)]
+    // s = 300 spans five row blocks (4 x 64, 44); s = 130, one block of the whole frame.
+    static let cases = [Case(b: 2, d: 3, dv: 2, s: 5), Case(b: 1, d: 8, dv: 5, s: 300), Case(b: 1, d: 4, dv: 3, s: 130),
+                        Case(b: 2, d: 1, dv: 1, s: 1)]
 
     /// (y, lse) of a forward call; lse only when asked for.
     func run<T: ShiftScalar>(_ c: Case, _ q: [T], _ k: [T], _ v: [T], lse withLSE: Bool = false) -> ([T], [T]) {
@@ -47,7 +48,7 @@ final class SpatialAttentionTests: XCTestCase {
     func testGradientsMatchFiniteDifferences() {
         var random = SeededRandom(seed: 51)
         let tolerance = Tolerance.of("finite_difference", .float64)
-        for c in Self.cases.prefix(2) {
+        for c in Self.cases.prefix(3) {
             let q: [Double] = random.uniform(c.b * c.d * c.s), k: [Double] = random.uniform(c.b * c.d * c.s)
             let v: [Double] = random.uniform(c.b * c.dv * c.s), gy: [Double] = random.uniform(c.b * c.dv * c.s)
             let (gq, gk, gv) = backward(c, gy, q, k, v)

@@ -8,7 +8,7 @@ import Glibc
 ///     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) v[b, :, j]
 ///
 /// with q, k (B, d, S) and v (B, dv, S). Frames run in parallel; within a frame, query rows are
-/// processed in blocks of `rowsPerBlock`, so a task holds two rowsPerBlock x S buffers (never the
+/// processed in blocks of `rows(shape)`, so a task holds two rows x S buffers (never the
 /// S x S matrix). The forward can save each row's log-sum-exp so the backward recomputes the
 /// probabilities with one GEMM and one exp instead of a second softmax.
 enum SpatialAttention {
@@ -23,7 +23,9 @@ enum SpatialAttention {
         var lseCount: Int { frames * positions }
     }
 
-    static let rowsPerBlock = 64
+    /// Query rows per block: a whole frame while its S x S scores fit in 256 KiB (S <= 256: one
+    /// GEMM per product and frame, as large as the frame allows), else 64.
+    static func rowsPerBlock(_ shape: Shape) -> Int { shape.positions <= 256 ? shape.positions : 64 }
 
     /// The dims of a call (already checked against the op table); once there is work, the GEMM
     /// sizes must fit BLAS.
@@ -47,7 +49,7 @@ enum SpatialAttention {
         _ body: @Sendable (Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>) -> Void
     ) throws(VTError) {
         let tasks = max(1, min(Threads.count, shape.frames))
-        let (block, blockOverflow) = min(rowsPerBlock, shape.positions).multipliedReportingOverflow(by: shape.positions)
+        let (block, blockOverflow) = min(rowsPerBlock(shape), shape.positions).multipliedReportingOverflow(by: shape.positions)
         let (perTask, perTaskOverflow) = (2 * block).addingReportingOverflow(frameScratch)
         let (elements, overflow) = tasks.multipliedReportingOverflow(by: perTask)
         let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
@@ -88,8 +90,8 @@ enum SpatialAttention {
                                                       _ yb: UnsafeMutablePointer<T>, lse: UnsafeMutablePointer<T>?,
                                                       _ probabilities: UnsafeMutablePointer<T>, _ shape: Shape) {
         let s = shape.positions
-        for first in stride(from: 0, to: s, by: rowsPerBlock) {
-            let rows = min(rowsPerBlock, s - first)
+        for first in stride(from: 0, to: s, by: rowsPerBlock(shape)) {
+            let rows = min(rowsPerBlock(shape), s - first)
             scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
             for i in 0..<rows {
                 let row = probabilities + i * s
@@ -151,8 +153,8 @@ enum SpatialAttention {
     ) {
         let (s, d, dv) = (shape.positions, shape.keyDim, shape.valueDim)
         let alpha: T = scale(shape)
-        for first in stride(from: 0, to: s, by: rowsPerBlock) {
-            let rows = min(rowsPerBlock, s - first)
+        for first in stride(from: 0, to: s, by: rowsPerBlock(shape)) {
+            let rows = min(rowsPerBlock(shape), s - first)
             let accumulate: T = first == 0 ? 0 : 1
             scores(qb, kb, first: first, rows: rows, into: probabilities, shape)
             for i in 0..<rows {
