@@ -59,8 +59,9 @@ class TemporalInterlace(nn.Module):
 
     The descriptor is the spatial mean of the first ``F = C // shift_div`` channels, ``(N, F, T)``;
     OffsetNet and WeightNet turn it into offsets ``(N, G)`` and weights ``(N, T, G)`` for
-    ``temporal_interlace``. ``net=None`` gives the bare module. The last offsets and weights are
-    kept (detached) in ``last_offsets`` / ``last_weights`` for inspection."""
+    ``temporal_interlace``. ``net=None`` gives the bare module. In eager mode the last offsets and
+    weights are kept (detached) in ``last_offsets`` / ``last_weights`` for inspection (not under
+    torch.compile or torch.export, where a module attribute set in forward is a side effect)."""
 
     @builds("TemporalInterlace")
     def __init__(self, in_channels, num_segments, shift_div=4, groups=2, net=None):
@@ -89,7 +90,8 @@ class TemporalInterlace(nn.Module):
         descriptor = x[:, :self.interlaced].mean((2, 3)).view(nt // t, t, self.interlaced).transpose(1, 2)
         offsets = self.offset_net(descriptor)
         weights = self.weight_net(descriptor)
-        self.last_offsets, self.last_weights = offsets.detach(), weights.detach()
+        if not torch.compiler.is_compiling():
+            self.last_offsets, self.last_weights = offsets.detach(), weights.detach()
         return self.net(temporal_interlace(x, offsets, weights, t, self.shift_div))
 
     def extra_repr(self):
