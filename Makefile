@@ -134,6 +134,8 @@ demo: python
 
 bench: python
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/model_step.py
 
 clean:
 	rm -rf .build build *.egg-info python/*.egg-info
