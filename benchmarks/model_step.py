@@ -1,8 +1,9 @@
 """One training step (forward, backward, SGD) of a ResNet-50 video network (the layout of
 examples/resnet50_temporal.py: N = 2 clips x T = 8 frames, 112 x 112) for TSN, TSM, TIN, TSM + MS
-after stage 2 and TSM + GTA after stage 3, each with vidtemporal's ops and with the plain torch
-implementations (vidtemporal.torch.portable) swapped into the same modules, in the same run. Prints
-each step time and each module's overhead over TSN for both.
+after stage 2 and TSM + GTA after stage 3, each with vidtemporal's ops, with the plain torch
+implementations (vidtemporal.torch.portable) swapped into the same modules, and with no-op
+stand-ins for the ops (what the module's own layers cost), in the same run. Prints each step time,
+each module's overhead over TSN for both, and how much of it the module's layers take.
 
     python benchmarks/model_step.py [--quick] [--size 112] [--json FILE]
 
@@ -57,18 +58,37 @@ TORCH_REFERENCES = {
 }
 
 
+# The same functions as stand-ins that cost next to nothing (outputs of the right shape): what is
+# left of a module's overhead is its own layers (the GTA block's 1x1 convs, MS's reduction...).
+NO_OPS = {
+    "temporal_shift": {"temporal_shift": lambda x, t, fold_div, mode: x},
+    "temporal_interlace": {"temporal_interlace": lambda x, o, w, t, shift_div: x},
+    "motion_squeeze": {"motion_squeeze": lambda x, t, p, sigma, temperature, normalize=True: x[:, :3]},
+    "global_temporal_attention": {
+        "spatial_attention": lambda q, k, v: v,
+        "global_temporal_attention": lambda v, a, t: v,
+        "region_pool": lambda x, a: x.new_zeros(x.shape[0], x.shape[1], a.shape[1]),
+        "region_unpool": lambda r, a: r.new_zeros(r.shape[0], r.shape[1], a.shape[2])},
+}
+
+
 @contextlib.contextmanager
-def torch_references():
-    """The modules running the plain torch implementations (autograd through torch ops)."""
-    saved = {(m, name): getattr(_module(m), name) for m, names in TORCH_REFERENCES.items() for name in names}
+def replaced(functions):
+    """The modules calling `functions` (module -> name -> replacement) instead of vidtemporal's."""
+    saved = {(m, name): getattr(_module(m), name) for m, names in functions.items() for name in names}
     try:
-        for m, names in TORCH_REFERENCES.items():
+        for m, names in functions.items():
             for name, replacement in names.items():
                 setattr(_module(m), name, replacement)
         yield
     finally:
         for (m, name), value in saved.items():
             setattr(_module(m), name, value)
+
+
+def torch_references():
+    """The modules running the plain torch implementations (autograd through torch ops)."""
+    return replaced(TORCH_REFERENCES)
 
 
 def make_step(kind, size, clips=2, frames=8, classes=10):
@@ -93,14 +113,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 10
     torch.set_num_threads(vidtemporal.get_num_threads())
-    configs = [(kind, impl) for kind in KINDS for impl in (("vidtemporal", "torch") if kind != "tsn" else ("-",))]
+    configs = [(kind, impl) for kind in KINDS
+               for impl in (("vidtemporal", "torch", "no-op") if kind != "tsn" else ("-",))]
     steps = {config: make_step(config[0], args.size) for config in configs}
 
     def run(config):
-        if config[1] == "torch":
-            with torch_references():
-                steps[config]()
-        else:
+        if config[1] == "-" or config[1] == "vidtemporal":
+            return steps[config]()
+        with replaced(TORCH_REFERENCES if config[1] == "torch" else NO_OPS):
             steps[config]()
     times = {config: [] for config in configs}
     for config in configs:   # warm-up
@@ -117,18 +137,21 @@ def main(argv=None):
     print(f"ResNet-50 training step, N = 2 x T = 8, {args.size} x {args.size}, "
           f"{vidtemporal.get_num_threads()} threads, fastest of {rounds} interleaved rounds")
     print(f"{'network':<22}{'vidtemporal ms':>15}{'torch ms':>10}{'overhead ours':>15}{'overhead torch':>16}"
-          f"{'torch/ours':>12}  target >= 3")
+          f"{'torch/ours':>12}{'own layers':>12}{'ops: ours':>11}{'torch':>7}  target >= 3")
     print(f"{'TSN':<22}{tsn * 1e3:15.0f}{tsn * 1e3:10.0f}")
     results = {"size": args.size, "rounds": rounds, "tsn_s": tsn, "rows": []}
     for kind in KINDS[1:]:
         ours, ref = best[(kind, "vidtemporal")], best[(kind, "torch")]
         over_ours, over_ref = ours - tsn, ref - tsn
         ratio = over_ref / over_ours if over_ours > 0 else float("inf")
+        # The module's layers alone (its temporal ops as no-op stand-ins), and what the ops add.
+        layers = best[(kind, "no-op")] - tsn
         print(f"{LABELS[kind]:<22}{ours * 1e3:15.0f}{ref * 1e3:10.0f}{over_ours * 1e3:15.0f}{over_ref * 1e3:16.0f}"
-              f"{ratio:11.1f}x{'' if ratio >= 3 else '  NOT MET'}")
+              f"{ratio:11.1f}x{layers * 1e3:12.0f}{(over_ours - layers) * 1e3:11.0f}{(over_ref - layers) * 1e3:7.0f}"
+              f"{'' if ratio >= 3 else '  NOT MET'}")
         results["rows"].append({"network": LABELS[kind], "ours_s": ours, "torch_s": ref,
                                 "median_ours_s": median[(kind, "vidtemporal")], "median_torch_s": median[(kind, "torch")],
-                                "overhead_ours_s": over_ours,
+                                "overhead_ours_s": over_ours, "own_layers_s": layers,
                                 "overhead_torch_s": over_ref, "spread_ours_s": spread[(kind, "vidtemporal")],
                                 "spread_torch_s": spread[(kind, "torch")]})
     tsn_spread = spread[("tsn", "-")]
