@@ -2,7 +2,7 @@
 in a ResNet-50 video network (N = 2 clips x T = 8 frames, 112 and 224 input), against the plain
 torch implementation of the same math (vidtemporal.torch.portable: the official codes' slicing
 and einsum formulations) under torch autograd, in the same run; plus the GEMM limit (the op's
-necessary flops at the measured sgemm rate) for the GEMM-shaped ops.
+necessary flops at the measured sgemm rate, the best of numpy's and torch's) for the GEMM-shaped ops.
 
     python benchmarks/sweep.py [--quick] [--json FILE] [--only NAME]
 
@@ -12,8 +12,6 @@ GEMM limit, ours within 1.3x of that limit instead.
 """
 import argparse
 import json
-import math
-import os
 import sys
 import time
 
@@ -25,19 +23,10 @@ import vidtemporal.torch as vtt
 from vidtemporal.temporal_shift import MODES
 from vidtemporal.torch import portable
 
+from bench import sgemm_gflops
+
 N, T = 2, 8
 NT = N * T
-
-
-def timeit(fn, repeat):
-    """Median wall time of `repeat` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def paired(a, b, repeat):
@@ -52,11 +41,6 @@ def paired(a, b, repeat):
             times.append(time.perf_counter() - start)
     ratios = np.array(times_b) / np.array(times_a)
     return float(np.median(times_a)), float(np.median(times_b)), float(np.median(ratios))
-
-
-def sgemm_gflops(repeat):
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    return 2 * 2048 ** 3 / timeit(lambda: torch.mm(a, b), repeat) / 1e9
 
 
 def fwd_bwd(forward, inputs, grad_of=None):
@@ -163,9 +147,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     repeat = 5 if args.quick else 15
     torch.set_num_threads(vidtemporal.get_num_threads())
-    sgemm = sgemm_gflops(repeat)
+    sgemm = sgemm_gflops(torch, repeat)[0]
     print(f"shape sweep: forward + backward through autograd, N*T = {NT}, {vidtemporal.get_num_threads()} threads; "
-          f"torch sgemm {sgemm:.1f} GFLOP/s")
+          f"sgemm {sgemm:.1f} GFLOP/s (the best of numpy and torch)")
     print(f"{'op':<26}{'shape':<38}{'ours ms':>9}{'torch ms':>10}{'torch/ours':>11}{'limit ms':>9}  target")
     results, failures = [], 0
     for op, shape, ours, reference, flops in rows():
