@@ -58,17 +58,18 @@ TORCH_REFERENCES = {
 }
 
 
-# The same functions as stand-ins that cost next to nothing (outputs of the right shape): what is
+# The same functions as stand-ins that cost next to nothing (outputs of the right shape, every
+# input kept in the graph so that the layers producing them still run their backward): what is
 # left of a module's overhead is its own layers (the GTA block's 1x1 convs, MS's reduction...).
 NO_OPS = {
     "temporal_shift": {"temporal_shift": lambda x, t, fold_div, mode: x},
-    "temporal_interlace": {"temporal_interlace": lambda x, o, w, t, shift_div: x},
+    "temporal_interlace": {"temporal_interlace": lambda x, o, w, t, shift_div: x + 0 * (o.sum() + w.sum())},
     "motion_squeeze": {"motion_squeeze": lambda x, t, p, sigma, temperature, normalize=True: x[:, :3]},
     "global_temporal_attention": {
-        "spatial_attention": lambda q, k, v: v,
-        "global_temporal_attention": lambda v, a, t: v,
-        "region_pool": lambda x, a: x.new_zeros(x.shape[0], x.shape[1], a.shape[1]),
-        "region_unpool": lambda r, a: r.new_zeros(r.shape[0], r.shape[1], a.shape[2])},
+        "spatial_attention": lambda q, k, v: v + 0 * (q.sum() + k.sum()),
+        "global_temporal_attention": lambda v, a, t: v + 0 * a.sum(),
+        "region_pool": lambda x, a: x.new_zeros(x.shape[0], x.shape[1], a.shape[1]) + 0 * (x.sum() + a.sum()),
+        "region_unpool": lambda r, a: r.new_zeros(r.shape[0], r.shape[1], a.shape[2]) + 0 * (r.sum() + a.sum())},
 }
 
 

@@ -183,8 +183,9 @@ int32_t vt_temporal_shift_inplace_backward(DLTensor *grad, int64_t num_segments,
  * T steps over a clip equals VT_SHIFT_UNIDIRECTIONAL on that clip, exactly.
  *
  * A state is created for one frame shape and one dtype; stepping it with another shape is
- * VT_ERR_SHAPE_MISMATCH, with another dtype VT_ERR_UNSUPPORTED. One state must not be used from
- * two threads at once.
+ * VT_ERR_SHAPE_MISMATCH, with another dtype VT_ERR_UNSUPPORTED. Frames may be row-major or
+ * channels_last (frame and out in one format; the cache follows the frames' format, converted
+ * once when it changes). One state must not be used from two threads at once.
  *
  * Errors: create: fold_div < 1 (VT_ERR_INVALID_ARGUMENT); a dtype that is not a floating one
  * (VT_ERR_UNSUPPORTED); frame not 4-d, overflowing sizes (VT_ERR_SHAPE_MISMATCH); out NULL

@@ -7,7 +7,7 @@
 // does not follow that pattern, so each run's lines are requested this many pixels ahead.
 enum { PREFETCH_PIXELS = 8 };
 
-typedef long long vts_chunk __attribute__((vector_size(16)));
+typedef long long vts_chunk __attribute__((vector_size(16), may_alias));
 
 // n bytes to a 16-byte aligned destination, n a multiple of 16: copied from source, or zeros
 // when source is NULL. Separate loops per kind of store, so that the compiler keeps each one.
@@ -47,7 +47,7 @@ void vts_write_pixel_runs(void *destination, size_t pixel_bytes, size_t pixels,
             size_t pixel = p * pixel_bytes;
             for (size_t r = 0; r < count; r++) {
                 const char *source = runs[r].source ? (const char *)runs[r].source + p * runs[r].source_stride : NULL;
-                if (source)
+                if (source && p + PREFETCH_PIXELS < pixels)
                     for (size_t line = 0; line < runs[r].bytes; line += 64)
                         __builtin_prefetch(source + PREFETCH_PIXELS * runs[r].source_stride + line);
                 stream_bytes(out + pixel + runs[r].start, source, runs[r].bytes);

@@ -6,8 +6,11 @@
 /// One task of a job: `task` in [0, tasks).
 typedef void (*vts_task_function)(void *context, long task);
 
-/// Runs fn(context, task) for every task in [0, tasks) on at most `threads` OpenMP threads (the
-/// calling thread among them) and returns 1; returns 0, running nothing, when the process has no
-/// GNU OpenMP runtime loaded, in a child forked after this library was loaded, or when the
-/// environment sets VT_THREADING=dispatch.
+/// Runs fn(context, task) for every task in [0, tasks) on at most `threads` OpenMP threads (0:
+/// the runtime's omp_get_max_threads, i.e. torch.set_num_threads), the calling thread among them,
+/// and returns 1; returns 0, running nothing, when no GNU OpenMP runtime is loaded in the process
+/// at the time of the call, in a child forked after this library was loaded, or when the
+/// environment sets VT_THREADING=dispatch. Each calling thread gets its own OpenMP team (the
+/// runtime's rule for threads outside a parallel region); a call from inside one runs its tasks
+/// on a team of one.
 int vts_run_on_openmp(long tasks, long threads, void *context, vts_task_function fn);

@@ -8,8 +8,8 @@ import Glibc
 ///     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) v[b, :, j]
 ///
 /// with q, k (B, d, S) and v (B, dv, S). Frames run in parallel; within a frame, query rows are
-/// processed in blocks of `rows(shape)`, so a task holds two rows x S buffers (never the
-/// S x S matrix). The forward can save each row's log-sum-exp so the backward recomputes the
+/// processed in blocks of `rowsPerBlock(shape)` rows, so a task holds two rows x S buffers (the
+/// whole S x S matrix only while it is small). The forward can save each row's log-sum-exp so the backward recomputes the
 /// probabilities with one GEMM and one exp instead of a second softmax.
 enum SpatialAttention {
     struct Shape: Sendable {
@@ -23,8 +23,9 @@ enum SpatialAttention {
         var lseCount: Int { frames * positions }
     }
 
-    /// Query rows per block: a whole frame while its S x S scores fit in 256 KiB (S <= 256: one
-    /// GEMM per product and frame, as large as the frame allows), else 64.
+    /// Query rows per block: a whole frame while S <= 256 (each of the task's two S x S buffers at
+    /// most 256 KiB in float32: one GEMM per product and frame, as large as the frame allows),
+    /// else 64.
     static func rowsPerBlock(_ shape: Shape) -> Int { shape.positions <= 256 ? shape.positions : 64 }
 
     /// The dims of a call (already checked against the op table); once there is work, the GEMM

@@ -102,7 +102,7 @@ enum HalfPrecision {
 /// An element the float32 vector kernels load and store eight at a time as SIMD8<Float>: Float
 /// itself, or a half-precision type widened on load and rounded to nearest even on store (the
 /// same values as HalfPrecision.widen / narrow), so that a kernel reads half precision directly.
-protocol FloatLanes {
+protocol FloatLanes: SendableMetatype {
     static func load8(_ p: UnsafePointer<Self>) -> SIMD8<Float>
     static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Self>)
 }

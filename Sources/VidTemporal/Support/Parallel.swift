@@ -11,6 +11,9 @@ import Glibc
 enum Threads {
     private static let requested = Atomic<Int>(0)
 
+    /// Whether the caller chose the thread count (vt_set_num_threads with n > 0).
+    static var chosen: Bool { requested.load(ordering: .relaxed) > 0 }
+
     static let maximum = Int(VT_MAX_THREADS)
     static let online: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
@@ -61,7 +64,8 @@ private func runOnOpenMP(_ tasks: Int, _ run: @Sendable (Int) -> Void) -> Bool {
     withoutActuallyEscaping(run) { run in
         var job = run
         return withUnsafeMutablePointer(to: &job) { job in
-            vts_run_on_openmp(tasks, tasks, job) { context, task in
+            // Unless the caller chose the thread count, the team is OpenMP's own (torch's setting).
+            vts_run_on_openmp(tasks, Threads.chosen ? tasks : 0, job) { context, task in
                 context!.assumingMemoryBound(to: (@Sendable (Int) -> Void).self).pointee(task)
             } != 0
         }

@@ -46,7 +46,7 @@ def native_layout(tensor, function):
 def layout_of(tensor, like, function):
     """`tensor` in the memory format of `like` (another 4-d tensor of the same call), so that one
     call's tensors share one format; native_layout when there is no such tensor."""
-    if like is None:
+    if like is None or tensor.dim() != 4:
         return native_layout(tensor, function)
     if function in CHANNELS_LAST and channels_last(like):
         return tensor.contiguous(memory_format=torch.channels_last)
@@ -206,8 +206,26 @@ def _eager(forward, backward):
         setup_context(ctx, args, output)
         return output
 
+    def first_order_backward(ctx, *grads):
+        # The backward runs the glue, not differentiable ops. Under create_graph its gradients get
+        # a node that raises when differentiated (as the custom op's, which has no formula for its
+        # backward), so a double backward is an error and never a silently missing term.
+        with torch.no_grad():
+            gradients = backward_fn(ctx, *grads)
+        if not torch.is_grad_enabled():
+            return gradients
+        present = [i for i, g in enumerate(gradients) if isinstance(g, torch.Tensor)]
+        delayed = torch._C._functions.DelayedError(
+            f"{forward}: the vidtemporal op has no second derivative (double backward)".encode(), len(present))
+        marked = delayed(*[gradients[i].detach().requires_grad_(True) for i in present])
+        marked = marked if isinstance(marked, tuple) else (marked,)
+        gradients = list(gradients)
+        for i, g in zip(present, marked):
+            gradients[i] = g
+        return tuple(gradients)
+
     return type(f"Eager_{forward}", (torch.autograd.Function,),
-                {"forward": staticmethod(forward_fn), "backward": staticmethod(backward_fn)})
+                {"forward": staticmethod(forward_fn), "backward": staticmethod(first_order_backward)})
 
 
 def _register_adjoint_autograd(forward, backward, ops):
@@ -251,15 +269,29 @@ def _make():
 OPS, EAGER = _make()
 
 
+def _plain_eager(args):
+    """Whether a call may take the eager autograd.Function: plain tensors in eager torch, with
+    nothing that needs the dispatcher (compile, jit tracing, torch.func transforms, dispatch or
+    torch-function modes such as FakeTensorMode, tensor subclasses)."""
+    return (not torch.compiler.is_compiling() and not torch.jit.is_tracing()
+            and torch._C._functorch.peek_interpreter_stack() is None
+            and not torch._C._is_torch_function_mode_enabled()
+            and torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is None
+            and torch.utils._python_dispatch._get_current_dispatch_mode() is None
+            and all(type(a) is torch.Tensor or not isinstance(a, torch.Tensor) for a in args))
+
+
 def run(fn, name, *args, names=None):
     """torch.ops.vidtemporal.<name>(*args) for the public function `fn` (in eager mode, for an
     op the table marks eager, its autograd.Function); its errors name fn."""
     try:
-        if name in EAGER and not torch.compiler.is_compiling():
+        if name in EAGER and _plain_eager(args):
             device = next(a.device.type for a in args if isinstance(a, torch.Tensor))
             if name in IN_FLOAT32 and device in AUTOCAST_DEVICES and torch.is_autocast_enabled(device):
-                # The custom op's autocast rule, for the path that bypasses the dispatcher.
-                args = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
+                # The custom op's autocast rule (torch's: float64 and other devices' tensors
+                # untouched), for the path that bypasses the dispatcher.
+                args = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != torch.float64
+                        and a.device.type == device else a for a in args]
                 with torch.autocast(device, enabled=False):
                     return EAGER[name].apply(*args)
             return EAGER[name].apply(*args)
