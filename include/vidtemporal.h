@@ -15,7 +15,8 @@
  *    serves; every floating tensor of a call has the same one; others are VT_ERR_UNSUPPORTED),
  *    ndim and every shape relation between the call's tensors (VT_ERR_SHAPE_MISMATCH, naming
  *    both tensors), the strides (compact row-major, or the same with any stride on dims of
- *    size 1; the temporal shift also reads channels_last; others are VT_ERR_UNSUPPORTED),
+ *    size 1; the temporal shift, its stream and the temporal interlace also read channels_last,
+ *    one format per call; others are VT_ERR_UNSUPPORTED),
  *    alignment of data + byte_offset to the element size (VT_ERR_UNSUPPORTED), overflow of any size (VT_ERR_SHAPE_MISMATCH), and overlap of
  *    any output with any input or another output (VT_ERR_SHAPE_MISMATCH).
  *  - Shapes below are written with symbols: (N*T, C, H, W) means a 4-d tensor whose first dim
