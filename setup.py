@@ -25,11 +25,29 @@ class BuildWithSwiftLibrary(build_ext):
         for ext in self.extensions:
             ext.library_dirs.append(os.path.dirname(library))
         super().run()
-        # The extension links -lvidtemporal with rpath $ORIGIN: ship the library beside it.
+        # The extension links -lvidtemporal with rpath $ORIGIN: ship the library beside it, and
+        # what a C program needs to use it: the headers and a relocatable pkg-config file.
         for ext in self.extensions:
             target = os.path.dirname(self.get_ext_fullpath(ext.name))
-            os.makedirs(target, exist_ok=True)
+            os.makedirs(os.path.join(target, "include", "dlpack"), exist_ok=True)
+            os.makedirs(os.path.join(target, "pkgconfig"), exist_ok=True)
             shutil.copy2(library, os.path.join(target, "libvidtemporal.so"))
+            shutil.copy2(os.path.join(ROOT, "include", "vidtemporal.h"), os.path.join(target, "include"))
+            shutil.copy2(dlpack_header(), os.path.join(target, "include", "dlpack"))
+            with open(os.path.join(ROOT, "vidtemporal.pc.in")) as template:
+                pc = template.read()
+            for key, value in (("@PREFIX@", "${pcfiledir}/.."), ("@LIBDIR@", "${prefix}"),
+                               ("@RPATH@", " -Wl,-rpath,${libdir}"), ("@VERSION@", library_version())):
+                pc = pc.replace(key, value)
+            with open(os.path.join(target, "pkgconfig", "vidtemporal.pc"), "w") as out:
+                out.write(pc)
+
+
+def dlpack_header():
+    """<dlpack/dlpack.h> as the compiler finds it (libdlpack-dev on Debian)."""
+    found = subprocess.run(["cc", "-E", "-H", "-x", "c", "-"], input="#include <dlpack/dlpack.h>\n", text=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True).stderr
+    return re.search(r"^\. (\S+dlpack\.h)$", found, re.M).group(1)
 
 
 extension = Extension(

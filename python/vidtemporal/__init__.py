@@ -39,6 +39,18 @@ def get_num_threads():
     return _C.get_num_threads()
 
 
+def get_include():
+    """The directory of vidtemporal.h (and the <dlpack/dlpack.h> it includes), for C programs."""
+    import os
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+
+
+def get_lib():
+    """The directory of libvidtemporal.so (link with -L<it> -lvidtemporal -Wl,-rpath,<it>)."""
+    import os
+    return os.path.dirname(os.path.abspath(__file__))
+
+
 __all__ = [
     "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
     "temporal_interlace", "temporal_interlace_backward",
