@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib generate check-generated wheel python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-baseline test-qemu test-clean-root python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
 
 all: lib
 
@@ -40,21 +40,28 @@ lib: deps
 	tools/build_library.sh >/dev/null
 
 # The wheel is what `pip install .` would install; building it once serves both test venvs.
-wheel: venv
+dev-wheel: venv
 	rm -rf .build/wheel build
 	$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w .build/wheel .
 
-python: wheel
+# The portable wheel in dist/: the dev wheel with OpenBLAS (and what it needs) bundled by
+# auditwheel under the lowest manylinux tag its symbols allow.
+wheel: dev-wheel
+	rm -rf dist
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist $(WHEEL)
+	$(VENV)/bin/auditwheel show dist/*.whl
+
+python: dev-wheel
 	$(VENV)/bin/pip install -q --no-deps --force-reinstall $(WHEEL)
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 755 "$$(tools/build_library.sh)" $(DESTDIR)$(PREFIX)/lib/libvidtemporal.so
+	lib="$$(tools/build_library.sh)" && install -m 755 "$$(dirname "$$lib")"/libvidtemporal*.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vidtemporal.h $(DESTDIR)$(PREFIX)/include/vidtemporal.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@RPATH@||' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
-test: check-generated test-swift test-c fuzz-c test-python test-numpy-only
+test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-baseline test-qemu test-clean-root
 
 # The per-op glue (Swift thunks, CPython entry points) written from the op table.
 generate:
@@ -66,18 +73,38 @@ check-generated:
 test-swift: deps
 	swift test
 
-# The C user's view: install into a staging prefix, build the C test through pkg-config.
+# The C user's view: install into a staging prefix, build the C tests through pkg-config.
+C_LINK = $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
+# $(call run_c_tests,extra cc flags,command each test runs under,binary prefix)
+define run_c_tests
+	@for test in Tests/c/test_*.c; do \
+	  bin=.build/$(3)$$(basename $$test .c); \
+	  echo "cc $$test $(2)"; \
+	  cc -std=c11 -Wall -Wextra -Werror $(1) $$test -o $$bin $(C_LINK) && $(2) $$bin || exit 1; \
+	done
+endef
+
 test-c: deps
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
-	tools/check_exports.sh $(STAGE)/lib/libvidtemporal.so
-	@for test in Tests/c/test_*.c; do \
-	  bin=.build/$$(basename $$test .c); \
-	  echo "cc $$test"; \
-	  cc -std=c11 -Wall -Wextra -Werror $$test -o $$bin \
-	    $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm \
-	    && $$bin || exit 1; \
-	done
+	@for so in $(STAGE)/lib/libvidtemporal*.so; do tools/check_exports.sh $$so || exit 1; done
+	$(call run_c_tests,,,)
 	$(MAKE) --no-print-directory example-c
+
+# The C tests and a shorter fuzz run under qemu-x86_64 -cpu Nehalem (no AVX, no FMA): the loader
+# picks the baseline build and nothing executes an instruction that CPU lacks. qemu enforces the
+# model: the x86-64-v3 build linked directly dies of SIGILL there, which is checked too.
+QEMU := qemu-x86_64 -cpu Nehalem
+test-qemu: deps
+	@command -v qemu-x86_64 >/dev/null || { apt-get update -qq && apt-get install -y -qq qemu-user; }
+	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
+	$(call run_c_tests,-DVT_TEST_UNDER_QEMU,$(QEMU),qemu-)
+	cc -std=c11 -O1 -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/qemu-fuzz_abi $(C_LINK)
+	$(QEMU) .build/qemu-fuzz_abi --seed $(FUZZ_SEED) --calls 20000
+	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/qemu-v3-direct -Iinclude \
+	  -L$(STAGE)/lib -l:libvidtemporal-x86-64-v3.so -Wl,-rpath,$(STAGE)/lib -lm
+	@$(QEMU) .build/qemu-v3-direct >/dev/null 2>&1; status=$$?; \
+	if [ $$status -ne 132 ]; then echo "the x86-64-v3 build under $(QEMU) exited $$status, not SIGILL (132)"; exit 1; fi; \
+	echo "the x86-64-v3 build under $(QEMU): SIGILL, as it must"
 
 # The C fuzz test (Tests/fuzz/fuzz_abi.c): every function of the ABI with valid, extreme and
 # malformed arguments. make test runs a fixed seed and count (about a minute); `make fuzz` ten
@@ -86,8 +113,7 @@ FUZZ_CALLS ?= 200000
 FUZZ_SEED ?= 1
 fuzz-c:
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
-	cc -std=c11 -O1 -g -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/fuzz_abi \
-	  $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
+	cc -std=c11 -O1 -g -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/fuzz_abi $(C_LINK)
 	.build/fuzz_abi --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS)
 
 fuzz:
@@ -118,9 +144,17 @@ example-c:
 test-python: python
 	cd /tmp && $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
 
+# The Python suite again with the baseline kernel build forced (what a CPU without AVX2 runs).
+test-baseline: python
+	cd /tmp && VT_CPU=baseline $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
+
+# The portable wheel installed in a minimal Debian root with nothing of the build in it.
+test-clean-root: wheel
+	tools/test_clean_root.sh dist/vidtemporal-$(VERSION)-*.whl
+
 # A fresh venv with only numpy (and pytest): the package imports and its numpy tests pass, and the
 # installed library needs no Swift toolchain.
-test-numpy-only: wheel
+test-numpy-only: dev-wheel
 	rm -rf .build/venv-numpy
 	$(PYTHON) -m venv .build/venv-numpy
 	.build/venv-numpy/bin/pip install -q numpy pytest $(WHEEL)
@@ -138,4 +172,4 @@ bench: python
 	$(PY) benchmarks/model_step.py
 
 clean:
-	rm -rf .build build *.egg-info python/*.egg-info
+	rm -rf .build build dist *.egg-info python/*.egg-info

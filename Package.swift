@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         // MARK: The C ABI header, imported into Swift so @c @implementation checks every signature
         .systemLibrary(name: "CVidTemporal", path: "include"),
-        // MARK: OpenBLAS (apt-get install libopenblas-dev) for the GEMM-shaped kernels
+        // MARK: OpenBLAS (apt-get install libopenblas-dev) for the GEMM-shaped kernels; Accelerate on Darwin
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
         // MARK: Non-temporal stores for channels_last data movement (C: Swift has none)
@@ -21,8 +21,12 @@ let package = Package(
         // MARK: Kernels and exports
         .target(
             name: "VidTemporal",
-            dependencies: ["CVidTemporal", "COpenBLAS", "CStreamingStores", "COpenMPTasks"],
-            swiftSettings: [.swiftLanguageMode(.v6)]
+            dependencies: [
+                "CVidTemporal", "CStreamingStores", "COpenMPTasks",
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
 
         // MARK: Tests

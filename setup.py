@@ -31,7 +31,9 @@ class BuildWithSwiftLibrary(build_ext):
             target = os.path.dirname(self.get_ext_fullpath(ext.name))
             os.makedirs(os.path.join(target, "include", "dlpack"), exist_ok=True)
             os.makedirs(os.path.join(target, "pkgconfig"), exist_ok=True)
-            shutil.copy2(library, os.path.join(target, "libvidtemporal.so"))
+            for name in os.listdir(os.path.dirname(library)):
+                if name.startswith("libvidtemporal"):
+                    shutil.copy2(os.path.join(os.path.dirname(library), name), os.path.join(target, name))
             shutil.copy2(os.path.join(ROOT, "include", "vidtemporal.h"), os.path.join(target, "include"))
             shutil.copy2(dlpack_header(), os.path.join(target, "include", "dlpack"))
             with open(os.path.join(ROOT, "vidtemporal.pc.in")) as template:

@@ -1,16 +1,23 @@
 """Benchmarks: each op against the physical limit (memory copy bandwidth for data movement)
 and the PyTorch reference implementation, measured in the same run, reported as ratios.
 
-    python benchmarks/bench.py [--quick] [--json FILE] [--torch-huge-pages]
+    python benchmarks/bench.py [--quick] [--json FILE] [--torch-huge-pages] [--no-baseline]
+
+The kernel build the library chose for this CPU runs first; then, unless that is already the
+baseline or --no-baseline is given, the same benchmark runs again in a child process with
+VT_CPU=baseline, and both builds' times are printed side by side.
 """
 import argparse
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
 
-from vidtemporal import _C, get_num_threads, temporal_shift, TemporalShiftStream
+from vidtemporal import _C, cpu_dispatch, get_num_threads, temporal_shift, TemporalShiftStream
 from vidtemporal.temporal_shift import MODES
 
 
@@ -457,6 +464,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the second run with the baseline kernel build (VT_CPU=baseline)")
     parser.add_argument("--torch-huge-pages", action="store_true",
                         help="set THP_MEM_ALLOC_ENABLE=1 (torch backs large CPU tensors with transparent huge pages; "
                              "not torch's default, so off unless asked)")
@@ -472,9 +481,10 @@ def main(argv=None):
         print("torch is not installed: the PyTorch reference columns are skipped")
     repeat = 3 if args.quick else 10
     sgemm, sgemm_by_library = sgemm_gflops(torch, repeat)
+    print(f"kernel build: {cpu_dispatch()}" + ("  (VT_CPU=baseline)" if os.environ.get("VT_CPU") == "baseline" else ""))
     print(f"sgemm 2048^3: {sgemm:.1f} GFLOP/s (" + ", ".join(f"{k} {v:.1f}" for k, v in sgemm_by_library.items()) + ")")
     print(f"torch huge pages (THP_MEM_ALLOC_ENABLE): {os.environ.get('THP_MEM_ALLOC_ENABLE', 'off (torch default)')}")
-    results = {"threads": get_num_threads(), "sgemm_gflops": sgemm_by_library,
+    results = {"build": cpu_dispatch(), "threads": get_num_threads(), "sgemm_gflops": sgemm_by_library,
                "torch_huge_pages": os.environ.get("THP_MEM_ALLOC_ENABLE") == "1",
                "temporal_shift": bench_temporal_shift(repeat, torch),
                "temporal_interlace": bench_temporal_interlace(repeat, torch),
@@ -492,10 +502,37 @@ def main(argv=None):
         for name, ratio in result["ratios"].items():
             unit = "" if name.endswith("(us)") else "x"
             print(f"  {name:<50} {ratio:9.2f}{unit:1}   target {result['targets'][name]}")
+    if not args.no_baseline and cpu_dispatch() != "x86-64":
+        results["baseline"] = run_baseline(args)
+        print_builds_side_by_side(results, results["baseline"])
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
     return results
+
+
+def run_baseline(args):
+    """The same benchmark with the baseline kernel build, in a child process (the build is chosen
+    when the library loads)."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "baseline.json")
+        command = [sys.executable, os.path.abspath(__file__), "--no-baseline", "--json", path]
+        command += ["--quick"] * args.quick + ["--torch-huge-pages"] * args.torch_huge_pages
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, VT_CPU="baseline"))
+        with open(path) as f:
+            return json.load(f)
+
+
+def print_builds_side_by_side(results, baseline):
+    print(f"\nkernel builds, same run: {results['build']} (the tables above) and {baseline['build']} "
+          f"(VT_CPU=baseline); torch rows are the same code in both, a measure of the run's noise")
+    print(f"  {'op: row':<74} {results['build']:>10} {baseline['build']:>10}   ratio")
+    for op, result in results.items():
+        if not isinstance(result, dict) or "seconds" not in result:
+            continue
+        for name, seconds in result["seconds"].items():
+            other = baseline[op]["seconds"][name]
+            print(f"  {op + ': ' + name:<74} {seconds * 1e3:8.3f}ms {other * 1e3:8.3f}ms {other / seconds:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -136,7 +136,8 @@ def main(argv=None):
     spread = {config: (min(t), max(t)) for config, t in times.items()}
     tsn = best[("tsn", "-")]
     print(f"ResNet-50 training step, N = 2 x T = 8, {args.size} x {args.size}, "
-          f"{vidtemporal.get_num_threads()} threads, fastest of {rounds} interleaved rounds")
+          f"{vidtemporal.get_num_threads()} threads, kernel build {vidtemporal.cpu_dispatch()}, "
+          f"fastest of {rounds} interleaved rounds")
     print(f"{'network':<22}{'vidtemporal ms':>15}{'torch ms':>10}{'overhead ours':>15}{'overhead torch':>16}"
           f"{'torch/ours':>12}{'own layers':>12}{'ops: ours':>11}{'torch':>7}  target >= 3")
     print(f"{'TSN':<22}{tsn * 1e3:15.0f}{tsn * 1e3:10.0f}")

@@ -148,7 +148,8 @@ def main(argv=None):
     repeat = 5 if args.quick else 15
     torch.set_num_threads(vidtemporal.get_num_threads())
     sgemm = sgemm_gflops(torch, repeat)[0]
-    print(f"shape sweep: forward + backward through autograd, N*T = {NT}, {vidtemporal.get_num_threads()} threads; "
+    print(f"shape sweep: forward + backward through autograd, N*T = {NT}, {vidtemporal.get_num_threads()} threads, "
+          f"kernel build {vidtemporal.cpu_dispatch()}; "
           f"sgemm {sgemm:.1f} GFLOP/s (the best of numpy and torch)")
     print(f"{'op':<26}{'shape':<38}{'ours ms':>9}{'torch ms':>10}{'torch/ours':>11}{'limit ms':>9}  target")
     results, failures = [], 0

@@ -94,6 +94,12 @@ const char *vt_version_string(void);
 /* A short constant description of a status code ("ok", "null pointer", ...). Never NULL. */
 const char *vt_status_string(int32_t status);
 
+/* The kernel build that runs: "x86-64-v3" (AVX2, FMA, F16C; Haswell, Zen and newer) or "x86-64"
+ * (the baseline, any x86-64 CPU) on x86-64, chosen once at load time from cpuid, VT_CPU=baseline
+ * in the environment forcing the baseline; elsewhere the architecture ("arm64", ...). Static
+ * storage; never NULL. */
+const char *vt_cpu_dispatch(void);
+
 /* The most threads a call uses; a larger request (or more online CPUs) is capped here. */
 #define VT_MAX_THREADS 1024
 

@@ -8,6 +8,13 @@ final class LibraryTests: XCTestCase {
         XCTAssertEqual(String(cString: vt_version_string()), VT_VERSION)
     }
 
+    /// The tests build the module without -DVT_BUILD_X86_64_V3: the baseline's name.
+    func testCPUDispatchNamesTheBuild() {
+        #if arch(x86_64)
+        XCTAssertEqual(String(cString: vt_cpu_dispatch()), "x86-64")
+        #endif
+    }
+
     func testStatusStrings() {
         let expected = [VT_OK: "ok", VT_ERR_NULL_POINTER: "null pointer", VT_ERR_INVALID_ARGUMENT: "invalid argument",
                         VT_ERR_SHAPE_MISMATCH: "shape mismatch", VT_ERR_UNSUPPORTED: "unsupported",

@@ -37,6 +37,10 @@ static PyObject *version(PyObject *module, PyObject *unused) {
     return PyUnicode_FromString(vt_version_string());
 }
 
+static PyObject *cpu_dispatch(PyObject *module, PyObject *unused) {
+    return PyUnicode_FromString(vt_cpu_dispatch());
+}
+
 /* dual_attention_matching_workspace_count(n, t, d, dk) -> int: the one size another function
  * derives (the op table's derived dim W). */
 static PyObject *workspace_count(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
@@ -56,6 +60,7 @@ static PyMethodDef library_methods[] = {
     {"set_num_threads", set_num_threads, METH_O, "set_num_threads(n): threads per call; 0 = one per CPU."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
     {"version", version, METH_NOARGS, "version() -> the library's version string"},
+    {"cpu_dispatch", cpu_dispatch, METH_NOARGS, "cpu_dispatch() -> the kernel build that runs"},
     {"dual_attention_matching_workspace_count", (PyCFunction)(void (*)(void))workspace_count, METH_FASTCALL,
      "dual_attention_matching_workspace_count(n, t, d, dk) -> int"},
     {NULL, NULL, 0, NULL},

@@ -5,13 +5,9 @@ functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C
 ``n*T + t`` is frame t of clip n), float32, float64 or float16, C-contiguous; bad input raises ValueError or
 TypeError naming the argument (``UnsupportedError``, both, for a dtype or layout an op does not take).
 """
-from . import _cpu
-
-_cpu.require_supported()
-
-from . import _C  # noqa: E402  (after the CPU check: the kernels use AVX2 and FMA)
-from ._C import UnsupportedError  # noqa: E402
-from . import _args, _ops  # noqa: E402
+from . import _C
+from ._C import UnsupportedError
+from . import _args, _ops
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
@@ -39,6 +35,13 @@ def get_num_threads():
     return _C.get_num_threads()
 
 
+def cpu_dispatch():
+    """The kernel build that runs on this CPU: "x86-64-v3" (AVX2, FMA, F16C) or "x86-64" (any x86-64
+    CPU), chosen when the library loads; the environment variable VT_CPU=baseline, set before the
+    import, forces "x86-64"."""
+    return _C.cpu_dispatch()
+
+
 def get_include():
     """The directory of vidtemporal.h (and the <dlpack/dlpack.h> it includes), for C programs."""
     import os
@@ -52,6 +55,7 @@ def get_lib():
 
 
 __all__ = [
+    "cpu_dispatch",
     "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
     "temporal_interlace", "temporal_interlace_backward",
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",

@@ -13,6 +13,23 @@ public func vt_version_string() -> UnsafePointer<CChar>? {
     UnsafeRawPointer(libraryVersion.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
+/// The build's instruction set: the -DVT_BUILD_X86_64_V3 build is compiled for Haswell
+/// (tools/build_library.sh), any other x86-64 build for the baseline.
+@c @implementation
+public func vt_cpu_dispatch() -> UnsafePointer<CChar>? {
+    let build: StaticString
+    #if VT_BUILD_X86_64_V3
+    build = "x86-64-v3"
+    #elseif arch(x86_64)
+    build = "x86-64"
+    #elseif arch(arm64)
+    build = "arm64"
+    #else
+    build = "portable"
+    #endif
+    return UnsafeRawPointer(build.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 @c @implementation
 public func vt_status_string(_ status: Int32) -> UnsafePointer<CChar>? {
     UnsafeRawPointer(statusDescription(status).utf8Start).assumingMemoryBound(to: CChar.self)

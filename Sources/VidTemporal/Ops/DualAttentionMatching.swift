@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Dual attention matching (DAM, Wu et al. ICCV 2019; no official code exists, this follows

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Kernel soft-argmax of a local correlation volume (MSNet): per pixel, over the P x P scores c,

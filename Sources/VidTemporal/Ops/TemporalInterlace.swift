@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Temporal interlace (TIN): the first F = C / shift_div channels are split into 2G parts; part q

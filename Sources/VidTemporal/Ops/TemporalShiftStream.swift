@@ -1,6 +1,8 @@
 import CStreamingStores
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Online temporal shift, one frame at a time: the state is the previous frame's first `fold`

@@ -1,4 +1,8 @@
+#if canImport(Accelerate)
+import Accelerate  // Darwin: Accelerate's CBLAS (single-threaded per call unless asked otherwise)
+#else
 import COpenBLAS
+#endif
 import Synchronization
 
 /// Row-major GEMM for the kernels' scalar types: C = alpha * op(A) op(B) + beta * C.
@@ -14,7 +18,9 @@ enum BLAS {
     /// waiting on it while the calling thread initializes it waits forever.
     static func configure() {
         guard !configured.load(ordering: .acquiring) else { return }
+        #if !canImport(Accelerate)
         openblas_set_num_threads(1)
+        #endif
         configured.store(true, ordering: .releasing)
     }
 

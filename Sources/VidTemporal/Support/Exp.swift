@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// exp() over arrays, vectorised: softmax spends most of its time here, and libm's scalar expf

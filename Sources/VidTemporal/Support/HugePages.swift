@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Asks the kernel to back a large output with transparent huge pages before the first write.
@@ -13,5 +15,7 @@ func adviseHugePages(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
     let start = (Int(bitPattern: pointer) + page - 1) & ~(page - 1)
     let end = (Int(bitPattern: pointer) + bytes) & ~(page - 1)
     guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    #if os(Linux)
     _ = madvise(address, end - start, MADV_HUGEPAGE)
+    #endif
 }

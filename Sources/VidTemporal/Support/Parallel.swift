@@ -4,6 +4,8 @@ import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The thread count used by every call (`vt_set_num_threads`); 0 means one per online CPU. Capped
