@@ -75,6 +75,18 @@ extension Correlation {
             UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
         }
 
+        /// s + u * w: fused where the build has FMA instructions; on the baseline x86-64 build,
+        /// which has none, a multiply and an add (a fused one would be a libm call per lane, 30x
+        /// slower), so the baseline's sums round twice per term.
+        @inline(__always)
+        private static func multiplyAdd(_ s: Vector, _ u: Vector, _ w: Vector) -> Vector {
+            #if arch(x86_64) && !VT_BUILD_X86_64_V3
+            return s + u * w
+            #else
+            return s.addingProduct(u, w)
+            #endif
+        }
+
         @inline(__always)
         private static func pick(_ t: (Int, Int, Int), _ r: Int) -> Int { r == 0 ? t.0 : r == 1 ? t.1 : t.2 }
 
@@ -95,13 +107,13 @@ extension Correlation {
                 for _ in 0..<inner {
                     let (u0, u1, u2) = (load(row), load(row + lanes), load(row + 2 * lanes))
                     let w0 = load(column)
-                    s00 = s00.addingProduct(u0, w0); s10 = s10.addingProduct(u1, w0); s20 = s20.addingProduct(u2, w0)
+                    s00 = multiplyAdd(s00, u0, w0); s10 = multiplyAdd(s10, u1, w0); s20 = multiplyAdd(s20, u2, w0)
                     let w1 = load(column + c1)
-                    s01 = s01.addingProduct(u0, w1); s11 = s11.addingProduct(u1, w1); s21 = s21.addingProduct(u2, w1)
+                    s01 = multiplyAdd(s01, u0, w1); s11 = multiplyAdd(s11, u1, w1); s21 = multiplyAdd(s21, u2, w1)
                     let w2 = load(column + c2)
-                    s02 = s02.addingProduct(u0, w2); s12 = s12.addingProduct(u1, w2); s22 = s22.addingProduct(u2, w2)
+                    s02 = multiplyAdd(s02, u0, w2); s12 = multiplyAdd(s12, u1, w2); s22 = multiplyAdd(s22, u2, w2)
                     let w3 = load(column + c3)
-                    s03 = s03.addingProduct(u0, w3); s13 = s13.addingProduct(u1, w3); s23 = s23.addingProduct(u2, w3)
+                    s03 = multiplyAdd(s03, u0, w3); s13 = multiplyAdd(s13, u1, w3); s23 = multiplyAdd(s23, u2, w3)
                     row += 3 * lanes
                     column += columnStep
                 }
