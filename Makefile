@@ -170,6 +170,7 @@ bench: python
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/sweep.py
 	$(PY) benchmarks/model_step.py
+	$(PY) benchmarks/deploy.py
 
 clean:
 	rm -rf .build build dist *.egg-info python/*.egg-info

@@ -14,6 +14,7 @@ from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, conver
                                  make_temporal_interlace, temporal_interlace)
 from .temporal_shift import TemporalShift, TemporalShiftStream, make_temporal_shift, temporal_shift, temporal_shift_
 from .tin_shift import tin_shift
+from .online import OnlineModel, OnlineTemporalShift, to_online
 
 __all__ = [
     "TemporalShift", "TemporalShiftStream", "make_temporal_shift", "temporal_shift", "temporal_shift_",
@@ -23,4 +24,5 @@ __all__ = [
     "DualAttentionMatching", "dual_attention_matching", "dam_loss", "cml_localize", "correlation",
     "kernel_soft_argmax", "MotionSqueeze", "motion_squeeze",
     "SpatialCorrelationSampler", "spatial_correlation_sample", "tin_shift",
+    "to_online", "OnlineModel", "OnlineTemporalShift",
 ]

@@ -91,14 +91,15 @@ class _Function:
         returns = {0: "()", 1: "Tensor"}.get(len(self.outputs), "(" + ", ".join(["Tensor"] * len(self.outputs)) + ")")
         return f"({', '.join(args)}) -> {returns}"
 
-    def run(self, args, call):
+    def run(self, args, call, portable_path=False):
         device = args[self.like].device
         for tensor, value in zip(self.inputs, args):
             if isinstance(value, torch.Tensor) and value.device != device:
                 raise ValueError(f"{self.name}: {tensor.name} is on {value.device} but "
                                  f"{self.inputs[self.like].name} on {device}; one call's tensors share a device")
-        if call and device.type != "cpu":
-            # Sized and checked as on the CPU (the fake path), computed in plain torch.
+        if call and (device.type != "cpu" or portable_path):
+            # Sized and checked as on the CPU (the fake path), computed in plain torch: on other
+            # devices, and under ONNX export, which then records standard operators only.
             self.glue(self.name, _sized, *args[:self.arity], call=False, **self.flags(args))
             outputs = portable.run(self.name, args)
         else:
@@ -295,6 +296,10 @@ def run(fn, name, *args, names=None):
                 with torch.autocast(device, enabled=False):
                     return EAGER[name].apply(*args)
             return EAGER[name].apply(*args)
+        if torch.onnx.is_in_onnx_export():
+            # ONNX has no vidtemporal operators: the export traces the plain-torch implementation
+            # of the same function (inference: no autograd). Checked off the eager path (~2 us).
+            return FUNCTIONS[name].run(args, call=True, portable_path=True)
         return OPS[name](*args)
     except ERRORS as error:
         if type(error) is RuntimeError and not str(error).startswith(("vt_", name)):

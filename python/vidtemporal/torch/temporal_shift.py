@@ -41,6 +41,10 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     fn = "temporal_shift_"
     require_tensor(x, "x", fn)
     params = _params(fn, num_segments, fold_div, mode)
+    if torch.onnx.is_in_onnx_export():
+        # An ONNX graph has no in-place update: the exported shift is the out-of-place one (the
+        # same values; the caller uses the returned tensor).
+        return temporal_shift(x, num_segments, fold_div, mode)
     # Autograd refuses to let a leaf that requires grad (or a view of one) change in place; say so
     # before the kernel writes, not after.
     base = x._base if x._is_view() else x
@@ -103,7 +107,8 @@ PLACES = ("blockres", "block")
 def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mode="bidirectional", *,
                         n_segment=None, n_div=None, shift_div=None, shift_place=None, temporal_pool=False):
     """Insert temporal shifts into a torchvision-style ResNet (``layer1``..``layer4`` of residual
-    blocks), like the official code. ``blockres``: shift inside each residual branch, before
+    blocks) or MobileNetV2 (each residual block that expands shifts before ``conv[0]``), like the
+    official code. ``blockres``: shift inside each residual branch, before
     ``conv1`` (every other block when ``layer3`` has 23 or more blocks, as the official code does
     for ResNet-101). ``block``: shift each block's input. Modifies ``net`` in place and returns it.
     The official names ``n_segment``, ``n_div`` / ``shift_div`` and ``shift_place`` are accepted
@@ -120,10 +125,17 @@ def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mo
         raise ValueError(f"{fn}: temporal_pool=True is not supported (it halves T after layer1); pass False")
     if place not in PLACES:
         raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
+    if _inverted_residuals(resnet):
+        if place != "blockres":
+            raise ValueError(f"{fn}: a MobileNetV2 takes place='blockres' only (the official placement), got {place!r}")
+        # The official TSM MobileNetV2: a shift at the start of each residual branch that expands.
+        for block in _inverted_residuals(resnet):
+            block.conv[0] = TemporalShift(block.conv[0], num_segments, fold_div, mode)
+        return resnet
     stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
     if not all(isinstance(stage, nn.Sequential) for stage in stages):
-        raise TypeError(f"{fn}: resnet must be a torchvision-style ResNet with Sequential layer1..layer4, "
-                        f"got {type(resnet).__name__}")
+        raise TypeError(f"{fn}: resnet must be a torchvision-style ResNet with Sequential layer1..layer4 (or a "
+                        f"MobileNetV2 with features of InvertedResidual blocks), got {type(resnet).__name__}")
     every = 2 if len(resnet.layer3) >= 23 else 1
     for stage in stages:
         for i, block in enumerate(stage):
@@ -132,6 +144,16 @@ def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mo
             elif i % every == 0:
                 block.conv1 = TemporalShift(block.conv1, num_segments, fold_div, mode)
     return resnet
+
+
+def _inverted_residuals(net):
+    """A torchvision-style MobileNetV2's residual blocks that expand (``features`` of blocks with
+    ``use_res_connect`` and a ``conv`` Sequential of four), or [] for any other network."""
+    features = getattr(net, "features", None)
+    if not isinstance(features, nn.Sequential):
+        return []
+    return [block for block in features if getattr(block, "use_res_connect", False)
+            and isinstance(getattr(block, "conv", None), nn.Sequential) and len(block.conv) == 4]
 
 
 class TemporalShiftStream(_NumpyStream):
