@@ -1,7 +1,8 @@
 """The library picks its kernel build once, when it loads: x86-64-v3 (AVX2, FMA, F16C) where the
 CPU has every instruction that build may use, the baseline x86-64 build elsewhere and whenever
 VT_CPU=baseline is set. Both builds compute every op: data movement bit for bit, the rest within
-the op's float tolerance; within each build the thread count changes no bit."""
+the op's float tolerance (the correlation tiles differ: the baseline has no FMA); within each build
+the thread count changes no bit."""
 import os
 import platform
 import subprocess
@@ -57,6 +58,8 @@ arithmetic = {
     "spatial_attention_float16": [vt.spatial_attention(*(a.astype(np.float16) for a in (q, k, v)))],
     "correlation": [vt.correlation(x, g, 5), *vt.correlation_backward(normal(16, 5, 5, 7, 7), x, g, 5)],
     "correlation_float16": [vt.correlation(x.astype(np.float16), g.astype(np.float16), 5)],
+    # Large enough for the register tiles, where the builds differ (FMA or a multiply and an add).
+    "correlation_tiles": [vt.correlation(normal(4, 64, 28, 28), normal(4, 64, 28, 28), 15)],
     "kernel_soft_argmax": [*vt.kernel_soft_argmax(corr),
                            vt.kernel_soft_argmax_backward(normal(16, 2, 7, 7), normal(16, 1, 7, 7), corr)],
     "motion_squeeze": [vt.motion_squeeze(x, 8, 5), vt.motion_squeeze_backward(normal(16, 3, 7, 7), x, 8, 5)],
