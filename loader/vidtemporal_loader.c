@@ -4,7 +4,8 @@
  *   libvidtemporal-x86-64-v3.so   AVX2 + FMA + F16C (+ BMI1/2, LZCNT, MOVBE): Haswell and newer
  *   libvidtemporal-x86-64.so      the baseline: any x86-64 CPU
  *
- * VT_CPU=baseline forces the baseline build (tests, bug reports); vt_cpu_dispatch() says which
+ * VT_CPU=baseline forces the baseline build (tests, bug reports; "auto" or unset: cpuid decides);
+ * vt_cpu_dispatch() says which
  * build runs. Each exported function is a one-instruction trampoline (`jmp *target(%rip)`) filled
  * in by the constructor, so arguments and return values pass through untouched whatever the
  * signature. This file is compiled for the baseline and runs before any kernel code does.
@@ -23,12 +24,13 @@
 
 #define TRAMPOLINE(name)                                                              \
     __attribute__((visibility("hidden"))) void *target_of_##name;                     \
-    __asm__(".text\n"                                                                 \
+    __asm__(".pushsection .text, \"ax\", @progbits\n"                                 \
             ".globl " #name "\n"                                                      \
             ".type " #name ", @function\n"                                            \
             ".p2align 4\n" #name ":\n"                                                \
             "\tjmp *target_of_" #name "(%rip)\n"                                      \
-            ".size " #name ", .-" #name "\n");
+            ".size " #name ", .-" #name "\n"                                          \
+            ".popsection\n");
 VT_EXPORTS(TRAMPOLINE)
 
 /* Everything the x86-64-v3 build may execute: what -target-cpu haswell lets the compiler emit
@@ -46,7 +48,7 @@ static int cpu_has_x86_64_v3(void) {
     const unsigned leaf7 = bit_BMI | bit_AVX2 | bit_BMI2;
     if ((b & leaf7) != leaf7) return 0;
     if (!__get_cpuid(0x80000001, &a, &b, &c, &d)) return 0;
-    return (c & bit_LZCNT) != 0;
+    return (c & (bit_LZCNT | bit_LAHF_LM)) == (bit_LZCNT | bit_LAHF_LM);
 }
 
 static void *open_build(const char *directory, const char *build) {
@@ -68,8 +70,13 @@ __attribute__((constructor)) static void choose_build(void) {
     else snprintf(directory, sizeof directory, ".");
 
     const char *forced = getenv("VT_CPU");
+    if (forced && *forced && strcmp(forced, "baseline") != 0 && strcmp(forced, "auto") != 0)
+        fprintf(stderr, "libvidtemporal: VT_CPU=%s is neither \"baseline\" nor \"auto\"; choosing from cpuid\n",
+                forced);
     int baseline = (forced && strcmp(forced, "baseline") == 0) || !cpu_has_x86_64_v3();
     void *handle = baseline ? NULL : open_build(directory, "x86-64-v3");
+    if (!baseline && !handle)
+        fprintf(stderr, "libvidtemporal: cannot load the x86-64-v3 build (%s); using the baseline\n", dlerror());
     if (!handle) handle = open_build(directory, "x86-64");
     if (!handle) {
         fprintf(stderr, "libvidtemporal: cannot load its kernels from %s: %s\n", directory, dlerror());

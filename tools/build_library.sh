@@ -43,8 +43,10 @@ if [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]]; then
     # The loader forwards exactly the functions the header declares.
     { printf '#define VT_EXPORTS(X)'; tools/header_functions.sh | sed 's/.*/ X(&)/' | tr -d '\n'; echo; } \
         > .build/loader/exports.inc
-    cc -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -I .build/loader loader/vidtemporal_loader.c \
-        -o "$out/libvidtemporal.so" -ldl -Wl,--version-script=tools/vidtemporal.map -Wl,-z,now
+    # For the baseline whatever the compiler's default: the loader runs before any choice is made.
+    cc -std=c11 -O2 -march=x86-64 -mtune=generic -fPIC -shared -Wall -Wextra -Werror -I .build/loader \
+        loader/vidtemporal_loader.c -o "$out/libvidtemporal.so" -ldl -Wl,--version-script=tools/vidtemporal.map \
+        -Wl,-z,now
 else
     copy_stripped "$(built "${release[@]}")" "$out/libvidtemporal.$ext"
 fi

@@ -113,6 +113,8 @@ def test_both_builds_ship_beside_the_loader():
 
 @x86_64_linux
 def test_baseline_and_default_builds_agree(tmp_path):
+    if automatic_choice() != "x86-64-v3":
+        pytest.skip("this CPU runs the baseline build only: there is no second build to compare")
     default, baseline = run(tmp_path, 2, baseline=False), run(tmp_path, 2, baseline=True)
     assert str(baseline.pop("build")) == "x86-64"
     assert str(default.pop("build")) == automatic_choice()

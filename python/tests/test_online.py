@@ -102,6 +102,30 @@ def test_offline_checkpoint_loads_unchanged(tmp_path):
             assert_close(online.step(frame(x, t)), want[:, t])
 
 
+def test_state_dict_names_are_the_offline_ones_also_inside_another_module():
+    offline = tsm(resnet50(num_classes=10), seed=1)
+    online = vtt.to_online(offline)
+    assert online.state_dict().keys() == offline.state_dict().keys()
+    outer = torch.nn.Sequential(online)
+    keys = outer.state_dict().keys()
+    assert keys == {"0." + k for k in offline.state_dict()} and len(keys) == len(offline.state_dict())
+    fresh = torch.nn.Sequential(vtt.to_online(tsm(resnet50(num_classes=10), seed=2)))
+    fresh.load_state_dict(outer.state_dict())  # strict
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), outer.state_dict().values()))
+
+
+def test_export_leaves_mode_statistics_and_buffers_alone(tmp_path):
+    pytest.importorskip("onnxscript")
+    online = vtt.to_online(tsm(MobileNetV2(num_classes=10))).train()
+    online.step(clip()[:N])
+    before = {k: v.clone() for k, v in online.state_dict().items()}
+    buffers = [b.clone() for b in online.buffers_now()]
+    online.export_onnx(tmp_path / "online.onnx", (N, 3, 32, 32))
+    assert online.training and all(m.training for m in online.modules())
+    assert all(torch.equal(before[k], v) for k, v in online.state_dict().items())
+    assert all(torch.equal(a, b) for a, b in zip(buffers, online.buffers_now()))
+
+
 def test_reset_of_one_stream():
     shift = vtt.TemporalShift(None, T, 4, mode="unidirectional")
     online = vtt.to_online(shift)
@@ -114,8 +138,12 @@ def test_reset_of_one_stream():
     want_continuing = offline_per_frame(shift, x)[0, 2]
     fresh = vtt.to_online(shift).step(frame(x, 2))
     assert torch.equal(got[0], want_continuing) and torch.equal(got[1], fresh[1])
-    with pytest.raises(ValueError, match="stream must be an int in \\[0, 2\\)"):
-        online.reset(2)
+    for bad in (2, -1, "a", 1.0, True):
+        with pytest.raises(ValueError, match="stream must be an int in \\[0, 2\\)"):
+            online.reset(bad)
+    online.reset(np.int64(1))  # any integer type
+    with pytest.raises(ValueError, match="stream must be an int in >= 0"):
+        vtt.to_online(shift).reset("a")  # before any step
 
 
 @pytest.mark.parametrize("make, named", [

@@ -9,6 +9,7 @@ zeros, so stepping through a clip gives, frame by frame, what the offline networ
 whole clip (``mode="unidirectional"``: frame t reads frame t-1, frame 0 reads zeros).
 """
 import copy
+import operator
 
 import torch
 from torch import nn
@@ -71,6 +72,9 @@ class OnlineModel(nn.Module):
         super().__init__()
         self.network = network
         self.buffer_names = names  # the shifts' module names, in buffer order
+        # The offline network's state-dict names, also where this model sits inside another.
+        self.register_state_dict_post_hook(_drop_network_prefix)
+        self.register_load_state_dict_pre_hook(_add_network_prefix)
 
     def shifts(self):
         return [m for m in self.network.modules() if isinstance(m, OnlineTemporalShift)]
@@ -81,45 +85,63 @@ class OnlineModel(nn.Module):
     forward = step
 
     def reset(self, stream=None):
-        for shift in self.shifts():
+        """All streams start new clips, or stream `stream` only (an index below N)."""
+        shifts = self.shifts()
+        if stream is not None:
+            try:
+                stream = operator.index(stream) if not isinstance(stream, bool) else None
+            except TypeError:
+                stream = None
+            started = [s.buffer.value for s in shifts if s.buffer.value is not None]
+            streams = started[0].shape[0] if started else None
+            if stream is None or stream < 0 or (streams is not None and stream >= streams):
+                bound = f"[0, {streams})" if streams is not None else ">= 0"
+                raise ValueError(f"OnlineModel.reset: stream must be an int in {bound}")
+        for shift in shifts:
             if stream is None:
                 shift.buffer.value = None
             elif shift.buffer.value is not None:
-                streams = shift.buffer.value.shape[0]
-                if not isinstance(stream, int) or isinstance(stream, bool) or not 0 <= stream < streams:
-                    raise ValueError(f"OnlineModel.reset: stream must be an int in [0, {streams}), got {stream!r}")
                 shift.buffer.value[stream] = 0
 
     def buffers_now(self):
         """The buffers as they stand, in order (None before the first step)."""
         return [shift.buffer.value for shift in self.shifts()]
 
-    def state_dict(self, *args, **kwargs):
-        return self.network.state_dict(*args, **kwargs)
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        return self.network.load_state_dict(state_dict, strict=strict, assign=assign)
-
     def export_onnx(self, path, frame_shape, dtype=torch.float32):
         """Exports one step with the buffers as explicit inputs and outputs: inputs ``frames (N, 3,
         H, W)`` then ``buffer_0 .. buffer_{k-1}``, outputs ``output`` then ``new_buffer_0 ..
         new_buffer_{k-1}`` (buffer i belongs to ``buffer_names[i]``; zeros start a clip, and each
         step's new buffers are the next step's buffers). Returns the buffers' shapes."""
-        saved = self.buffers_now()
+        saved, training = self.buffers_now(), self.training
         try:
+            self.eval()  # the sizing step must not move batch-norm statistics
             self.reset()
             frames = torch.zeros(frame_shape, dtype=dtype)
             with torch.no_grad():
                 self.step(frames)
             zeros = [torch.zeros_like(b) for b in self.buffers_now()]
             k = len(zeros)
-            torch.onnx.export(_ExplicitBuffers(self).eval(), (frames, *zeros), str(path), dynamo=True, verbose=False,
+            torch.onnx.export(_ExplicitBuffers(self), (frames, *zeros), str(path), dynamo=True, verbose=False,
                               input_names=["frames", *[f"buffer_{i}" for i in range(k)]],
                               output_names=["output", *[f"new_buffer_{i}" for i in range(k)]])
             return [tuple(z.shape) for z in zeros]
         finally:
+            self.train(training)
             for shift, value in zip(self.shifts(), saved):
                 shift.buffer.value = value
+
+
+def _drop_network_prefix(module, state_dict, prefix, local_metadata):
+    inner = prefix + "network."
+    for key in [k for k in state_dict if k.startswith(inner)]:
+        state_dict[prefix + key[len(inner):]] = state_dict.pop(key)
+
+
+def _add_network_prefix(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                        error_msgs):
+    inner = prefix + "network."
+    for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(inner)]:
+        state_dict[inner + key[len(prefix):]] = state_dict.pop(key)
 
 
 class _ExplicitBuffers(nn.Module):

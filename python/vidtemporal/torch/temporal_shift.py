@@ -42,9 +42,8 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     require_tensor(x, "x", fn)
     params = _params(fn, num_segments, fold_div, mode)
     if torch.onnx.is_in_onnx_export():
-        # An ONNX graph has no in-place update: the exported shift is the out-of-place one (the
-        # same values; the caller uses the returned tensor).
-        return temporal_shift(x, num_segments, fold_div, mode)
+        # Traced as the out-of-place shift copied back, which the export makes a plain dataflow.
+        return x.copy_(temporal_shift(x, num_segments, fold_div, mode))
     # Autograd refuses to let a leaf that requires grad (or a view of one) change in place; say so
     # before the kernel writes, not after.
     base = x._base if x._is_view() else x
