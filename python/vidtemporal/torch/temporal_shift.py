@@ -124,11 +124,12 @@ def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mo
         raise ValueError(f"{fn}: temporal_pool=True is not supported (it halves T after layer1); pass False")
     if place not in PLACES:
         raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
-    if _inverted_residuals(resnet):
+    inverted_residuals = _inverted_residuals(resnet)
+    if inverted_residuals:
         if place != "blockres":
             raise ValueError(f"{fn}: a MobileNetV2 takes place='blockres' only (the official placement), got {place!r}")
         # The official TSM MobileNetV2: a shift at the start of each residual branch that expands.
-        for block in _inverted_residuals(resnet):
+        for block in inverted_residuals:
             block.conv[0] = TemporalShift(block.conv[0], num_segments, fold_div, mode)
         return resnet
     stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
