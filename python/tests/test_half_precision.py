@@ -183,10 +183,44 @@ def test_every_module_trains_a_step_under_autocast(dtype):
 
 
 def test_autocast_policy_is_registered_with_torch():
+    """With torch.library.register_autocast (torch 2.5) the CPU policy is the dispatcher's; before
+    it, run() applies it (test_autocast_policy_by_hand_equals_the_dispatchers)."""
     from vidtemporal import _optable
+    if not hasattr(torch.library, "register_autocast"):
+        assert _ops.AUTOCAST_REGISTERED == []
+        pytest.skip("torch before 2.5 registers no autocast policy for a custom op")
+    assert "cpu" in _ops.AUTOCAST_REGISTERED
     for op in _optable.OPS:
         for function in op.functions:
             if function.name not in _ops.FUNCTIONS:
                 continue
             registered = torch._C._dispatch_has_kernel_for_dispatch_key(f"vidtemporal::{function.name}", "AutocastCPU")
             assert registered == (op.autocast == "float32"), function.name
+
+
+@pytest.mark.parametrize("shortcut", [True, False], ids=["eager-shortcut", "custom-op"])
+def test_autocast_policy_by_hand_equals_the_dispatchers(monkeypatch, shortcut):
+    """Every function under autocast, its policy applied by run() (as where this torch registers
+    none) and by the dispatcher: the same dtypes and bits."""
+    from test_portable import cases
+    if not shortcut:
+        monkeypatch.setattr(_ops, "EAGER", {})
+
+    def outputs(name, args):
+        args = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            results = _ops.run(name, name, *args)
+        results = results if isinstance(results, tuple) else (results,) if results is not None else ()
+        return [r for r in results if r is not None] or [next(a for a in args if isinstance(a, torch.Tensor))]
+
+    for name, args in cases(torch.bfloat16):
+        if name not in _ops.OPS:
+            continue
+        expected = outputs(name, args)
+        with monkeypatch.context() as patch:
+            patch.setattr(_ops, "AUTOCAST_REGISTERED", [])
+            got = outputs(name, args)
+        for e, g in zip(expected, got):
+            assert e.dtype == g.dtype and torch.equal(e, g), name
+        if name in _ops.IN_FLOAT32:
+            assert all(g.dtype != torch.bfloat16 for g in got), name

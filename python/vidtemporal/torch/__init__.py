@@ -1,6 +1,15 @@
 """vidtemporal for PyTorch: autograd-enabled ops (same names as the numpy level, no ``_backward``)
 and the papers' ``nn.Module``s. CPU tensors run on the Swift kernels; tensors on any other device
-run the same ops in plain torch (``vidtemporal.torch.portable``)."""
+run the same ops in plain torch (``vidtemporal.torch.portable``).
+
+It needs torch 2.4 or newer (``torch.library.custom_op`` and ``register_fake``)."""
+import torch
+
+TORCH_FLOOR = "2.4"
+if not (hasattr(torch.library, "custom_op") and hasattr(torch.library, "register_fake")):
+    raise ImportError(f"vidtemporal.torch needs torch {TORCH_FLOOR} or newer (torch.library.custom_op and "
+                      f"register_fake); this is torch {torch.__version__}: pip install 'torch>={TORCH_FLOOR}'")
+
 from .correlation import correlation
 from .kernel_soft_argmax import kernel_soft_argmax
 from .motion_squeeze import MotionSqueeze, motion_squeeze

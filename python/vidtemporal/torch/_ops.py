@@ -15,9 +15,13 @@ import torch
 
 from .. import _glue, _optable
 from .._ops import ERRORS, renamed
-from . import portable
+from . import _eager, portable
+from ._tensors import AUTOCAST_DEVICES
 
 _SCALAR_TYPES = {"int64": "int", "int32": "int", "bool": "bool", "double": "float"}
+# Whether the extension reads a tensor that requires grad as it is: through DLPack's C exchange API
+# (torch 2.9 and newer); torch's __dlpack__, which older torch offers instead, refuses one.
+_DLPACK_READS_GRAD = hasattr(torch.Tensor, "__dlpack_c_exchange_api__")
 # Argument names torch's dispatcher uses itself (auto-functionalization passes `mode`).
 _RESERVED = {"mode": "shift_mode"}
 
@@ -103,6 +107,8 @@ class _Function:
             self.glue(self.name, _sized, *args[:self.arity], call=False, **self.flags(args))
             outputs = portable.run(self.name, args)
         else:
+            if call and not _DLPACK_READS_GRAD:
+                args = [a.detach() if isinstance(a, torch.Tensor) and a.requires_grad else a for a in args]
             outputs = self.glue(self.name, _empty, *args[:self.arity], call=call, **self.flags(args))
         if not outputs:
             return None
@@ -118,8 +124,14 @@ CHANNELS_LAST = {name for name, f in _optable.FUNCTIONS.items() if f.channels_la
 
 def _define(function):
     mutated = tuple(t.name for t in function.inputs if t.role == "inout")
+    mutated_positions = {i for i, t in enumerate(function.inputs) if t.role == "inout"}
 
     def kernel(*args):
+        # A compiled graph may hand the kernel strides other than its fake tensors had (inductor
+        # lays out intermediate buffers as it likes): the inputs in a layout the library reads.
+        like = next((a for a in args if isinstance(a, torch.Tensor) and a.dim() == 4), None)
+        args = [layout_of(a, like, function.name) if isinstance(a, torch.Tensor) and i not in mutated_positions
+                else a for i, a in enumerate(args)]
         return function.run(args, call=True)
 
     def fake(*args):
@@ -194,41 +206,6 @@ def _autograd(forward, backward, call_backward):
     return setup_context, backward_fn
 
 
-def _eager(forward, backward):
-    """The op pair as a torch.autograd.Function that runs the glue directly: eager autograd
-    without the custom ops' dispatch. Under torch.compile the custom op runs instead."""
-    f, b = FUNCTIONS[forward], FUNCTIONS[backward]
-    setup_context, backward_fn = _autograd(forward, backward, lambda *args: b.run(args, call=True))
-
-    def forward_fn(ctx, *args):
-        # The context is set up here, not in a setup_context method: with one, every apply()
-        # binds its arguments through inspect.signature (about 25 us).
-        output = f.run(args, call=True)
-        setup_context(ctx, args, output)
-        return output
-
-    def first_order_backward(ctx, *grads):
-        # The backward runs the glue, not differentiable ops. Under create_graph its gradients get
-        # a node that raises when differentiated (as the custom op's, which has no formula for its
-        # backward), so a double backward is an error and never a silently missing term.
-        with torch.no_grad():
-            gradients = backward_fn(ctx, *grads)
-        if not torch.is_grad_enabled():
-            return gradients
-        present = [i for i, g in enumerate(gradients) if isinstance(g, torch.Tensor)]
-        delayed = torch._C._functions.DelayedError(
-            f"{forward}: the vidtemporal op has no second derivative (double backward)".encode(), len(present))
-        marked = delayed(*[gradients[i].detach().requires_grad_(True) for i in present])
-        marked = marked if isinstance(marked, tuple) else (marked,)
-        gradients = list(gradients)
-        for i, g in zip(present, marked):
-            gradients[i] = g
-        return tuple(gradients)
-
-    return type(f"Eager_{forward}", (torch.autograd.Function,),
-                {"forward": staticmethod(forward_fn), "backward": staticmethod(first_order_backward)})
-
-
 def _register_adjoint_autograd(forward, backward, ops):
     """A linear op with one tensor in and out: the backward op's gradient is the forward op."""
     scalars = len(FUNCTIONS[forward].scalars)
@@ -243,18 +220,30 @@ def _register_adjoint_autograd(forward, backward, ops):
 
     ops[backward].register_autograd(backward_fn, setup_context=setup_context)
 
-
-# The functions autocast runs in float32 (the table's per-op policy), and the devices it casts on.
+# The functions autocast runs in float32 (the table's per-op policy).
 IN_FLOAT32 = {name for op in _optable.OPS if op.autocast == "float32" for f in op.functions
               for name in [f.name] if name in FUNCTIONS}
-AUTOCAST_DEVICES = [d for d in ("cpu", "cuda", "xpu", "mps") if torch.amp.is_autocast_available(d)]
+
+
+def _register_autocast(names):
+    """Registers the float32 autocast policy of `names` with torch's dispatcher on every device
+    whose autocast takes a custom op, and returns those devices. torch.library.register_autocast
+    arrived in torch 2.5, and until 2.13 it takes cpu and cuda only; on the other devices (on all
+    of them before 2.5) `run` applies the policy itself."""
+    register = getattr(torch.library, "register_autocast", None)
+    registered = []
+    for device in AUTOCAST_DEVICES if register else ():
+        try:
+            for name in names:
+                register(f"vidtemporal::{name}", device, torch.float32)
+        except ValueError:  # "Unknown device type": this torch registers no custom op there
+            continue
+        registered.append(device)
+    return registered
 
 
 def _make():
     ops = {name: _define(function) for name, function in FUNCTIONS.items()}
-    for name in IN_FLOAT32:
-        for device in AUTOCAST_DEVICES:
-            torch.library.register_autocast(f"vidtemporal::{name}", device, torch.float32)
     eager = {}
     for op in _optable.OPS:
         if op.forward:
@@ -262,46 +251,54 @@ def _make():
             ops[op.forward].register_autograd(backward_fn, setup_context=setup_context)
             if op.linear:
                 _register_adjoint_autograd(op.forward, op.backward, ops)
-            if op.eager:
-                eager[op.forward] = _eager(op.forward, op.backward)
+            if op.eager and _eager.AVAILABLE:
+                f, b = FUNCTIONS[op.forward], FUNCTIONS[op.backward]
+                autograd = _autograd(op.forward, op.backward, lambda *args, b=b: b.run(args, call=True))
+                eager[op.forward] = _eager.function(op.forward, lambda *args, f=f: f.run(args, call=True), *autograd)
     return ops, eager
 
 
 OPS, EAGER = _make()
+AUTOCAST_REGISTERED = _register_autocast(sorted(IN_FLOAT32))
 
 
-def _plain_eager(args):
-    """Whether a call may take the eager autograd.Function: plain tensors in eager torch, with
-    nothing that needs the dispatcher (compile, jit tracing, torch.func transforms, dispatch or
-    torch-function modes such as FakeTensorMode, tensor subclasses)."""
-    return (not torch.compiler.is_compiling() and not torch.jit.is_tracing()
-            and torch._C._functorch.peek_interpreter_stack() is None
-            and not torch._C._is_torch_function_mode_enabled()
-            and torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is None
-            and torch.utils._python_dispatch._get_current_dispatch_mode() is None
-            and all(type(a) is torch.Tensor or not isinstance(a, torch.Tensor) for a in args))
+def _autocast_device(name, args, eager):
+    """The device whose autocast policy run() applies itself to this call of `name`: where the
+    dispatcher does not (the eager path bypasses it; on some devices, or all before torch 2.5,
+    the policy is not registered) and autocast is on there. None otherwise."""
+    if name not in IN_FLOAT32:
+        return None
+    device = next(a.device.type for a in args if isinstance(a, torch.Tensor))
+    if device not in AUTOCAST_DEVICES or (device in AUTOCAST_REGISTERED and not eager):
+        return None
+    return device if torch.is_autocast_enabled(device) else None
 
 
 def run(fn, name, *args, names=None):
     """torch.ops.vidtemporal.<name>(*args) for the public function `fn` (in eager mode, for an
     op the table marks eager, its autograd.Function); its errors name fn."""
     try:
-        if name in EAGER and _plain_eager(args):
-            device = next(a.device.type for a in args if isinstance(a, torch.Tensor))
-            if name in IN_FLOAT32 and device in AUTOCAST_DEVICES and torch.is_autocast_enabled(device):
-                # The custom op's autocast rule (torch's: float64 and other devices' tensors
-                # untouched), for the path that bypasses the dispatcher.
-                args = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != torch.float64
-                        and a.device.type == device else a for a in args]
-                with torch.autocast(device, enabled=False):
-                    return EAGER[name].apply(*args)
-            return EAGER[name].apply(*args)
-        if torch.onnx.is_in_onnx_export():
-            # ONNX has no vidtemporal operators: the export traces the plain-torch implementation
-            # of the same function (inference: no autograd). Checked off the eager path (~2 us).
-            return FUNCTIONS[name].run(args, call=True, portable_path=True)
-        return OPS[name](*args)
+        eager = name in EAGER and _eager.plain(args)
+        device = _autocast_device(name, args, eager)
+        if device is None:
+            return _call(name, args, eager)
+        # torch's rule: the device's floating tensors in float32, float64 left alone; the op
+        # itself runs with autocast off.
+        args = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != torch.float64
+                and a.device.type == device else a for a in args]
+        with torch.autocast(device, enabled=False):
+            return _call(name, args, eager)
     except ERRORS as error:
         if type(error) is RuntimeError and not str(error).startswith(("vt_", name)):
             raise  # torch's own
         raise renamed(error, fn, names) from None
+
+
+def _call(name, args, eager):
+    if eager:
+        return EAGER[name].apply(*args)
+    if torch.onnx.is_in_onnx_export():
+        # ONNX has no vidtemporal operators: the export traces the plain-torch implementation
+        # of the same function (inference: no autograd). Checked off the eager path (~2 us).
+        return FUNCTIONS[name].run(args, call=True, portable_path=True)
+    return OPS[name](*args)

@@ -3,6 +3,9 @@ import functools
 
 import torch
 
+# The devices with an autocast (asked once: torch.compile of torch 2.4 cannot trace the question).
+AUTOCAST_DEVICES = [d for d in ("cpu", "cuda", "xpu", "mps") if torch.amp.is_autocast_available(d)]
+
 
 def require_tensor(tensor, name, fn):
     """A torch.Tensor on any device (CPU tensors run on the Swift kernels, others in plain torch)."""
@@ -20,10 +23,10 @@ def require_input(x, name, fn, layout, channels=None, num_segments=None, last=No
         raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{fn}: {name} must be a floating-point tensor, got {x.dtype}")
-    parameter = next(module.parameters(), None) if module is not None else None
+    parameter = _first_parameter(module)
     # Under autocast the layers cast for themselves: only the device must match.
     device = x.device.type
-    autocast = torch.amp.is_autocast_available(device) and torch.is_autocast_enabled(device)
+    autocast = device in AUTOCAST_DEVICES and torch.is_autocast_enabled(device)
     if parameter is not None and (x.device != parameter.device or (x.dtype != parameter.dtype and not autocast)):
         raise TypeError(f"{fn}: {name} is {x.dtype} on {x.device} but the module's parameters are "
                         f"{parameter.dtype} on {parameter.device}; move one to the other (module.to(x))")
@@ -37,6 +40,13 @@ def require_input(x, name, fn, layout, channels=None, num_segments=None, last=No
     if num_segments is not None and x.shape[0] % num_segments:
         raise ValueError(f"{fn}: {name}.shape[0]={x.shape[0]} (N*T) is not a multiple of num_segments={num_segments}")
     return x
+
+
+def _first_parameter(module):
+    # A loop, not next(iterator, default), which torch.compile of torch 2.4 cannot trace.
+    for parameter in module.parameters() if module is not None else ():
+        return parameter
+    return None
 
 
 def builds(fn):

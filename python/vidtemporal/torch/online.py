@@ -14,6 +14,7 @@ import operator
 import torch
 from torch import nn
 
+from . import _private
 from .dual_attention_matching import DualAttentionMatching
 from .global_temporal_attention import GlobalTemporalAttention
 from .motion_squeeze import MotionSqueeze
@@ -73,8 +74,7 @@ class OnlineModel(nn.Module):
         self.network = network
         self.buffer_names = names  # the shifts' module names, in buffer order
         # The offline network's state-dict names, also where this model sits inside another.
-        self.register_state_dict_post_hook(_drop_network_prefix)
-        self.register_load_state_dict_pre_hook(_add_network_prefix)
+        _private.register_state_dict_hooks(self, _drop_network_prefix, _add_network_prefix)
 
     def shifts(self):
         return [m for m in self.network.modules() if isinstance(m, OnlineTemporalShift)]

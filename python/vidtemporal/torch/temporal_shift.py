@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 from .. import _args
+from . import _private
 from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
@@ -46,9 +47,9 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
         return x.copy_(temporal_shift(x, num_segments, fold_div, mode))
     # Autograd refuses to let a leaf that requires grad (or a view of one) change in place; say so
     # before the kernel writes, not after.
-    base = x._base if x._is_view() else x
-    if torch.is_grad_enabled() and base.requires_grad and base.is_leaf:
-        raise ValueError(f"{fn}: x is {'a view of ' if base is not x else ''}a leaf tensor that requires grad, "
+    leaf = _private.grad_leaf(x) if torch.is_grad_enabled() and x.requires_grad else None
+    if leaf is not None:
+        raise ValueError(f"{fn}: x is {'a view of ' if leaf is not x else ''}a leaf tensor that requires grad, "
                          f"which cannot change in place; use temporal_shift, or shift under torch.no_grad()")
     try:
         return _TemporalShiftInPlace.apply(x, *params)
