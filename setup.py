@@ -62,6 +62,8 @@ extension = Extension(
     libraries=["vidtemporal"],
     runtime_library_dirs=["$ORIGIN"],
     extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    # The limited API (Py_LIMITED_API in vidtemporal_ext.h): one abi3 build for CPython 3.10 and newer.
+    py_limited_api=True,
 )
 
 setup(
@@ -72,7 +74,8 @@ setup(
     packages=["vidtemporal", "vidtemporal.torch", "vidtemporal.torch.portable"],
     ext_modules=[extension],
     cmdclass={"build_ext": BuildWithSwiftLibrary},
+    options={"bdist_wheel": {"py_limited_api": "cp310"}},
     python_requires=">=3.10",
     install_requires=["numpy"],
-    extras_require={"torch": ["torch"], "demo": ["torch", "tqdm", "matplotlib"]},
+    extras_require={"torch": ["torch>=2.4"], "demo": ["torch>=2.4", "tqdm", "matplotlib"]},
 )

@@ -6,8 +6,7 @@
 
 vt_temporal_shift_stream *vtx_handle_stream(PyObject *capsule, const char *fn) {
     if (!PyCapsule_IsValid(capsule, STREAM_CAPSULE)) {
-        PyErr_Format(PyExc_TypeError, "%s: stream must be a capsule from temporal_shift_stream_create, got %.80s", fn,
-                     Py_TYPE(capsule)->tp_name);
+        vtx_type_error(fn, "stream", "a capsule from temporal_shift_stream_create", capsule);
         return NULL;
     }
     return PyCapsule_GetPointer(capsule, STREAM_CAPSULE);

@@ -22,17 +22,23 @@ typedef struct {
     void *current_work_stream;
 } vtx_exchange_api;
 
-/* Per type: its exchange API, or NULL when it has none. A few types at most are ever seen
+/* What one producer type offers: its exchange API (or NULL), and whether its __dlpack__ refuses
+ * max_version (producers that predate DLPack 1.0: torch before 2.9, numpy before 2.1), so that
+ * it is asked the legacy way from the second call on. A few types at most are ever seen
  * (ndarray, Tensor, Parameter); the cache holds a reference to each. */
-#define CACHE_SIZE 8
-static struct {
+typedef struct {
     PyTypeObject *type;
     const vtx_exchange_api *api;
-} cache[CACHE_SIZE];
+    int legacy;
+} producer;
 
-static const vtx_exchange_api *exchange_api(PyTypeObject *type) {
-    for (int i = 0; i < CACHE_SIZE && cache[i].type; i++)
-        if (cache[i].type == type) return cache[i].api;
+#define CACHE_SIZE 8
+static producer cache[CACHE_SIZE];
+
+static producer *producer_of(PyTypeObject *type, producer *uncached) {
+    int i = 0;
+    for (; i < CACHE_SIZE && cache[i].type; i++)
+        if (cache[i].type == type) return &cache[i];
     const vtx_exchange_api *api = NULL;
     PyObject *capsule = PyObject_GetAttrString((PyObject *)type, "__dlpack_c_exchange_api__");
     if (capsule && PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
@@ -41,32 +47,51 @@ static const vtx_exchange_api *exchange_api(PyTypeObject *type) {
     }
     Py_XDECREF(capsule);
     PyErr_Clear();
-    for (int i = 0; i < CACHE_SIZE; i++)
-        if (!cache[i].type) {
-            Py_INCREF(type);
-            cache[i].type = type;
-            cache[i].api = api;
-            break;
-        }
-    return api;
+    producer *entry = i < CACHE_SIZE ? &cache[i] : uncached;
+    if (entry != uncached) Py_INCREF(type);
+    *entry = (producer){type, api, 0};
+    return entry;
 }
 
-/* obj.__dlpack__(max_version=(1, 0)), or obj.__dlpack__() for producers that predate it. */
-static PyObject *dlpack_capsule(PyObject *obj) {
-    static PyObject *method, *kwnames, *version;
-    if (!method) {
-        method = PyUnicode_InternFromString("__dlpack__");
-        kwnames = Py_BuildValue("(s)", "max_version");
-        version = Py_BuildValue("(ii)", 1, 0);
-        if (!method || !kwnames || !version) return NULL;
+/* obj.__dlpack__(max_version=(1, 0)), or obj.__dlpack__() for producers that predate it. (Through
+ * PyObject_Call: the limited API has no vectorcall of methods before 3.12.) */
+static PyObject *dlpack_capsule(PyObject *obj, producer *from) {
+    static PyObject *no_args, *max_version;
+    if (!no_args) {
+        no_args = PyTuple_New(0);
+        max_version = Py_BuildValue("{s(ii)}", "max_version", 1, 0);
+        if (!no_args || !max_version) return NULL;
     }
-    PyObject *args[2] = {obj, version};
-    PyObject *capsule = PyObject_VectorcallMethod(method, args, 1, kwnames);
-    if (!capsule && PyErr_ExceptionMatches(PyExc_TypeError)) {
+    PyObject *method = PyObject_GetAttrString(obj, "__dlpack__");
+    if (!method) return NULL;
+    PyObject *capsule = from->legacy ? NULL : PyObject_Call(method, no_args, max_version);
+    if (!capsule && (from->legacy || PyErr_ExceptionMatches(PyExc_TypeError))) {
+        int refused = !from->legacy;
         PyErr_Clear();
-        capsule = PyObject_VectorcallMethod(method, args, 1, NULL);
+        capsule = PyObject_Call(method, no_args, NULL);
+        if (capsule && refused) from->legacy = 1;  /* it refused max_version, not the array */
     }
+    Py_DECREF(method);
     return capsule;
+}
+
+/* type(obj).__name__ (the limited API has no tp_name): a new reference, never NULL unless out
+ * of memory. */
+static PyObject *type_name(PyObject *obj) {
+    PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__name__");
+    if (!name || !PyUnicode_Check(name)) {
+        Py_XDECREF(name);
+        PyErr_Clear();
+        name = PyUnicode_FromString("?");
+    }
+    return name;
+}
+
+/* Raises TypeError "fn: name must be <what>, got <type of obj>". */
+void vtx_type_error(const char *fn, const char *name, const char *what, PyObject *obj) {
+    PyObject *type = type_name(obj);
+    if (type) PyErr_Format(PyExc_TypeError, "%s: %s must be %s, got %.80U", fn, name, what, type);
+    Py_XDECREF(type);
 }
 
 /* Re-raises the current exception as `type` with "fn: name ...: reason". */
@@ -85,7 +110,9 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
                      "exporter), got None", fn, spec->name);
         return -1;
     }
-    const vtx_exchange_api *api = exchange_api(Py_TYPE(obj));
+    producer uncached;
+    producer *from = producer_of(Py_TYPE(obj), &uncached);
+    const vtx_exchange_api *api = from->api;
     if (api) {
         if (api->managed_tensor_from_py_object_no_sync(obj, &out->managed) != 0 || !out->managed) {
             reraise(PyExc_TypeError, fn, spec->name, "cannot be read as a DLPack tensor");
@@ -94,12 +121,11 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
         out->dl = &out->managed->dl_tensor;
         flags = out->managed->flags;
     } else {
-        out->capsule = dlpack_capsule(obj);
+        out->capsule = dlpack_capsule(obj, from);
         if (!out->capsule) {
             if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
                 PyErr_Clear();
-                PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
-                             "exporter), got %.80s", fn, spec->name, Py_TYPE(obj)->tp_name);
+                vtx_type_error(fn, spec->name, "an array (numpy.ndarray, torch.Tensor or any DLPack exporter)", obj);
             } else {
                 reraise(PyExc_TypeError, fn, spec->name, "cannot be exported through DLPack");
             }
@@ -151,7 +177,7 @@ void vtx_release_tensors(vtx_tensor *tensors, int count) {
 
 static int integer(PyObject *object, const char *fn, const char *name, long long lo, long long hi, long long *out) {
     if (!PyLong_Check(object)) {
-        PyErr_Format(PyExc_TypeError, "%s: %s must be an int, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        vtx_type_error(fn, name, "an int", object);
         return -1;
     }
     int overflow = 0;
@@ -181,7 +207,7 @@ int vtx_int32(PyObject *object, const char *fn, const char *name, int32_t *out) 
 
 int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out) {
     if (!PyBool_Check(object)) {
-        PyErr_Format(PyExc_TypeError, "%s: %s must be a bool, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        vtx_type_error(fn, name, "a bool", object);
         return -1;
     }
     *out = object == Py_True;
@@ -190,7 +216,7 @@ int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out) {
 
 int vtx_double(PyObject *object, const char *fn, const char *name, double *out) {
     if (!PyFloat_Check(object) && !PyLong_Check(object)) {
-        PyErr_Format(PyExc_TypeError, "%s: %s must be a float, got %.80s", fn, name, Py_TYPE(object)->tp_name);
+        vtx_type_error(fn, name, "a float", object);
         return -1;
     }
     *out = PyFloat_AsDouble(object);

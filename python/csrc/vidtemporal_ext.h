@@ -5,6 +5,8 @@
 #ifndef VIDTEMPORAL_EXT_H
 #define VIDTEMPORAL_EXT_H
 
+/* The limited API of CPython 3.10: one build (an abi3 wheel) serves every CPython from 3.10 on. */
+#define Py_LIMITED_API 0x030A0000
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <vidtemporal.h>
@@ -52,6 +54,9 @@ int vtx_int64(PyObject *object, const char *fn, const char *name, int64_t *out);
 int vtx_int32(PyObject *object, const char *fn, const char *name, int32_t *out);
 int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out);
 int vtx_double(PyObject *object, const char *fn, const char *name, double *out);
+
+/* Raises TypeError "fn: name must be <what>, got <type(obj).__name__>". */
+void vtx_type_error(const char *fn, const char *name, const char *what, PyObject *obj);
 
 /* Raises TypeError unless a call got exactly `expected` positional arguments. */
 int vtx_arity(const char *fn, Py_ssize_t nargs, Py_ssize_t expected);
