@@ -13,6 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import vidtemporal.torch as vtt  # noqa: E402
+from vidtemporal.torch import _versions  # noqa: E402
 from tolerances import network_close  # noqa: E402
 from torchvision_mobilenet import MobileNetV2  # noqa: E402  (examples/ is on the path: conftest.py)
 from torchvision_resnet import resnet50  # noqa: E402
@@ -114,6 +115,21 @@ def test_state_dict_names_are_the_offline_ones_also_inside_another_module():
     assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), outer.state_dict().values()))
 
 
+needs_onnx_export = pytest.mark.skipif(
+    not _versions.has(_versions.ONNX_EXPORT_FLOOR),
+    reason=f"ONNX export of vidtemporal ops needs torch {_versions.ONNX_EXPORT_FLOOR} "
+           "(test_export_on_older_torch_is_a_clear_error)")
+
+
+@pytest.mark.skipif(_versions.has(_versions.ONNX_EXPORT_FLOOR), reason="this torch exports")
+def test_export_on_older_torch_is_a_clear_error(tmp_path):
+    online = vtt.to_online(tsm(MobileNetV2(num_classes=10)))
+    with pytest.raises(RuntimeError, match=r"OnlineModel.export_onnx needs torch 2\.8 or newer; this is torch"):
+        online.export_onnx(tmp_path / "online.onnx", (N, 3, 32, 32))
+    assert not (tmp_path / "online.onnx").exists()
+
+
+@needs_onnx_export
 def test_export_leaves_mode_statistics_and_buffers_alone(tmp_path):
     pytest.importorskip("onnxscript")
     online = vtt.to_online(tsm(MobileNetV2(num_classes=10))).train()
@@ -164,6 +180,7 @@ def test_bidirectional_tsm_resnet_is_refused_naming_the_first_shift():
         vtt.to_online(vtt.make_temporal_shift(resnet50(num_classes=10), T))
 
 
+@needs_onnx_export
 @pytest.mark.parametrize("layout", ["resnet50", "mobilenet_v2"])
 def test_onnx_step_with_explicit_buffers(tmp_path, layout):
     ort = pytest.importorskip("onnxruntime")
@@ -192,6 +209,7 @@ def test_onnx_step_with_explicit_buffers(tmp_path, layout):
                 assert_close(torch.from_numpy(got_buffer), want_buffer)
 
 
+@needs_onnx_export
 def test_torch_free_example_streams_through_onnxruntime(tmp_path):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")

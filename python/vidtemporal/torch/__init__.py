@@ -5,7 +5,8 @@ run the same ops in plain torch (``vidtemporal.torch.portable``).
 It needs torch 2.4 or newer (``torch.library.custom_op`` and ``register_fake``)."""
 import torch
 
-TORCH_FLOOR = "2.4"
+from ._versions import ONNX_EXPORT_FLOOR, TORCH_FLOOR
+
 if not (hasattr(torch.library, "custom_op") and hasattr(torch.library, "register_fake")):
     raise ImportError(f"vidtemporal.torch needs torch {TORCH_FLOOR} or newer (torch.library.custom_op and "
                       f"register_fake); this is torch {torch.__version__}: pip install 'torch>={TORCH_FLOOR}'")
@@ -23,7 +24,7 @@ from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, conver
                                  make_temporal_interlace, temporal_interlace)
 from .temporal_shift import TemporalShift, TemporalShiftStream, make_temporal_shift, temporal_shift, temporal_shift_
 from .tin_shift import tin_shift
-from .online import OnlineModel, OnlineTemporalShift, to_online
+from .online import OnlineModel, OnlineTemporalShift, to_online  # noqa: E402
 
 __all__ = [
     "TemporalShift", "TemporalShiftStream", "make_temporal_shift", "temporal_shift", "temporal_shift_",
@@ -33,5 +34,5 @@ __all__ = [
     "DualAttentionMatching", "dual_attention_matching", "dam_loss", "cml_localize", "correlation",
     "kernel_soft_argmax", "MotionSqueeze", "motion_squeeze",
     "SpatialCorrelationSampler", "spatial_correlation_sample", "tin_shift",
-    "to_online", "OnlineModel", "OnlineTemporalShift",
+    "to_online", "OnlineModel", "OnlineTemporalShift", "TORCH_FLOOR", "ONNX_EXPORT_FLOOR",
 ]

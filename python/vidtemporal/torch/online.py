@@ -14,7 +14,7 @@ import operator
 import torch
 from torch import nn
 
-from . import _private
+from . import _private, _versions
 from .dual_attention_matching import DualAttentionMatching
 from .global_temporal_attention import GlobalTemporalAttention
 from .motion_squeeze import MotionSqueeze
@@ -111,7 +111,9 @@ class OnlineModel(nn.Module):
         """Exports one step with the buffers as explicit inputs and outputs: inputs ``frames (N, 3,
         H, W)`` then ``buffer_0 .. buffer_{k-1}``, outputs ``output`` then ``new_buffer_0 ..
         new_buffer_{k-1}`` (buffer i belongs to ``buffer_names[i]``; zeros start a clip, and each
-        step's new buffers are the next step's buffers). Returns the buffers' shapes."""
+        step's new buffers are the next step's buffers). Returns the buffers' shapes. Needs torch
+        2.8 or newer."""
+        _versions.require(_versions.ONNX_EXPORT_FLOOR, "OnlineModel.export_onnx")
         saved, training = self.buffers_now(), self.training
         try:
             self.eval()  # the sizing step must not move batch-norm statistics
