@@ -1,5 +1,5 @@
-# vidtemporal: `make test` and `make demo` work on a fresh machine (Swift 6.3, Python 3.11, root
-# with apt-get and pip): they install what is missing, build, and run.
+# vidtemporal: `make test` and `make demo` work on a fresh machine (Swift 6.3, Python 3.10 or newer,
+# root with apt-get and pip): they install what is missing, build, and run.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,16 +9,15 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-baseline test-qemu test-clean-root python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-baseline test-qemu test-clean-root test-torch test-cpython python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
 
 all: lib
 
-# Debian packages the build needs: OpenBLAS (GEMM kernels), the DLPack header (the ABI's tensor
-# type), pkg-config, a C compiler and binutils (extension, C tests, export check), Python headers
-# and venv (Debian's python3).
+# Debian packages the build needs: the DLPack header (the ABI's tensor type), pkg-config, a C
+# compiler and binutils (extension, C tests, export check), Python headers and venv (Debian's
+# python3). The BLAS and the linker for old glibc come from PyPI, into the venv.
 deps:
 	@missing=""; \
-	dpkg -s libopenblas-dev >/dev/null 2>&1 || missing="$$missing libopenblas-dev"; \
 	dpkg -s libdlpack-dev >/dev/null 2>&1 || missing="$$missing libdlpack-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v cc >/dev/null || missing="$$missing gcc"; \
@@ -36,32 +35,39 @@ $(VENV)/.installed: python/requirements-dev.txt
 	$(VENV)/bin/pip install -q -r python/requirements-dev.txt
 	touch $@
 
-lib: deps
-	tools/build_library.sh >/dev/null
+# The library's build takes zig and the BLAS from the venv's packages.
+BUILD_LIBRARY := PYTHON=$(CURDIR)/$(PY) tools/build_library.sh
+
+lib: venv
+	$(BUILD_LIBRARY) >/dev/null
 
 # The wheel is what `pip install .` would install; building it once serves both test venvs.
 dev-wheel: venv
 	rm -rf .build/wheel build
 	$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w .build/wheel .
 
-# The portable wheel in dist/: the dev wheel with OpenBLAS (and what it needs) bundled by
-# auditwheel under the lowest manylinux tag its symbols allow.
+# The portable wheel in dist/: the dev wheel under the lowest manylinux tag its symbols allow
+# (auditwheel), checked: every ELF file loads on manylinux_2_28, the extension is abi3.
 wheel: dev-wheel
 	rm -rf dist
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist $(WHEEL)
 	$(VENV)/bin/auditwheel show dist/*.whl
+	$(PY) tools/check_wheel.py dist/*.whl
+	$(VENV)/bin/abi3audit --strict --summary dist/*.whl
 
 python: dev-wheel
 	$(VENV)/bin/pip install -q --no-deps --force-reinstall $(WHEEL)
 
+# The loader, the kernel builds and the BLAS they link (libscipy_openblas.so), side by side.
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	lib="$$(tools/build_library.sh)" && install -m 755 "$$(dirname "$$lib")"/libvidtemporal*.so $(DESTDIR)$(PREFIX)/lib/
+	lib="$$($(BUILD_LIBRARY))" && install -m 755 "$$(dirname "$$lib")"/*.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vidtemporal.h $(DESTDIR)$(PREFIX)/include/vidtemporal.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@RPATH@||' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
-test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-baseline test-qemu test-clean-root
+test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-baseline test-qemu test-clean-root \
+	test-cpython test-torch
 
 # The per-op glue (Swift thunks, CPython entry points) written from the op table.
 generate:
@@ -70,8 +76,8 @@ generate:
 check-generated:
 	$(PYTHON) tools/generate_glue.py --check
 
-test-swift: deps
-	swift test
+test-swift: venv
+	swift test $$(PYTHON=$(PY) tools/swift_blas_flags.sh --rpath)
 
 # The C user's view: install into a staging prefix, build the C tests through pkg-config.
 C_LINK = $$(PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig pkg-config --cflags --libs vidtemporal) -Wl,-rpath,$(STAGE)/lib -lm
@@ -84,7 +90,7 @@ define run_c_tests
 	done
 endef
 
-test-c: deps
+test-c: venv
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	@for so in $(STAGE)/lib/libvidtemporal*.so; do tools/check_exports.sh $$so || exit 1; done
 	$(call run_c_tests,,,)
@@ -94,7 +100,7 @@ test-c: deps
 # picks the baseline build, and no AVX/FMA instruction runs: qemu faults those on this model (the
 # x86-64-v3 build linked directly dies of SIGILL there, which is checked too).
 QEMU := qemu-x86_64 -cpu Nehalem
-test-qemu: deps
+test-qemu: venv
 	@command -v qemu-x86_64 >/dev/null || { apt-get update -qq && apt-get install -y -qq qemu-user; }
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	$(call run_c_tests,-DVT_TEST_UNDER_QEMU,$(QEMU),qemu-)
@@ -111,7 +117,7 @@ test-qemu: deps
 # times as many with a new seed (FUZZ_CALLS, FUZZ_SEED choose).
 FUZZ_CALLS ?= 200000
 FUZZ_SEED ?= 1
-fuzz-c:
+fuzz-c: venv
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	cc -std=c11 -O1 -g -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/fuzz_abi $(C_LINK)
 	.build/fuzz_abi --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS)
@@ -122,8 +128,8 @@ fuzz:
 # AddressSanitizer: the library instrumented, and the C tests and the fuzz test run against it
 # (built with the Swift toolchain's clang, whose sanitizer runtime matches). .ci/run runs it.
 ASAN_CC := $(shell dirname "$$(readlink -f "$$(command -v swift)")")/clang
-test-asan: deps
-	@lib="$$(tools/build_library.sh --asan)" && mkdir -p .build/asan-bin && \
+test-asan: venv
+	@lib="$$($(BUILD_LIBRARY) --asan)" && mkdir -p .build/asan-bin && \
 	for test in Tests/c/test_*.c Tests/fuzz/fuzz_abi.c; do \
 	  bin=.build/asan-bin/$$(basename $$test .c); \
 	  echo "asan $$test"; \
@@ -151,9 +157,22 @@ test-baseline: python
 	cd /tmp && VT_CPU=baseline $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) \
 	  --ignore=$(CURDIR)/python/tests/test_demo.py $(CURDIR)/python/tests
 
-# The portable wheel installed in a minimal Debian root with nothing of the build in it.
+# The portable wheel installed in minimal Debian roots with nothing of the build in them: Debian 12
+# and Debian 11 (glibc 2.31).
 test-clean-root: wheel
-	tools/test_clean_root.sh dist/vidtemporal-$(VERSION)-*.whl
+	PYTHON=$(PY) tools/test_clean_root.sh dist/vidtemporal-$(VERSION)-*.whl bookworm
+	PYTHON=$(PY) tools/test_clean_root.sh dist/vidtemporal-$(VERSION)-*.whl bullseye
+
+# The abi3 wheel in every CPython 3.10+ pyenv has here: the numpy-level suite.
+test-cpython: wheel
+	tools/test_cpython_versions.sh dist/vidtemporal-$(VERSION)-*.whl
+
+# The wheel against the torch versions of the README's table: the floor, the first that exports
+# ONNX, one between and the newest on the index (the dev venv's torch runs test-python). Each
+# version's venv is cached in /var/cache/vidtemporal/torch.
+TORCH_VERSIONS ?= 2.4.1 2.8.0 2.11.0 2.15.0
+test-torch: wheel
+	PYTHON=$(PYTHON) tools/test_torch_versions.sh dist/vidtemporal-$(VERSION)-*.whl $(TORCH_VERSIONS)
 
 # A fresh venv with only numpy (and pytest): the package imports and its numpy tests pass, and the
 # installed library needs no Swift toolchain.

@@ -1,9 +1,11 @@
 """Builds libvidtemporal.so (Swift, release, static Swift stdlib) and the CPython extension
-vidtemporal._C, and puts the library next to the extension, which finds it through $ORIGIN."""
+vidtemporal._C, and puts the library (and the BLAS it links) next to the extension, which finds
+it through $ORIGIN."""
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -18,9 +20,10 @@ def library_version():
 
 class BuildWithSwiftLibrary(build_ext):
     def run(self):
+        # The build's tools (zig, the BLAS) come from this Python's packages (pyproject.toml).
         library = subprocess.run(
             ["bash", os.path.join(ROOT, "tools", "build_library.sh")],
-            check=True, stdout=subprocess.PIPE, text=True,
+            check=True, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHON": sys.executable},
         ).stdout.strip()
         for ext in self.extensions:
             ext.library_dirs.append(os.path.dirname(library))
@@ -32,7 +35,7 @@ class BuildWithSwiftLibrary(build_ext):
             os.makedirs(os.path.join(target, "include", "dlpack"), exist_ok=True)
             os.makedirs(os.path.join(target, "pkgconfig"), exist_ok=True)
             for name in os.listdir(os.path.dirname(library)):
-                if name.startswith("libvidtemporal"):
+                if name.endswith((".so", ".dylib")):
                     shutil.copy2(os.path.join(os.path.dirname(library), name), os.path.join(target, name))
             shutil.copy2(os.path.join(ROOT, "include", "vidtemporal.h"), os.path.join(target, "include"))
             shutil.copy2(dlpack_header(), os.path.join(target, "include", "dlpack"))
