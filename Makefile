@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-baseline test-qemu test-clean-root test-torch test-cpython python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-builds test-qemu test-clean-root test-torch test-cpython python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
 
 all: lib
 
@@ -66,7 +66,7 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@RPATH@||' -e 's|@VERSION@|$(VERSION)|' vidtemporal.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
-test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-baseline test-qemu test-clean-root \
+test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-builds test-qemu test-clean-root \
 	test-cpython test-torch
 
 # The per-op glue (Swift thunks, CPython entry points) written from the op table.
@@ -96,21 +96,31 @@ test-c: venv
 	$(call run_c_tests,,,)
 	$(MAKE) --no-print-directory example-c
 
-# The C tests and a shorter fuzz run under qemu-x86_64 -cpu Nehalem (no AVX, no FMA): the loader
-# picks the baseline build, and no AVX/FMA instruction runs: qemu faults those on this model (the
-# x86-64-v3 build linked directly dies of SIGILL there, which is checked too).
+# The C tests under qemu-x86_64 as two older CPUs, each with a build that must not run there as a
+# negative control: -cpu Nehalem (no AVX, no FMA: the loader picks the baseline, and the
+# x86-64-v3 build linked directly dies of SIGILL), with a shorter fuzz run, and -cpu Haswell
+# (AVX2, no AVX-512: the loader picks x86-64-v3, the x86-64-v4 build dies of SIGILL). qemu 7.2
+# faults the instructions a model lacks.
 QEMU := qemu-x86_64 -cpu Nehalem
+# (Without the features TCG cannot emulate, so that qemu does not warn about each.)
+QEMU_AVX2 := qemu-x86_64 -cpu Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm
+# $(call sigill,qemu command,build): a test linked to that build directly must die of SIGILL there.
+define sigill
+	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/qemu-$(2)-direct -Iinclude \
+	  -L$(STAGE)/lib -l:libvidtemporal-$(2).so -Wl,-rpath,$(STAGE)/lib -lm
+	@$(1) .build/qemu-$(2)-direct >/dev/null 2>&1; status=$$?; \
+	if [ $$status -ne 132 ]; then echo "the $(2) build under $(1) exited $$status, not SIGILL (132)"; exit 1; fi; \
+	echo "the $(2) build under $(1): SIGILL, as it must"
+endef
 test-qemu: venv
 	@command -v qemu-x86_64 >/dev/null || { apt-get update -qq && apt-get install -y -qq qemu-user; }
 	$(MAKE) --no-print-directory install PREFIX=$(STAGE)
 	$(call run_c_tests,-DVT_TEST_UNDER_QEMU,$(QEMU),qemu-)
 	cc -std=c11 -O1 -Wall -Wextra -Werror Tests/fuzz/fuzz_abi.c -o .build/qemu-fuzz_abi $(C_LINK)
 	$(QEMU) .build/qemu-fuzz_abi --seed $(FUZZ_SEED) --calls 20000
-	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/qemu-v3-direct -Iinclude \
-	  -L$(STAGE)/lib -l:libvidtemporal-x86-64-v3.so -Wl,-rpath,$(STAGE)/lib -lm
-	@$(QEMU) .build/qemu-v3-direct >/dev/null 2>&1; status=$$?; \
-	if [ $$status -ne 132 ]; then echo "the x86-64-v3 build under $(QEMU) exited $$status, not SIGILL (132)"; exit 1; fi; \
-	echo "the x86-64-v3 build under $(QEMU): SIGILL, as it must"
+	$(call sigill,$(QEMU),x86-64-v3)
+	$(call run_c_tests,-DVT_TEST_UNDER_QEMU,$(QEMU_AVX2),qemu-avx2-)
+	$(call sigill,$(QEMU_AVX2),x86-64-v4)
 
 # The C fuzz test (Tests/fuzz/fuzz_abi.c): every function of the ABI with valid, extreme and
 # malformed arguments. make test runs a fixed seed and count (about a minute); `make fuzz` ten
@@ -150,12 +160,16 @@ example-c:
 test-python: python
 	cd /tmp && $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) $(CURDIR)/python/tests
 
-# The Python suite again with the baseline kernel build forced (what a CPU without AVX2 runs),
-# but for the demo's training run (about 3 minutes): it checks accuracy margins, and every op it
-# calls has its own tests here.
-test-baseline: python
-	cd /tmp && VT_CPU=baseline $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) \
-	  --ignore=$(CURDIR)/python/tests/test_demo.py $(CURDIR)/python/tests
+# The Python suite again with each kernel build below the one this CPU runs forced (what CPUs
+# without AVX-512, or without AVX2, run), but for the demo's training run (about 3 minutes): it
+# checks accuracy margins, and every op it calls has its own tests here.
+test-builds: python
+	@builds=$$($(PY) -c 'import vidtemporal as vt; b = ["x86-64", "x86-64-v3", "x86-64-v4"]; print(*b[:b.index(vt.cpu_dispatch())])'); \
+	for build in $$builds; do \
+	  echo "the Python suite with VT_CPU=$$build"; \
+	  (cd /tmp && VT_CPU=$$build $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider --rootdir=$(CURDIR) \
+	    --ignore=$(CURDIR)/python/tests/test_demo.py $(CURDIR)/python/tests) || exit 1; \
+	done
 
 # The portable wheel installed in minimal Debian roots with nothing of the build in them: Debian 12
 # and Debian 11 (glibc 2.31).

@@ -94,10 +94,11 @@ const char *vt_version_string(void);
 /* A short constant description of a status code ("ok", "null pointer", ...). Never NULL. */
 const char *vt_status_string(int32_t status);
 
-/* The kernel build that runs: "x86-64-v3" (AVX2, FMA, F16C; Haswell, Zen and newer) or "x86-64"
- * (the baseline, any x86-64 CPU) on x86-64, chosen once at load time from cpuid, VT_CPU=baseline
- * in the environment forcing the baseline; elsewhere the architecture ("arm64", ...). Static
- * storage; never NULL. */
+/* The kernel build that runs: "x86-64-v4" (AVX-512 F, CD, BW, DQ, VL; Skylake-X, Ice Lake,
+ * Sapphire Rapids, Zen 4 and newer), "x86-64-v3" (AVX2, FMA, F16C; Haswell, Zen and newer) or
+ * "x86-64" (the baseline, any x86-64 CPU) on x86-64, chosen once at load time from cpuid, VT_CPU
+ * in the environment capping it ("baseline", "x86-64-v3", "x86-64-v4"); elsewhere the
+ * architecture ("arm64", ...). Static storage; never NULL. */
 const char *vt_cpu_dispatch(void);
 
 /* The most threads a call uses; a larger request (or more online CPUs) is capped here. */
@@ -110,6 +111,21 @@ int32_t vt_set_num_threads(int32_t n, vt_error *err);
 
 /* The number of threads each call may use (1 to VT_MAX_THREADS). */
 int32_t vt_get_num_threads(void);
+
+/* The BLAS behind the GEMM-shaped ops (GTA mixing, region pooling, spatial attention, DAM), and
+ * the kernel set it chose for this CPU when it loaded. */
+typedef struct {
+    char name[32];    /* "OpenBLAS" (the scipy-openblas32 build beside the library), "Accelerate" */
+    char version[32]; /* e.g. "0.3.34.481.3"; "" where the BLAS does not say */
+    char core[32];    /* the kernel set, e.g. "SkylakeX" (AVX-512), "Haswell" (AVX2), "Prescott"
+                       * (generic SSE3); OPENBLAS_CORETYPE in the environment, set before the
+                       * library loads, forces one; "" where the BLAS does not say */
+    int32_t threads;  /* threads one BLAS call uses: 1, since each op splits its own work over
+                       * vt_get_num_threads() threads */
+} vt_blas_info;
+
+/* Fills *info. info NULL is VT_ERR_NULL_POINTER. */
+int32_t vt_get_blas_info(vt_blas_info *info, vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Tensors: a DLTensor over a plain C array

@@ -3,8 +3,8 @@
 # .build/lib and prints the path of its libvidtemporal.so. The one place the release flags live:
 # the Makefile and setup.py both call it; a user of the library takes every .so of that directory.
 #
-# On x86-64 Linux the kernels are built twice, for the baseline x86-64 and for x86-64-v3 (AVX2,
-# FMA, F16C), and libvidtemporal.so is the small loader (loader/vidtemporal_loader.c) that picks
+# On x86-64 Linux the kernels are built three times, for the baseline x86-64, for x86-64-v3
+# (AVX2, FMA, F16C) and for x86-64-v4 (AVX-512), and libvidtemporal.so is the small loader (loader/vidtemporal_loader.c) that picks
 # one from cpuid at load time. Each is linked by zig cc against glibc 2.28's symbol versions
 # (the Swift objects compiled as usual, the static Swift runtime, the system's libstdc++ and
 # libgcc_s), so that it loads on any glibc from 2.28 (RHEL 8, Debian 10, Ubuntu 18.10) whatever
@@ -22,6 +22,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 v3=(-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DVT_BUILD_X86_64_V3)
+# x86-64-v4: AVX-512, and loops the compiler vectorises itself in 512-bit vectors too (LLVM's
+# tuning for these CPUs prefers 256); VT_BUILD_X86_64_V3 holds in it as well (FMA, F16C).
+v4=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xcc -mprefer-vector-width=512 -Xswiftc -DVT_BUILD_X86_64_V3
+    -Xswiftc -DVT_BUILD_X86_64_V4)
 read -r -a blas <<< "$(PYTHON=$PYTHON tools/swift_blas_flags.sh)"
 blas_lib=$("$PYTHON" -c 'import scipy_openblas32 as b; print(b.get_lib_dir())')
 if [[ "$(uname -s)" == Darwin ]]; then
@@ -91,7 +95,9 @@ PY
 }
 
 link_for_glibc_2_28 .build/lib-v3.so "${release[@]}" "${v3[@]}"
+link_for_glibc_2_28 .build/lib-v4.so "${release[@]}" "${v4[@]}" --scratch-path .build/v4
 link_for_glibc_2_28 .build/lib-baseline.so "${release[@]}" --scratch-path .build/baseline
+copy_stripped .build/lib-v4.so "$out/libvidtemporal-x86-64-v4.so"
 copy_stripped .build/lib-v3.so "$out/libvidtemporal-x86-64-v3.so"
 copy_stripped .build/lib-baseline.so "$out/libvidtemporal-x86-64.so"
 cp "$blas_lib/libscipy_openblas.so" "$out/"

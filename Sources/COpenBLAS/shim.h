@@ -33,3 +33,6 @@ static inline void cblas_dgemv(const enum CBLAS_ORDER order, const enum CBLAS_TR
 }
 
 static inline void openblas_set_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+static inline int openblas_get_num_threads(void) { return scipy_openblas_get_num_threads(); }
+static inline char *openblas_get_config(void) { return scipy_openblas_get_config(); }
+static inline char *openblas_get_corename(void) { return scipy_openblas_get_corename(); }

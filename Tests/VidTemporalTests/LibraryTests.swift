@@ -1,7 +1,7 @@
 import CVidTemporal
 import XCTest
 
-/// The library-wide exports: versions, status strings, thread count.
+/// The library-wide exports: versions, status strings, thread count, the BLAS.
 final class LibraryTests: XCTestCase {
     func testVersions() {
         XCTAssertEqual(vt_abi_version(), VT_ABI_VERSION)
@@ -20,6 +20,24 @@ final class LibraryTests: XCTestCase {
                         VT_ERR_SHAPE_MISMATCH: "shape mismatch", VT_ERR_UNSUPPORTED: "unsupported",
                         VT_ERR_ALLOCATION: "allocation failed", VT_ERR_INTERNAL: "internal error", 99: "unknown status"]
         for (status, text) in expected { XCTAssertEqual(String(cString: vt_status_string(Int32(status))), text) }
+    }
+
+    func testBLASInfo() {
+        var error = vt_error()
+        XCTAssertEqual(vt_get_blas_info(nil, &error), Int32(VT_ERR_NULL_POINTER))
+        XCTAssertEqual(withUnsafeBytes(of: error.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) },
+                       "vt_get_blas_info: info is NULL")
+        var info = vt_blas_info()
+        XCTAssertEqual(vt_get_blas_info(&info, nil), Int32(VT_OK))
+        func text<Field>(_ field: Field) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        #if os(Linux)
+        XCTAssertEqual(text(info.name), "OpenBLAS")
+        XCTAssertTrue(text(info.version).hasPrefix("0.3."), text(info.version))
+        XCTAssertFalse(text(info.core).isEmpty)
+        #endif
+        XCTAssertEqual(info.threads, 1)
     }
 
     func testThreadCount() {

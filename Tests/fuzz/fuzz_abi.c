@@ -793,9 +793,15 @@ static void run_library_case(long long index, uint64_t seed) {
     if (vt_abi_version() != VT_ABI_VERSION) violation("vt_abi_version() is not VT_ABI_VERSION");
     if (strcmp(vt_version_string(), VT_VERSION)) violation("vt_version_string() is not VT_VERSION");
     const char *build = vt_cpu_dispatch();
-    if (!build || (strcmp(build, "x86-64-v3") && strcmp(build, "x86-64") && strcmp(build, "arm64") &&
-                   strcmp(build, "portable")))
+    if (!build || (strcmp(build, "x86-64-v4") && strcmp(build, "x86-64-v3") && strcmp(build, "x86-64") &&
+                   strcmp(build, "arm64") && strcmp(build, "portable")))
         violation("vt_cpu_dispatch() is not a known build");
+    vt_blas_info blas;
+    bool null_info = chance(&r, 20);
+    int32_t blas_status = vt_get_blas_info(null_info ? NULL : &blas, chance(&r, 50) ? &err : NULL);
+    count_status(blas_status);
+    if (blas_status != (null_info ? VT_ERR_NULL_POINTER : VT_OK) || (!null_info && !memchr(blas.core, 0, sizeof blas.core)))
+        violation("vt_get_blas_info returned %d", blas_status);
     int32_t code = (int32_t)(chance(&r, 50) ? below(&r, 10) - 2 : (int32_t)next(&r));
     if (!vt_status_string(code)) violation("vt_status_string(%d) is NULL", code);
     static const int32_t counts[] = {0, 1, 2, 3, 64, INT32_MAX, -1, INT32_MIN};

@@ -41,6 +41,16 @@ static PyObject *cpu_dispatch(PyObject *module, PyObject *unused) {
     return PyUnicode_FromString(vt_cpu_dispatch());
 }
 
+/* blas_info() -> {"name", "version", "core", "threads"}: vt_get_blas_info. */
+static PyObject *blas_info(PyObject *module, PyObject *unused) {
+    vt_blas_info info;
+    vt_error error;
+    int32_t status = vt_get_blas_info(&info, &error);
+    if (status != VT_OK) return vtx_result(module, status, &error);
+    return Py_BuildValue("{s:s,s:s,s:s,s:i}", "name", info.name, "version", info.version, "core", info.core,
+                         "threads", (int)info.threads);
+}
+
 /* dual_attention_matching_workspace_count(n, t, d, dk) -> int: the one size another function
  * derives (the op table's derived dim W). */
 static PyObject *workspace_count(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
@@ -61,6 +71,7 @@ static PyMethodDef library_methods[] = {
     {"get_num_threads", get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
     {"version", version, METH_NOARGS, "version() -> the library's version string"},
     {"cpu_dispatch", cpu_dispatch, METH_NOARGS, "cpu_dispatch() -> the kernel build that runs"},
+    {"blas_info", blas_info, METH_NOARGS, "blas_info() -> the BLAS and the kernel set it runs"},
     {"dual_attention_matching_workspace_count", (PyCFunction)(void (*)(void))workspace_count, METH_FASTCALL,
      "dual_attention_matching_workspace_count(n, t, d, dk) -> int"},
     {NULL, NULL, 0, NULL},

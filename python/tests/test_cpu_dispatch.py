@@ -1,8 +1,9 @@
-"""The library picks its kernel build once, when it loads: x86-64-v3 (AVX2, FMA, F16C) where the
-CPU has every instruction that build may use, the baseline x86-64 build elsewhere and whenever
-VT_CPU=baseline is set. Both builds compute every op: data movement bit for bit, the rest within
-the op's float tolerance (the correlation tiles differ: the baseline has no FMA); within each build
-the thread count changes no bit."""
+"""The library picks its kernel build once, when it loads: the best of x86-64-v4 (AVX-512),
+x86-64-v3 (AVX2, FMA, F16C) and the baseline x86-64 that the CPU has every instruction for,
+capped by VT_CPU. Every build computes every op as the baseline does: data movement bit for bit,
+the rest within the op's float tolerance (the correlation tiles differ: the baseline has no FMA,
+and the vector width changes the order of some sums); within each build the thread count
+changes no bit."""
 import os
 import platform
 import subprocess
@@ -77,22 +78,25 @@ np.savez(sys.argv[2], **arrays)
 """
 
 
-def run(tmp_path, threads, baseline):
-    env = dict(os.environ)
-    env.pop("VT_CPU", None)
-    if baseline:
-        env["VT_CPU"] = "baseline"
-    path = tmp_path / f"{'baseline' if baseline else 'auto'}-{threads}.npz"
+BUILDS = ["x86-64", "x86-64-v3", "x86-64-v4"]
+V3 = {"avx2", "fma", "f16c", "bmi1", "bmi2", "abm", "movbe"}
+V4 = V3 | {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+
+
+def run(tmp_path, threads, build):
+    """Every op's outputs with the kernel build `build` (VT_CPU) and `threads` threads."""
+    env = dict(os.environ, VT_CPU=build)
+    path = tmp_path / f"{build}-{threads}.npz"
     subprocess.run([sys.executable, "-c", SCRIPT, str(threads), str(path)], check=True, env=env, timeout=300)
     with np.load(path) as f:
         return {name: f[name] for name in f.files}
 
 
-def automatic_choice():
-    """The build cpuid chooses, from the kernel's reading of it (/proc/cpuinfo)."""
+def runnable():
+    """The builds this CPU can run, from the kernel's reading of cpuid (/proc/cpuinfo)."""
     with open("/proc/cpuinfo") as f:
         flags = set(next(line.split(":", 1)[1].split() for line in f if line.startswith("flags")))
-    return "x86-64-v3" if {"avx2", "fma", "f16c", "bmi1", "bmi2", "abm", "movbe"} <= flags else "x86-64"
+    return BUILDS[:1 + (V3 <= flags) + (V4 <= flags)]
 
 
 x86_64_linux = pytest.mark.skipif(platform.machine() != "x86_64" or not os.path.exists("/proc/cpuinfo"),
@@ -100,27 +104,30 @@ x86_64_linux = pytest.mark.skipif(platform.machine() != "x86_64" or not os.path.
 
 
 @x86_64_linux
-def test_the_build_this_cpu_can_run_is_chosen():
-    forced = os.environ.get("VT_CPU") == "baseline"
-    assert vt.cpu_dispatch() == ("x86-64" if forced else automatic_choice())
+def test_the_best_build_this_cpu_can_run_is_chosen():
+    cap = {"baseline": "x86-64"}.get(os.environ.get("VT_CPU"), os.environ.get("VT_CPU"))
+    builds = runnable()
+    expected = builds[-1] if cap not in builds else cap
+    assert vt.cpu_dispatch() == expected
 
 
 @x86_64_linux
-def test_both_builds_ship_beside_the_loader():
-    for build in ("x86-64", "x86-64-v3"):
+def test_every_build_ships_beside_the_loader():
+    for build in BUILDS:
         assert os.path.isfile(os.path.join(vt.get_lib(), f"libvidtemporal-{build}.so"))
 
 
 @x86_64_linux
-def test_baseline_and_default_builds_agree(tmp_path):
-    if automatic_choice() != "x86-64-v3":
-        pytest.skip("this CPU runs the baseline build only: there is no second build to compare")
-    default, baseline = run(tmp_path, 2, baseline=False), run(tmp_path, 2, baseline=True)
+@pytest.mark.parametrize("build", BUILDS[1:])
+def test_each_build_agrees_with_the_baseline(tmp_path, build):
+    if build not in runnable():
+        pytest.skip(f"this CPU cannot run the {build} build")
+    other, baseline = run(tmp_path, 2, build), run(tmp_path, 2, "baseline")
     assert str(baseline.pop("build")) == "x86-64"
-    assert str(default.pop("build")) == automatic_choice()
-    assert default.keys() == baseline.keys()
-    for name in default:
-        a, b = default[name], baseline[name]
+    assert str(other.pop("build")) == build
+    assert other.keys() == baseline.keys()
+    for name in other:
+        a, b = other[name], baseline[name]
         assert a.dtype == b.dtype and a.shape == b.shape, name
         if name.startswith("movement/"):
             assert np.array_equal(a, b), name
@@ -134,8 +141,30 @@ def test_baseline_and_default_builds_agree(tmp_path):
 
 
 @x86_64_linux
-@pytest.mark.parametrize("baseline", [False, True], ids=["default", "baseline"])
-def test_thread_count_changes_no_bit_within_a_build(tmp_path, baseline):
-    one, three = run(tmp_path, 1, baseline), run(tmp_path, 3, baseline)
+@pytest.mark.parametrize("build", BUILDS)
+def test_thread_count_changes_no_bit_within_a_build(tmp_path, build):
+    if build not in runnable():
+        pytest.skip(f"this CPU cannot run the {build} build")
+    one, three = run(tmp_path, 1, build), run(tmp_path, 3, build)
+    assert str(one["build"]) == build
     for name in one:
         assert np.array_equal(one[name], three[name]), name
+
+
+@x86_64_linux
+def test_a_cap_above_the_cpu_is_a_warning_not_a_crash():
+    builds = runnable()
+    if builds[-1] == BUILDS[-1]:
+        pytest.skip("this CPU runs every build")
+    result = subprocess.run([sys.executable, "-c", "import vidtemporal as vt; print(vt.cpu_dispatch())"],
+                            env=dict(os.environ, VT_CPU=BUILDS[-1]), capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == builds[-1]
+    assert f"VT_CPU={BUILDS[-1]}, but this CPU runs {builds[-1]} at most" in result.stderr
+
+
+@x86_64_linux
+def test_an_unknown_cap_is_a_warning_not_a_crash():
+    result = subprocess.run([sys.executable, "-c", "import vidtemporal as vt; print(vt.cpu_dispatch())"],
+                            env=dict(os.environ, VT_CPU="x86-64-v9"), capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == runnable()[-1]
+    assert "VT_CPU=x86-64-v9 is none of baseline, x86-64, x86-64-v3, x86-64-v4, auto" in result.stderr

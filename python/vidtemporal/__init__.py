@@ -7,7 +7,8 @@ TypeError naming the argument (``UnsupportedError``, both, for a dtype or layout
 """
 from . import _C
 from ._C import UnsupportedError
-from . import _args, _ops
+from . import _args, _blas, _ops
+from ._blas import blas_info
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
@@ -22,6 +23,7 @@ from .temporal_interlace import temporal_interlace, temporal_interlace_backward
 from .temporal_shift import TemporalShiftStream, temporal_shift, temporal_shift_, temporal_shift_backward
 
 __version__ = _C.version()
+_blas.warn_if_generic()
 
 
 def set_num_threads(n):
@@ -36,9 +38,10 @@ def get_num_threads():
 
 
 def cpu_dispatch():
-    """The kernel build that runs on this CPU: "x86-64-v3" (AVX2, FMA, F16C) or "x86-64" (any x86-64
-    CPU), chosen when the library loads; the environment variable VT_CPU=baseline, set before the
-    import, forces "x86-64"."""
+    """The kernel build that runs on this CPU, the best it can run: "x86-64-v4" (AVX-512),
+    "x86-64-v3" (AVX2, FMA, F16C) or "x86-64" (any x86-64 CPU), chosen when the library loads;
+    the environment variable VT_CPU (baseline, x86-64-v3, x86-64-v4), set before the import, caps
+    it."""
     return _C.cpu_dispatch()
 
 
@@ -55,7 +58,7 @@ def get_lib():
 
 
 __all__ = [
-    "cpu_dispatch",
+    "cpu_dispatch", "blas_info",
     "TemporalShiftStream", "temporal_shift", "temporal_shift_", "temporal_shift_backward",
     "temporal_interlace", "temporal_interlace_backward",
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",

@@ -6,19 +6,20 @@ import Darwin
 
 extension Correlation {
     /// The float32 correlation as register tiles. Fix one row y2 of f2: every output row
-    /// y = y2 - dy(i) reads it, so a tile of 3 such rows (3 values of i) by 4 displacements j, 8
-    /// columns wide, loads 3 + 4 vectors per channel for 12 fused multiply-adds. The gradients
+    /// y = y2 - dy(i) reads it, so a tile of 3 such rows (3 values of i) by 4 displacements j, one
+    /// vector of columns wide (8, or 16 on the AVX-512 build), loads 3 + 4 vectors per channel for
+    /// 12 fused multiply-adds. The gradients
     /// use the same tile with the roles of the channel and the displacement j swapped. f1 and f2
     /// are read as zero-padded rows, so a displaced window never leaves its row; an image whose
-    /// width is not a multiple of 8 gets a last block that overlaps the one before (those columns
+    /// width is not a multiple of the width gets a last block that overlaps the one before (those columns
     /// are computed twice, identically). Each task pads the few rows an output row (or a block
     /// of 3) needs into its own small scratch, with zero rows standing for rows outside the image,
     /// so that every tile runs its whole sum as one loop nest with fixed strides. A tile's 3 rows
-    /// are packed side by side per 8-column block (zeros where a term does not exist), so its loop
+    /// are packed side by side per block of columns (zeros where a term does not exist), so its loop
     /// moves two addresses and the sums keep their registers.
-    enum Tiles {
-        static let lanes = 8
-        typealias Vector = SIMD8<Float>
+    enum Tiles<Vector: FloatVector> {
+        /// The vector's width: 8, or 16 on the AVX-512 build for images at least that wide.
+        static var lanes: Int { Vector.scalarCount }
 
         /// Scratch: per task, the packed rows the tiles read and a window of padded rows of f1 and
         /// one of f2 (p + 2 rows of c x paddedWidth).
@@ -38,7 +39,7 @@ extension Correlation {
         /// Rows y0 + (k - half) * dilation, k < p + 2: every partner row a tile of 3 rows y0,
         /// y0 + d, y0 + 2d can name.
         private static func windowCount(_ s: Shape) -> Int { (s.patch + 2) * s.channels * s.paddedWidth }
-        /// A tile's rows packed as (k, r, 8 lanes): for the gradients, every 8-column block's, k =
+        /// A tile's rows packed as (k, r, lanes): for the gradients, every column block's, k =
         /// (t, j), t < p + 2; for the forward, one block's, k = c.
         private static func packCount(_ s: Shape) -> Int {
             max(blockStarts(s.width).count * gradientPackCount(s), s.channels * 3 * lanes)
@@ -138,20 +139,20 @@ extension Correlation {
 
         private static func channelBlocks(_ c: Int) -> ChannelBlocks { ChannelBlocks(c) }
 
-        /// The first column of every 8-wide block; the last block ends at the row's end.
+        /// The first column of every vector-wide block; the last block ends at the row's end.
         private static func blockStarts(_ width: Int) -> LaneBlocks { LaneBlocks(width: width, lanes: lanes) }
 
-        /// count >= 8 values (zeros for nil) into target, in vectors, the last one overlapping
+        /// count >= lanes values (zeros for nil) into target, in vectors, the last one overlapping
         /// (small copies and fills cost more as library calls).
         @inline(__always)
         private static func copyRow<S: FloatLanes, D: FloatLanes>(_ source: UnsafePointer<S>?,
                                                                   _ target: UnsafeMutablePointer<D>, count: Int) {
             var x = 0
             while x + lanes <= count {
-                D.store8(source.map { S.load8($0 + x) } ?? Vector(), target + x)
+                (source.map { Vector.load($0 + x) } ?? Vector()).store(target + x)
                 x += lanes
             }
-            if x < count { D.store8(source.map { S.load8($0 + count - lanes) } ?? Vector(), target + count - lanes) }
+            if x < count { (source.map { Vector.load($0 + count - lanes) } ?? Vector()).store(target + count - lanes) }
         }
 
         /// A row of w values (zeros for nil) into a padded row's interior, at offset half *
@@ -207,13 +208,13 @@ extension Correlation {
                             let yy = (y2 - s.displacement(ii.0), y2 - s.displacement(ii.1), y2 - s.displacement(ii.2))
                             for ch in 0..<c {
                                 for r in 0..<3 {
-                                    store(E.load8(f1 + (b * c + ch) * plane + pick(yy, r) * w + x0), pack + (ch * 3 + r) * lanes)
+                                    store(Vector.load(f1 + (b * c + ch) * plane + pick(yy, r) * w + x0), pack + (ch * 3 + r) * lanes)
                                 }
                             }
                             for (j0, spacing) in displacementBlocks {
                                 packedTile(rows: pack, columns: UnsafePointer(row2) + x0 + j0 * d, columnSpacing: spacing * d, columnStep: wp,
                                            columnJump: 0, inner: c, outer: 1).forEach { r, q, v in
-                                    E.store8(v, out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
+                                    v.store(out + ((b * p + pick(ii, r)) * p + j0 + q * spacing) * plane + pick(yy, r) * w + x0)
                                 }
                             }
                         }
@@ -281,8 +282,8 @@ extension Correlation {
             }
         }
 
-        /// Packs the gradient windows the tiles of every 8-column block read, block by block, each
-        /// (t, j, r, 8 lanes) for first <= t <= last: g[i, j, y, x0 - shift(j) ..< + 8] with (i, y) =
+        /// Packs the gradient windows the tiles of every column block read, block by block, each
+        /// (t, j, r, lanes) for first <= t <= last: g[i, j, y, x0 - shift(j) ..< + lanes] with (i, y) =
         /// source(t, r) and zeros outside the row, or all zeros where source is nil (no such term).
         /// One pass over the rows fills every block's pack.
         @inline(__always)

@@ -8,6 +8,10 @@
 /// keep the plain loops, vectorised along x. Every output and gradient element is written by one
 /// task with its sums in a fixed order, so results do not depend on the thread count.
 enum Correlation {
+    /// The register tiles (Correlation+Tiles.swift) in 8-lane (AVX2) and 16-lane (AVX-512) vectors.
+    typealias NarrowTiles = Tiles<SIMD8<Float>>
+    typealias WideTiles = Tiles<SIMD16<Float>>
+
     struct Shape: Sendable {
         let batch: Int
         let channels: Int
@@ -27,8 +31,16 @@ enum Correlation {
         func displacement(_ index: Int) -> Int { (index - half) * dilation }
         /// Rows zero-padded by the largest displacement on both sides, as the tiles read them.
         var paddedWidth: Int { width + 2 * half * dilation }
-        /// The float32 tiles are 8 columns wide.
-        var tiled: Bool { width >= Tiles.lanes }
+        /// The float32 tiles: a vector of columns wide, so images at least 8 pixels wide.
+        var tiled: Bool { width >= NarrowTiles.lanes }
+        /// 16-lane tiles: on the AVX-512 build, for images at least 16 pixels wide.
+        var wide: Bool {
+            #if VT_BUILD_X86_64_V4
+            width >= WideTiles.lanes
+            #else
+            false
+            #endif
+        }
 
         /// The same correlation over the displacements that reach the image: past |d| >= its
         /// larger side every sample is padding and that output plane is 0, so a huge dilation
@@ -53,7 +65,12 @@ enum Correlation {
         let (rows, overflow) = b.multipliedReportingOverflow(by: h)
         let shape = Shape(batch: b, channels: c, height: h, width: w, patch: Int(patchSize), dilation: Int(dilationPatch),
                           tasks: max(1, min(tasks, overflow ? tasks : rows)))
-        try Tiles.checkScratch(reachable ? shape.reachable : shape, elementSize: elementSize, what)
+        let checked = reachable ? shape.reachable : shape
+        if checked.wide {
+            try WideTiles.checkScratch(checked, elementSize: elementSize, what)
+        } else {
+            try NarrowTiles.checkScratch(checked, elementSize: elementSize, what)
+        }
         return shape
     }
 
@@ -71,7 +88,8 @@ enum Correlation {
 
     /// Scratch elements (of T) a call uses. A caller that must not fail half-way allocates them up front.
     static func scratchCount<T>(_ shape: Shape, of _: T.Type) -> Int {
-        T.self == Float.self && shape.tiled ? Tiles.scratchCount(shape) : 0
+        guard T.self == Float.self, shape.tiled else { return 0 }
+        return shape.wide ? WideTiles.scratchCount(shape) : NarrowTiles.scratchCount(shape)
     }
 
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
@@ -83,7 +101,11 @@ enum Correlation {
     static func forward<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                          _ shape: Shape, scratch: UnsafeMutablePointer<T>) {
         if T.self == Float.self, shape.tiled {
-            Tiles.forward(asFloat(f1), asFloat(f2), asFloat(out), asFloat(scratch), shape)
+            if shape.wide {
+                WideTiles.forward(asFloat(f1), asFloat(f2), asFloat(out), asFloat(scratch), shape)
+            } else {
+                NarrowTiles.forward(asFloat(f1), asFloat(f2), asFloat(out), asFloat(scratch), shape)
+            }
             return
         }
         let pointers = UnsafeTransfer((f1, f2, out))
@@ -121,8 +143,13 @@ enum Correlation {
                                           gradF1: UnsafeMutablePointer<T>?, gradF2: UnsafeMutablePointer<T>?,
                                           _ shape: Shape, scratch: UnsafeMutablePointer<T>) {
         if T.self == Float.self, shape.tiled {
-            Tiles.backward(asFloat(grad), asFloat(f1), asFloat(f2), gradF1: gradF1.map(asFloat),
-                           gradF2: gradF2.map(asFloat), asFloat(scratch), shape)
+            if shape.wide {
+                WideTiles.backward(asFloat(grad), asFloat(f1), asFloat(f2), gradF1: gradF1.map(asFloat),
+                                   gradF2: gradF2.map(asFloat), asFloat(scratch), shape)
+            } else {
+                NarrowTiles.backward(asFloat(grad), asFloat(f1), asFloat(f2), gradF1: gradF1.map(asFloat),
+                                     gradF2: gradF2.map(asFloat), asFloat(scratch), shape)
+            }
             return
         }
         let pointers = UnsafeTransfer((grad, f1, f2, gradF1, gradF2))
@@ -204,7 +231,11 @@ extension Correlation {
             }
         }
         try withScratch(scratchCount(shape, of: Float.self), of: Float.self) { scratch in
-            Tiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
+            if shape.wide {
+                WideTiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
+            } else {
+                NarrowTiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
+            }
         }
     }
 

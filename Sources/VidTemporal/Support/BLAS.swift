@@ -24,6 +24,19 @@ enum BLAS {
         configured.store(true, ordering: .releasing)
     }
 
+    /// What vt_get_blas_info reports: name, version, kernel set, threads per call.
+    static func info() -> (name: String, version: String, core: String, threads: Int) {
+        configure()
+        #if canImport(Accelerate)
+        return ("Accelerate", "", "", 1)
+        #else
+        // "OpenBLAS 0.3.34.481.3 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"
+        let config = String(cString: openblas_get_config()).split(separator: " ")
+        let version = config.count > 1 && config[0] == "OpenBLAS" ? String(config[1]) : ""
+        return ("OpenBLAS", version, String(cString: openblas_get_corename()), Int(openblas_get_num_threads()))
+        #endif
+    }
+
     static func gemm<T: KernelScalar>(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                                       alpha: T = 1, _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
                                       beta: T = 0, _ c: UnsafeMutablePointer<T>, ldc: Int) {

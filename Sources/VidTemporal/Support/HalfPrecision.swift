@@ -148,3 +148,30 @@ struct BFloat16: FloatLanes {
         UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: rounded), as: SIMD8<UInt16>.self)
     }
 }
+
+/// A float32 vector the register-tiled kernels compute in: 8 lanes (AVX2), or 16 on the AVX-512
+/// build (Correlation's tiles pick one per call). Loads and stores any FloatLanes element type,
+/// eight lanes at a time.
+protocol FloatVector: SIMD, Sendable where Scalar == Float {
+    static func load<E: FloatLanes>(_ p: UnsafePointer<E>) -> Self
+    func store<E: FloatLanes>(_ p: UnsafeMutablePointer<E>)
+}
+
+extension SIMD8: FloatVector where Scalar == Float {
+    @inline(__always)
+    static func load<E: FloatLanes>(_ p: UnsafePointer<E>) -> Self { E.load8(p) }
+
+    @inline(__always)
+    func store<E: FloatLanes>(_ p: UnsafeMutablePointer<E>) { E.store8(self, p) }
+}
+
+extension SIMD16: FloatVector where Scalar == Float {
+    @inline(__always)
+    static func load<E: FloatLanes>(_ p: UnsafePointer<E>) -> Self { Self(lowHalf: E.load8(p), highHalf: E.load8(p + 8)) }
+
+    @inline(__always)
+    func store<E: FloatLanes>(_ p: UnsafeMutablePointer<E>) {
+        E.store8(lowHalf, p)
+        E.store8(highHalf, p + 8)
+    }
+}

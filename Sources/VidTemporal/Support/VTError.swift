@@ -29,14 +29,14 @@ func cabiCall(_ function: String, _ error: UnsafeMutablePointer<vt_error>?,
     }
     if let error {
         error.pointee.status = status
-        writeMessage(message, into: error)
+        copyTruncated(message, into: &error.pointee.message)
     }
     return status
 }
 
-/// Copies `text` into the fixed-size message field, truncated and always NUL-terminated.
-private func writeMessage(_ text: String, into error: UnsafeMutablePointer<vt_error>) {
-    withUnsafeMutableBytes(of: &error.pointee.message) { field in
+/// Copies `text` into a fixed-size char array of a C struct, truncated and always NUL-terminated.
+func copyTruncated<Field>(_ text: String, into field: inout Field) {
+    withUnsafeMutableBytes(of: &field) { field in
         let bytes = Array(text.utf8.prefix(field.count - 1))
         field.copyBytes(from: bytes)
         field[bytes.count] = 0
