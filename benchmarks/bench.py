@@ -21,6 +21,31 @@ from vidtemporal import _C, cpu_dispatch, get_num_threads, temporal_shift, Tempo
 from vidtemporal.temporal_shift import MODES
 
 
+def machine():
+    """The machine a number belongs to, as a dict and as one line: the CPU (model name, family and
+    model, its vector ISA flags), the kernel build that runs, the BLAS and its kernel set, threads."""
+    import vidtemporal
+    model, flags = vidtemporal._blas.cpu()
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("cpu family", "model") and key.strip() not in fields:
+                    fields[key.strip()] = value.strip()
+    except OSError:
+        pass
+    isa = [flag for flag in ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+                             "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16") if flag in flags]
+    blas = vidtemporal.blas_info()
+    info = {"cpu": model, "family": fields.get("cpu family"), "model": fields.get("model"), "isa": isa,
+            "build": vidtemporal.cpu_dispatch(), "blas": blas, "threads": vidtemporal.get_num_threads()}
+    line = (f"CPU: {model or 'unknown'} (family {info['family']}, model {info['model']}; {' '.join(isa) or 'no AVX'})"
+            f" | kernel build {info['build']} | BLAS {blas['name']} {blas['version']}, kernels {blas['core'] or '?'}"
+            f" | {info['threads']} threads")
+    return info, line
+
+
 def timeit(fn, repeat):
     """Median wall time of `repeat` calls after one warm-up call."""
     fn()
@@ -481,10 +506,11 @@ def main(argv=None):
         print("torch is not installed: the PyTorch reference columns are skipped")
     repeat = 3 if args.quick else 10
     sgemm, sgemm_by_library = sgemm_gflops(torch, repeat)
-    print(f"kernel build: {cpu_dispatch()}" + ("  (VT_CPU=baseline)" if os.environ.get("VT_CPU") == "baseline" else ""))
+    info, line = machine()
+    print(line + (f"  (VT_CPU={os.environ['VT_CPU']})" if os.environ.get("VT_CPU") else ""))
     print(f"sgemm 2048^3: {sgemm:.1f} GFLOP/s (" + ", ".join(f"{k} {v:.1f}" for k, v in sgemm_by_library.items()) + ")")
     print(f"torch huge pages (THP_MEM_ALLOC_ENABLE): {os.environ.get('THP_MEM_ALLOC_ENABLE', 'off (torch default)')}")
-    results = {"build": cpu_dispatch(), "threads": get_num_threads(), "sgemm_gflops": sgemm_by_library,
+    results = {"build": cpu_dispatch(), "threads": get_num_threads(), "machine": info, "sgemm_gflops": sgemm_by_library,
                "torch_huge_pages": os.environ.get("THP_MEM_ALLOC_ENABLE") == "1",
                "temporal_shift": bench_temporal_shift(repeat, torch),
                "temporal_interlace": bench_temporal_interlace(repeat, torch),

@@ -22,7 +22,7 @@ import vidtemporal
 import vidtemporal.torch as vtt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
-from bench import timeit as median_seconds  # noqa: E402  (the benchmarks' one timer)
+from bench import machine, timeit as median_seconds  # noqa: E402  (the benchmarks' one timer)
 from torchvision_mobilenet import MobileNetV2  # noqa: E402
 from torchvision_resnet import resnet50  # noqa: E402
 
@@ -63,8 +63,8 @@ def main(argv=None):
     torch.set_num_threads(threads)
     repeat = 3 if args.quick else 7
     t, size = args.frames, args.size
-    print(f"deployment: {threads} threads, kernel build {vidtemporal.cpu_dispatch()}, onnxruntime "
-          f"{onnxruntime.__version__}, {size} x {size}, T = {t}, median of {repeat} runs")
+    print(machine()[1])
+    print(f"deployment: onnxruntime {onnxruntime.__version__}, {size} x {size}, T = {t}, median of {repeat} runs")
     rng = np.random.default_rng(0)
     clip = torch.from_numpy(rng.standard_normal((t, 3, size, size), dtype=np.float32))
     one = clip[-1:].clone()

@@ -1,11 +1,17 @@
-"""One training step (forward, backward, SGD) of a ResNet-50 video network (the layout of
-examples/resnet50_temporal.py: N = 2 clips x T = 8 frames, 112 x 112) for TSN, TSM, TIN, TSM + MS
-after stage 2 and TSM + GTA after stage 3, each with vidtemporal's ops, with the plain torch
-implementations (vidtemporal.torch.portable) swapped into the same modules, and with no-op
-stand-ins for the ops (what the module's own layers cost), in the same run. Prints each step time,
-each module's overhead over TSN for both, and how much of it the module's layers take.
+"""Each module alone, forward + backward, at the shapes it meets in a ResNet-50 video network
+(N = 2 clips x T = 8 frames, 112 x 112: the shift and the interlace on stage 1's output, MS after
+stage 2, the GTA block after stage 3 at 112 and 224, DAM at the AVE shapes), with vidtemporal's
+ops and with the plain torch implementations (vidtemporal.torch.portable) swapped into the same
+modules; then one training step (forward, backward, SGD) of the whole network
+(examples/resnet50_temporal.py) for TSN, TSM, TIN, TSM + MS after stage 2 and TSM + GTA after
+stage 3, each with vidtemporal's ops, with the plain torch ones, and with no-op stand-ins for the
+ops (what the module's own layers cost), in the same run. Prints each time, each module's
+overhead over TSN for both, and how much of it the module's layers take.
 
-    python benchmarks/model_step.py [--quick] [--size 112] [--json FILE]
+    python benchmarks/model_step.py [--quick] [--size 112] [--autocast] [--json FILE]
+
+--autocast runs every forward under torch.autocast("cpu", dtype=torch.bfloat16), as mixed
+precision training does (the backward follows the forward's dtypes).
 
 Steps of all configurations are interleaved round by round, so that drift on a shared machine
 hits every configuration alike, and compared by their fastest round: another process's load only
@@ -27,6 +33,7 @@ from vidtemporal.temporal_shift import MODES
 from vidtemporal.torch import portable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
+from bench import machine  # noqa: E402
 from resnet50_temporal import VideoClassifier, temporal_resnet50  # noqa: E402
 
 KINDS = ("tsn", "tsm", "tin", "ms", "gta")
@@ -49,6 +56,9 @@ TORCH_REFERENCES = {
     "motion_squeeze": {
         "motion_squeeze": lambda x, t, p, sigma, temperature, normalize=True:
             portable.motion_squeeze.motion_squeeze_forward(x, t, p, sigma, temperature, normalize)[0]},
+    "dual_attention_matching": {
+        "dual_attention_matching": lambda *args: portable.dual_attention_matching.dual_attention_matching_forward(
+            *args, [False])[:5]},
     "global_temporal_attention": {
         "spatial_attention": lambda q, k, v: portable.spatial_attention.spatial_attention_forward(q, k, v, [False])[0],
         "global_temporal_attention": lambda v, a, t: portable.global_temporal_attention.global_temporal_attention_forward(
@@ -92,31 +102,91 @@ def torch_references():
     return replaced(TORCH_REFERENCES)
 
 
-def make_step(kind, size, clips=2, frames=8, classes=10):
+def forward_context(autocast):
+    return torch.autocast("cpu", dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+
+
+def make_step(kind, size, autocast, clips=2, frames=8, classes=10):
     torch.manual_seed(0)
     model = VideoClassifier(temporal_resnet50(kind, frames, classes), frames).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     x, y = torch.randn(clips, frames, 3, size, size), torch.randint(0, classes, (clips,))
 
     def step():
-        loss = nn.functional.cross_entropy(model(x), y)
+        with forward_context(autocast):
+            loss = nn.functional.cross_entropy(model(x), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     return step
 
 
+def module_cases():
+    """(name, shape text, module, inputs): each module at the shapes the network gives it."""
+    import vidtemporal.torch as vtt
+    g = torch.Generator().manual_seed(0)
+    nt, t = 16, 8
+
+    def leaf(*shape):
+        return torch.randn(*shape, generator=g).requires_grad_(True)
+
+    yield "TemporalShift", "(16, 256, 28, 28)", vtt.TemporalShift(nn.Identity(), t), [leaf(nt, 256, 28, 28)]
+    yield "TemporalInterlace", "(16, 256, 28, 28)", vtt.TemporalInterlace(256, t), [leaf(nt, 256, 28, 28)]
+    yield "MotionSqueeze", "(16, 512, 14, 14)", vtt.MotionSqueeze(512, t), [leaf(nt, 512, 14, 14)]
+    for side in (7, 14):
+        yield ("GlobalTemporalAttention", f"(16, 1024, {side}, {side})", vtt.GlobalTemporalAttention(1024, t),
+               [leaf(nt, 1024, side, side)])
+    mask = (torch.rand(64, 10, generator=g) > 0.3).float()
+    yield ("DualAttentionMatching", "N = 64, T = 10", vtt.DualAttentionMatching(128, 512, 256, 64),
+           [leaf(64, 10, 128), leaf(64, 10, 512), mask])
+
+
+def modules_table(rounds, autocast):
+    """Each module forward + backward with our ops and with plain torch ones, interleaved."""
+    print(f"modules alone, forward + backward{' under bfloat16 autocast' if autocast else ''}, "
+          f"fastest of {rounds} interleaved rounds")
+    print(f"{'module':<26}{'input':<22}{'ours ms':>9}{'torch ms':>10}{'torch/ours':>12}  target >= 1")
+    rows = []
+    for name, shape, module, inputs in module_cases():
+        module.train()
+
+        def run(module=module, inputs=inputs):
+            with forward_context(autocast):
+                out = module(*inputs)
+            outs = [o for o in (out if isinstance(out, tuple) else (out,)) if o.requires_grad]
+            torch.autograd.backward(outs, [torch.ones_like(o) for o in outs])
+        times = {"ours": [], "torch": []}
+        for impl in ("ours", "torch", "ours", "torch"):   # warm-up
+            with replaced(TORCH_REFERENCES) if impl == "torch" else contextlib.nullcontext():
+                run()
+        for _ in range(rounds):
+            for impl in times:
+                with replaced(TORCH_REFERENCES) if impl == "torch" else contextlib.nullcontext():
+                    start = time.perf_counter()
+                    run()
+                    times[impl].append(time.perf_counter() - start)
+        ours, ref = min(times["ours"]), min(times["torch"])
+        print(f"{name:<26}{shape:<22}{ours * 1e3:9.2f}{ref * 1e3:10.2f}{ref / ours:11.2f}x"
+              f"{'' if ref >= ours else '  NOT MET'}")
+        rows.append({"module": name, "input": shape, "ours_s": ours, "torch_s": ref})
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--autocast", action="store_true", help="forwards under bfloat16 autocast")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 10
     torch.set_num_threads(vidtemporal.get_num_threads())
+    info, line = machine()
+    print(line)
+    module_rows = modules_table(rounds, args.autocast)
     configs = [(kind, impl) for kind in KINDS
                for impl in (("vidtemporal", "torch", "no-op") if kind != "tsn" else ("-",))]
-    steps = {config: make_step(config[0], args.size) for config in configs}
+    steps = {config: make_step(config[0], args.size, args.autocast) for config in configs}
 
     def run(config):
         if config[1] == "-" or config[1] == "vidtemporal":
@@ -135,13 +205,13 @@ def main(argv=None):
     median = {config: float(np.median(t)) for config, t in times.items()}
     spread = {config: (min(t), max(t)) for config, t in times.items()}
     tsn = best[("tsn", "-")]
-    print(f"ResNet-50 training step, N = 2 x T = 8, {args.size} x {args.size}, "
-          f"{vidtemporal.get_num_threads()} threads, kernel build {vidtemporal.cpu_dispatch()}, "
-          f"fastest of {rounds} interleaved rounds")
+    print(f"\nResNet-50 training step{' under bfloat16 autocast' if args.autocast else ''}, N = 2 x T = 8, "
+          f"{args.size} x {args.size}, fastest of {rounds} interleaved rounds")
     print(f"{'network':<22}{'vidtemporal ms':>15}{'torch ms':>10}{'overhead ours':>15}{'overhead torch':>16}"
           f"{'torch/ours':>12}{'own layers':>12}{'ops: ours':>11}{'torch':>7}  target >= 3")
     print(f"{'TSN':<22}{tsn * 1e3:15.0f}{tsn * 1e3:10.0f}")
-    results = {"size": args.size, "rounds": rounds, "tsn_s": tsn, "rows": []}
+    results = {"machine": info, "autocast": args.autocast, "modules": module_rows, "size": args.size,
+               "rounds": rounds, "tsn_s": tsn, "rows": []}
     for kind in KINDS[1:]:
         ours, ref = best[(kind, "vidtemporal")], best[(kind, "torch")]
         over_ours, over_ref = ours - tsn, ref - tsn

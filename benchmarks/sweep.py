@@ -8,11 +8,15 @@ necessary flops at the measured sgemm rate, the best of numpy's and torch's) for
 
 Ours and torch run in alternation; torch/ours is the median of the per-pair ratios. Target per
 row: ours at least 1.5x faster than torch; where torch itself is within 1.5x of the
-GEMM limit, ours within 1.3x of that limit instead.
+GEMM limit, ours within 1.3x of that limit instead. Then (unless --only) each op's rows run again,
+each op in a fresh process: a row of the whole sweep, after every op before it (torch's OpenMP
+threads, the BLAS's, the allocator's state), should take at most 1.15x its time there.
 """
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -23,7 +27,7 @@ import vidtemporal.torch as vtt
 from vidtemporal.temporal_shift import MODES
 from vidtemporal.torch import portable
 
-from bench import sgemm_gflops
+from bench import machine, sgemm_gflops
 
 N, T = 2, 8
 NT = N * T
@@ -148,9 +152,11 @@ def main(argv=None):
     repeat = 5 if args.quick else 15
     torch.set_num_threads(vidtemporal.get_num_threads())
     sgemm = sgemm_gflops(torch, repeat)[0]
-    print(f"shape sweep: forward + backward through autograd, N*T = {NT}, {vidtemporal.get_num_threads()} threads, "
-          f"kernel build {vidtemporal.cpu_dispatch()}; "
-          f"sgemm {sgemm:.1f} GFLOP/s (the best of numpy and torch)")
+    info, line = machine()
+    if not args.only:
+        print(line)
+        print(f"shape sweep: forward + backward through autograd, N*T = {NT}; "
+              f"sgemm {sgemm:.1f} GFLOP/s (the best of numpy and torch)")
     print(f"{'op':<26}{'shape':<38}{'ours ms':>9}{'torch ms':>10}{'torch/ours':>11}{'limit ms':>9}  target")
     results, failures = [], 0
     for op, shape, ours, reference, flops in rows():
@@ -168,9 +174,30 @@ def main(argv=None):
         results.append({"op": op, "shape": shape, "ours_s": ours_s, "torch_s": torch_s, "torch_over_ours": ratio,
                         "gemm_limit_s": limit, "target": target, "met": bool(met)})
     print(f"{len(results) - failures} of {len(results)} rows meet their target")
+    if not args.only:
+        isolated(results, args.quick)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"sgemm_gflops": sgemm, "rows": results}, f, indent=1)
+            json.dump({"machine": info, "sgemm_gflops": sgemm, "rows": results}, f, indent=1)
+
+
+def isolated(results, quick):
+    """Each op's rows again in a fresh process, against the same rows in the whole sweep."""
+    print("\neach op alone in a fresh process (sweep.py --only OP), against its rows in the whole sweep:")
+    print(f"{'op':<26}{'shape':<38}{'sweep ms':>9}{'fresh ms':>9}{'sweep/fresh':>12}  target <= 1.15")
+    slowed = 0
+    for op in dict.fromkeys(r["op"] for r in results):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run([sys.executable, __file__, "--only", op, "--json", out.name] + (["--quick"] if quick else []),
+                           check=True, stdout=subprocess.DEVNULL)
+            fresh = {r["shape"]: r["ours_s"] for r in json.load(open(out.name))["rows"]}
+        for row in (r for r in results if r["op"] == op):
+            row["fresh_s"] = fresh[row["shape"]]
+            ratio = row["ours_s"] / row["fresh_s"]
+            slowed += ratio > 1.15
+            print(f"{op:<26}{row['shape']:<38}{row['ours_s'] * 1e3:9.2f}{row['fresh_s'] * 1e3:9.2f}{ratio:11.2f}x"
+                  f"{'' if ratio <= 1.15 else '  SLOWER IN SEQUENCE'}")
+    print(f"{len(results) - slowed} of {len(results)} rows take at most 1.15x their time in a fresh process")
 
 
 if __name__ == "__main__":
