@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^\#define VT_VERSION "\(.*\)"/\1/p' include/vidtemp
 STAGE := $(CURDIR)/.build/stage
 WHEEL := .build/wheel/vidtemporal-$(VERSION)-*.whl
 
-.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-builds test-qemu test-clean-root test-torch test-cpython python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
+.PHONY: all deps venv lib generate check-generated dev-wheel wheel test-builds test-qemu test-clean-root test-torch test-torch-floor test-cpython python install test test-swift test-python test-c example-c fuzz-c fuzz test-asan test-numpy-only demo bench clean
 
 all: lib
 
@@ -67,7 +67,7 @@ install: lib
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/vidtemporal.pc
 
 test: check-generated test-swift test-c fuzz-c test-python test-numpy-only test-builds test-qemu test-clean-root \
-	test-cpython test-torch
+	test-cpython test-torch-floor
 
 # The per-op glue (Swift thunks, CPython entry points) written from the op table.
 generate:
@@ -101,9 +101,10 @@ test-c: venv
 # x86-64-v3 build linked directly dies of SIGILL), with a shorter fuzz run, and -cpu Haswell
 # (AVX2, no AVX-512: the loader picks x86-64-v3, the x86-64-v4 build dies of SIGILL). qemu 7.2
 # faults the instructions a model lacks.
-QEMU := qemu-x86_64 -cpu Nehalem
+# Each program gets 10 minutes (the longest takes about one): a hang inside qemu fails the target.
+QEMU := timeout 600 qemu-x86_64 -cpu Nehalem
 # (Without the features TCG cannot emulate, so that qemu does not warn about each.)
-QEMU_AVX2 := qemu-x86_64 -cpu Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm
+QEMU_AVX2 := timeout 600 qemu-x86_64 -cpu Haswell,-pcid,-x2apic,-tsc-deadline,-hle,-invpcid,-rtm
 # $(call sigill,qemu command,build): a test linked to that build directly must die of SIGILL there.
 define sigill
 	cc -std=c11 -Wall -Wextra -Werror Tests/c/test_temporal_shift.c -o .build/qemu-$(2)-direct -Iinclude \
@@ -183,10 +184,15 @@ test-cpython: wheel
 
 # The wheel against the torch versions of the README's table: the floor, the first that exports
 # ONNX, one between and the newest on the index (the dev venv's torch runs test-python). Each
-# version's venv is cached in /var/cache/vidtemporal/torch.
+# version's venv is cached in /var/cache/vidtemporal/torch; a first run fetches about 4 GB per
+# version (CUDA builds), about 20 minutes in all. make test runs the floor only (test-torch-floor).
 TORCH_VERSIONS ?= 2.4.1 2.8.0 2.11.0 2.15.0
+TORCH_FLOOR := $(firstword $(TORCH_VERSIONS))
 test-torch: wheel
 	PYTHON=$(PYTHON) tools/test_torch_versions.sh dist/vidtemporal-$(VERSION)-*.whl $(TORCH_VERSIONS)
+
+test-torch-floor: wheel
+	PYTHON=$(PYTHON) tools/test_torch_versions.sh dist/vidtemporal-$(VERSION)-*.whl $(TORCH_FLOOR)
 
 # A fresh venv with only numpy (and pytest): the package imports and its numpy tests pass, and the
 # installed library needs no Swift toolchain.
