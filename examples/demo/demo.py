@@ -311,20 +311,21 @@ def train_and_evaluate_dam(steps, seed):
     localisation on held-out videos, with what chance (or predicting background) would score."""
     import torch
 
+    import synthetic_ave
     from vidtemporal import ave
     from vidtemporal.torch import DualAttentionMatching
 
-    train_videos, test = ave.make_synthetic_ave(600, seed=seed), ave.make_synthetic_ave(200, seed=seed + 1)
+    train_videos, test = synthetic_ave.make_synthetic_ave(600, seed=seed), synthetic_ave.make_synthetic_ave(200, seed=seed + 1)
     torch.manual_seed(seed)
     model = DualAttentionMatching(num_classes=5)
     start = time.perf_counter()
-    ave.train_dam(model, train_videos, steps=steps, seed=seed)
+    synthetic_ave.train_dam(model, train_videos, steps=steps, seed=seed)
     seconds = time.perf_counter() - start
     t = test["labels"].shape[1]
     results = {"seconds": seconds, "cml_chance": ave.cml_chance(test["lengths"], t),
                "background_only": float((test["labels"] == 0).mean())}
     for direction in ("A2V", "V2A"):
-        results[direction] = ave.cml_accuracy(ave.localize_events(model, test, direction), test["starts"],
+        results[direction] = ave.cml_accuracy(synthetic_ave.localize_events(model, test, direction), test["starts"],
                                               test["lengths"], t)
     with torch.no_grad():
         p, _, _, ga, gv = model(torch.from_numpy(test["audio"]), torch.from_numpy(test["visual"]),

@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch")
 import vidtemporal.torch as vtt
 import reference
 from tolerances import tolerance
-from vidtemporal import ave
+from vidtemporal import ave  # noqa: E402
+import synthetic_ave  # noqa: E402  (examples/demo is on the path: conftest.py)
 
 
 def problem(gen, n, t, d, dk, dtype, mask_kind):
@@ -114,15 +115,15 @@ def test_module_and_errors():
 
 
 def test_training_localises_events_far_above_chance():
-    train = ave.make_synthetic_ave(600, seed=0)
-    test = ave.make_synthetic_ave(200, seed=1)
+    train = synthetic_ave.make_synthetic_ave(600, seed=0)
+    test = synthetic_ave.make_synthetic_ave(200, seed=1)
     torch.manual_seed(0)
     model = vtt.DualAttentionMatching(num_classes=5)
-    losses = ave.train_dam(model, train, steps=150)
+    losses = synthetic_ave.train_dam(model, train, steps=150)
     assert np.mean(losses[-10:]) < 0.3 * np.mean(losses[:10])
     chance = ave.cml_chance(test["lengths"], 10)
     for direction in ("A2V", "V2A"):
-        accuracy = ave.cml_accuracy(ave.localize_events(model, test, direction), test["starts"], test["lengths"], 10)
+        accuracy = ave.cml_accuracy(synthetic_ave.localize_events(model, test, direction), test["starts"], test["lengths"], 10)
         assert accuracy > 2.5 * chance, (direction, accuracy, chance)
     with torch.no_grad():
         p, _, _, ga, gv = model(torch.from_numpy(test["audio"]), torch.from_numpy(test["visual"]), torch.ones(200, 10))
