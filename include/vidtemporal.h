@@ -27,8 +27,8 @@
  *    output nobody needs, a workspace) may be NULL, and is then not computed or not used. A
  *    tensor's data may be NULL only when it has no elements.
  *  - Every function returns an int32_t status: VT_OK (0) or one of the VT_ERR_* codes. The last
- *    argument is an optional, caller-owned vt_error*; when it is not NULL it receives the status
- *    and a message naming the function and the offending argument. Nothing aborts or exits on
+ *    argument is an optional, caller-owned vt_error*; when it is not NULL it receives the status,
+ *    the offending argument's name and a message naming the function and it. Nothing aborts or exits on
  *    anything a caller can get wrong.
  *  - Destination passing: the caller allocates every output and gradient. On any error status
  *    nothing has been written to any output. The only objects allocated inside the library are
@@ -37,8 +37,10 @@
  *    one for all floating tensors of a call). Data movement (the temporal shift, in place, the
  *    stream) moves the elements' bytes: exact at every width. The other functions load float16
  *    and bfloat16 as float32, compute as for a float32 call (accumulating in float32 or wider)
- *    and round each result to the nearest even float16 / bfloat16, in float32 scratch the size
- *    of the call's tensors (VT_ERR_ALLOCATION if it cannot be had).
+ *    and round each result to the nearest even float16 / bfloat16: GTA mixing, spatial attention
+ *    and the correlation forward widen block by block (a column block, a frame, the rows a tile
+ *    reads), the others in float32 scratch the size of the call's tensors (VT_ERR_ALLOCATION if
+ *    it cannot be had).
  *  - Threads: functions are reentrant and may be called concurrently from several threads.
  *    Each call splits its work over up to vt_get_num_threads() threads; results are identical
  *    for any thread count.
@@ -60,8 +62,8 @@ extern "C" {
  * Library, status codes, errors, threads
  * ------------------------------------------------------------------------------------------ */
 
-/* Bumped whenever a signature or a struct below changes incompatibly. */
-#define VT_ABI_VERSION 2
+/* Bumped whenever a signature or a struct below changes incompatibly (3: vt_error's argument). */
+#define VT_ABI_VERSION 3
 
 /* The library version; vt_version_string() returns the same text. */
 #define VT_VERSION "0.1.0"
@@ -77,12 +79,17 @@ enum {
 };
 
 #define VT_ERROR_MESSAGE_SIZE 256
+#define VT_ERROR_ARGUMENT_SIZE 32
 
-/* Passed as a call's last argument (or NULL): receives the call's status, and on failure a
- * NUL-terminated message naming the function and the argument (an empty message on success). */
+/* Passed as a call's last argument (or NULL): receives the call's status, and on failure the
+ * argument at fault as data, and a message naming the function and that argument, "vt_<fn>:
+ * <what is wrong>" (both empty on success). */
 typedef struct vt_error {
     int32_t status;
     char message[VT_ERROR_MESSAGE_SIZE];
+    /* The parameter at fault, as this header names it ("x", "num_segments", ...); "" when the
+     * error is about no one argument (an allocation failure, the library itself). */
+    char argument[VT_ERROR_ARGUMENT_SIZE];
 } vt_error;
 
 /* The ABI this library implements (VT_ABI_VERSION it was built with). */
@@ -185,8 +192,8 @@ enum {
 int32_t vt_temporal_shift_forward(const DLTensor *x, DLTensor *y, int64_t num_segments, int64_t fold_div,
                                   int32_t mode, vt_error *err);
 
-/* grad_x = shift^T(grad_y): the reverse shift with zero fill (the exact adjoint). */
-int32_t vt_temporal_shift_backward(const DLTensor *grad_y, DLTensor *grad_x, int64_t num_segments,
+/* grad_x = shift^T(grad): the reverse shift with zero fill (the exact adjoint). */
+int32_t vt_temporal_shift_backward(const DLTensor *grad, DLTensor *grad_x, int64_t num_segments,
                                    int64_t fold_div, int32_t mode, vt_error *err);
 
 /* In place: x = shift(x), moving only the shifted channels. Bit-identical to the forward. */
@@ -250,7 +257,7 @@ void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
  *
  * Backward: grad_x is the exact adjoint in x; grad_offsets flows through a only (floor is a
  * constant, so at an integer s it is the right-sided derivative in s); grad_weights[n,t,g] sums
- * grad_y * (the interpolated x) over the parts of group g. Any of grad_x, grad_offsets,
+ * grad * (the interpolated x) over the parts of group g. Any of grad_x, grad_offsets,
  * grad_weights may be NULL: that gradient is then not computed.
  *
  * Errors: num_segments < 1, shift_div < 1, G = 0 with F > 0, a NaN or infinite offset
@@ -261,7 +268,7 @@ void vt_temporal_shift_stream_free(vt_temporal_shift_stream *stream);
 int32_t vt_temporal_interlace_forward(const DLTensor *x, const DLTensor *offsets, const DLTensor *weights,
                                       DLTensor *y, int64_t num_segments, int64_t shift_div, vt_error *err);
 
-int32_t vt_temporal_interlace_backward(const DLTensor *grad_y, const DLTensor *x, const DLTensor *offsets,
+int32_t vt_temporal_interlace_backward(const DLTensor *grad, const DLTensor *x, const DLTensor *offsets,
                                        const DLTensor *weights, DLTensor *grad_x, DLTensor *grad_offsets,
                                        DLTensor *grad_weights, int64_t num_segments, int64_t shift_div,
                                        vt_error *err);
@@ -286,7 +293,7 @@ int32_t vt_temporal_interlace_backward(const DLTensor *grad_y, const DLTensor *x
 
 int32_t vt_global_temporal_attention_forward(const DLTensor *v, const DLTensor *attn, DLTensor *y,
                                              int64_t num_segments, vt_error *err);
-int32_t vt_global_temporal_attention_backward(const DLTensor *grad_y, const DLTensor *v, const DLTensor *attn,
+int32_t vt_global_temporal_attention_backward(const DLTensor *grad, const DLTensor *v, const DLTensor *attn,
                                               DLTensor *grad_v, DLTensor *grad_attn, int64_t num_segments,
                                               vt_error *err);
 
@@ -306,11 +313,11 @@ int32_t vt_global_temporal_attention_backward(const DLTensor *grad_y, const DLTe
 
 int32_t vt_region_pool_forward(const DLTensor *x, const DLTensor *assign, DLTensor *r, int32_t normalize,
                                vt_error *err);
-int32_t vt_region_pool_backward(const DLTensor *grad_r, const DLTensor *x, const DLTensor *assign,
+int32_t vt_region_pool_backward(const DLTensor *grad, const DLTensor *x, const DLTensor *assign,
                                 DLTensor *grad_x, DLTensor *grad_assign, int32_t normalize, vt_error *err);
 
 int32_t vt_region_unpool_forward(const DLTensor *r, const DLTensor *assign, DLTensor *y, vt_error *err);
-int32_t vt_region_unpool_backward(const DLTensor *grad_y, const DLTensor *r, const DLTensor *assign,
+int32_t vt_region_unpool_backward(const DLTensor *grad, const DLTensor *r, const DLTensor *assign,
                                   DLTensor *grad_r, DLTensor *grad_assign, vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
@@ -320,8 +327,8 @@ int32_t vt_region_unpool_backward(const DLTensor *grad_y, const DLTensor *r, con
  *     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(D)) * v[b, :, j]
  *
  * Stable for large logits (max-subtracted softmax); a NaN or infinite logit makes its row NaN.
- * Memory: two 64 x S row blocks per thread, never an S x S matrix (VT_ERR_ALLOCATION if they
- * cannot be had). lse (B, S), optional (may be NULL), receives each row's log-sum-exp; passing
+ * Memory: per thread two blocks of rows x S scores, a whole frame's (S x S) while S <= 256 (at
+ * most 256 KiB each in float32), 64 x S beyond (VT_ERR_ALLOCATION if they cannot be had). lse (B, S), optional (may be NULL), receives each row's log-sum-exp; passing
  * the forward's lse back to the backward saves the max pass (NULL recomputes it; anything but
  * the forward's lse or NULL gives meaningless gradients). Backward gives grad_q, grad_k, grad_v;
  * any may be NULL (not computed). Every floating dtype.
@@ -330,7 +337,7 @@ int32_t vt_region_unpool_backward(const DLTensor *grad_y, const DLTensor *r, con
 
 int32_t vt_spatial_attention_forward(const DLTensor *q, const DLTensor *k, const DLTensor *v, DLTensor *y,
                                      DLTensor *lse, vt_error *err);
-int32_t vt_spatial_attention_backward(const DLTensor *grad_y, const DLTensor *q, const DLTensor *k,
+int32_t vt_spatial_attention_backward(const DLTensor *grad, const DLTensor *q, const DLTensor *k,
                                       const DLTensor *v, const DLTensor *lse, DLTensor *grad_q, DLTensor *grad_k,
                                       DLTensor *grad_v, vt_error *err);
 
@@ -381,11 +388,11 @@ int32_t vt_dual_attention_matching_backward(
 /* DAM loss: mean binary cross-entropy of p against labels (tensors of one shape, any ndim,
  * values in [0, 1]), written to the 0-d tensor loss. Safe at p = 0 and 1 like torch's BCELoss:
  * logs are clamped at -100, and the gradient divides by max(p (1 - p), 1e-12). Backward:
- * grad_p and grad_labels (either may be NULL) for the 0-d loss gradient grad_loss. No elements
+ * grad_p and grad_labels (either may be NULL) for the 0-d loss gradient grad. No elements
  * is VT_ERR_SHAPE_MISMATCH (no mean); values outside [0, 1] are VT_ERR_INVALID_ARGUMENT.
  * Every floating dtype. */
 int32_t vt_dam_loss_forward(const DLTensor *p, const DLTensor *labels, DLTensor *loss, vt_error *err);
-int32_t vt_dam_loss_backward(const DLTensor *grad_loss, const DLTensor *p, const DLTensor *labels,
+int32_t vt_dam_loss_backward(const DLTensor *grad, const DLTensor *p, const DLTensor *labels,
                              DLTensor *grad_p, DLTensor *grad_labels, vt_error *err);
 
 /* Cross-modality localisation (A2V / V2A): for each of N clips, score the other modality's
@@ -413,7 +420,7 @@ int32_t vt_cml_localize(const DLTensor *query_global, const DLTensor *other_loca
 
 int32_t vt_correlation_forward(const DLTensor *f1, const DLTensor *f2, DLTensor *out, int64_t patch_size,
                                int64_t dilation_patch, vt_error *err);
-int32_t vt_correlation_backward(const DLTensor *grad_out, const DLTensor *f1, const DLTensor *f2,
+int32_t vt_correlation_backward(const DLTensor *grad, const DLTensor *f1, const DLTensor *f2,
                                 DLTensor *grad_f1, DLTensor *grad_f2, int64_t patch_size, int64_t dilation_patch,
                                 vt_error *err);
 
@@ -444,7 +451,7 @@ int32_t vt_kernel_soft_argmax_backward(const DLTensor *grad_displacement, const 
  * frame t is correlated with frame t + 1 (t < T-1; patch_size P odd, dilation 1); ReLU; the
  * kernel soft-argmax (sigma, temperature) gives [u, v, confidence] for frame t; the last frame
  * repeats frame T-2's map (T = 1: zeros). One pair's P*P*H*W volume is held at a time per thread.
- * Backward: grad_x from grad_out (the gradient through the soft-argmax treats its Gaussian and
+ * Backward: grad_x from grad (the gradient through the soft-argmax treats its Gaussian and
  * argmax as constants; the ReLU passes gradient where the correlation is positive). Every floating
  * dtype.
  * Errors: as correlation and kernel soft-argmax, plus num_segments < 1
@@ -453,7 +460,7 @@ int32_t vt_kernel_soft_argmax_backward(const DLTensor *grad_displacement, const 
 
 int32_t vt_motion_squeeze_forward(const DLTensor *x, DLTensor *out, int64_t num_segments, int64_t patch_size,
                                   double sigma, double temperature, int32_t normalize, vt_error *err);
-int32_t vt_motion_squeeze_backward(const DLTensor *grad_out, const DLTensor *x, DLTensor *grad_x,
+int32_t vt_motion_squeeze_backward(const DLTensor *grad, const DLTensor *x, DLTensor *grad_x,
                                    int64_t num_segments, int64_t patch_size, double sigma, double temperature,
                                    int32_t normalize, vt_error *err);
 

@@ -142,9 +142,10 @@ def swift_function(op, function):
     lines += ["@c @implementation"] + wrap(f"public func vt_{function.name}(", c_params, ") -> Int32 {") + [
               f'    cabiCall("vt_{function.name}", err) {{ () throws(VTError) in']
     if function.handle:
-        lines.append(f'        guard let {function.handle} else {{ throw .nullPointer("{function.handle} is NULL") }}')
+        lines.append(f'        guard let {function.handle} else {{ throw .nullPointer("{function.handle} is NULL", '
+                     f'argument: "{function.handle}") }}')
     if function.creates:
-        lines.append('        guard let out else { throw .nullPointer("out is NULL") }')
+        lines.append('        guard let out else { throw .nullPointer("out is NULL", argument: "out") }')
     for s in function.scalars:
         if s.minimum is not None:
             lines.append(f'        try requireAtLeast({s.name}, {s.minimum}, "{s.name}")')
@@ -157,15 +158,36 @@ def swift_function(op, function):
     values = ["call"] + ([f"{camel(function.handle, upper=False)}: {function.handle}"] if function.handle else [])
     values += [f"{camel(s.name, upper=False)}: {s.name}" for s in function.scalars]
     values += ["out: out"] if function.creates else []
-    if function.in_float32 and {"float16", "bfloat16"} & set(function.dtypes):
+    half = {"float16", "bfloat16"} & set(function.dtypes)
+    widened = function.half == "float32" and half
+    body = dispatch(op, function, name, values)
+    if widened:
         lines.append(f"        try {name}.signature.inFloat32(call) {{ (call) throws(VTError) in")
-        lines += wrap(f"            try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))",
-                      indent="                ")
+        lines += ["    " + line for line in body]
         lines.append("        }")
     else:
-        lines += wrap(f"        try {camel(op.name)}.{method_name(op, function)}({name}(", values, "))",
-                      indent="            ")
+        lines += body
     lines += ["    }", "}", ""]
+    return lines
+
+
+def dispatch(op, function, name, values):
+    """The call of the op's kernels for the call's dtype: one entry for every dtype where the kernels
+    move bytes; else the generic entry in Float or Double, and the half-precision one (the kernels'
+    own, or the same float32 entry after the thunk widened the call)."""
+    method = f"{camel(op.name)}.{method_name(op, function)}"
+    lines = wrap(f"        let arguments = {name}(", values, ")", indent="            ")
+    if function.half == "bytes":
+        return lines + [f"        try {method}(arguments)"]
+    lines += ["        switch arguments.dtype {",
+              f"        case .float32: try {method}(arguments, Float.self)",
+              f"        case .float64: try {method}(arguments, Double.self)"]
+    if function.half == "kernel":
+        lines += [f"        case .float16: try {method}Half(arguments, Float16.self)",
+                  f"        case .bfloat16: try {method}Half(arguments, BFloat16.self)"]
+    # Unreachable: the signature admits the table's dtypes, and inFloat32 widened a half-precision call.
+    lines += [f'        default: throw .internalError("vt_{function.name} has no \\(arguments.dtype.name) kernel")',
+              "        }"]
     return lines
 
 
@@ -221,7 +243,7 @@ def c_function(function):
     lines += ["    vt_error error;", "    int32_t status;", "    Py_BEGIN_ALLOW_THREADS"]
     lines += wrap(f"    status = vt_{name}(", call, ");", indent="        ")
     lines += ["    Py_END_ALLOW_THREADS", f"    vtx_release_tensors(t, {len(tensors)});",
-              "    return vtx_result(module, status, &error);", "}", ""]
+              "    return vtx_result(module, fn, status, &error);", "}", ""]
     return lines
 
 
@@ -267,9 +289,9 @@ def python_function(function):
     outputs = [t for t in function.tensors if t.role == "out"]
     sources = python_sources(function)
     handle = [function.handle] if function.handle else []
-    params = ["fn", "empty"] + handle + [t.name for t in inputs] + [s.name for s in function.scalars]
+    params = ["fn", "allocator"] + handle + [t.name for t in inputs] + [s.name for s in function.scalars]
     optional = [t.name for t in outputs if t.optional]
-    keywords = ["*"] + [f"{name}=True" for name in optional] + ["names=None", "call=True"]
+    keywords = ["*"] + [f"{name}=True" for name in optional] + ["call=True"]
     lines = wrap(f"def {function.name}(", params + keywords, "):", indent=" " * (len(function.name) + 5))
     returned = ", ".join(t.name for t in outputs) + ("," if len(outputs) == 1 else "")
     doc = f"vt_{function.name} for the public function fn -> ({returned})"
@@ -280,7 +302,7 @@ def python_function(function):
     for s in function.scalars:
         if s.minimum is not None:
             lines.append(f"    if {s.name} < {s.minimum}:")
-            lines.append(f'        raise ValueError(f"{{fn}}: {s.name}={{{s.name}}} must be >= {s.minimum}")')
+            lines.append(f'        raise error(ValueError, fn, "{s.name}", f"{s.name}={{{s.name}}} must be >= {s.minimum}")')
     # Which inputs' shapes are read, and what each output's shape is.
     plans, reads, needed = [], set(), []
     for t in outputs:
@@ -318,7 +340,7 @@ def python_function(function):
     for i in sorted(reads):
         t = inputs[i]
         rank = -1 if t.dims is None else len(t.dims)
-        lines.append(f'    {t.name}_shape = dims(fn, empty, {t.name}, {rank}, "{t.name}", "{t.layout}")')
+        lines.append(f'    {t.name}_shape = dims(fn, allocator, {t.name}, {rank}, "{t.name}", "{t.layout}")')
     for symbol in order:
         source = sources[symbol]
         if source[0] == "scalar":
@@ -341,23 +363,22 @@ def python_function(function):
         else:
             shape = ", ".join(d if d.isdigit() else d.replace("*", " * ") for d in plan[1])
             shape = f"({shape}{',' if len(plan[1]) == 1 else ''})"
-        make = f'allocate(fn, empty, "{t.name}", {shape}, "{t.layout}", {like}, {index})'
+        make = f'allocate(fn, allocator, "{t.name}", {shape}, "{t.layout}", {like}, {index})'
         lines.append(f"    {t.name} = {make}" + (f" if {t.name} else None" if t.optional else ""))
     args = handle + [t.name for t in function.tensors] + [s.name for s in function.scalars]
     if outputs:
         lines += ["    if not call:", f"        return {returned}"]
-    lines += ["    try:"] + wrap(f"        _C.{function.name}(", args, ")", indent="            ")
-    lines += ["    except ERRORS as error:", "        raise renamed(error, fn, names) from None",
-              f"    return {returned or '()'}", "", ""]
+    lines += wrap(f"    checked(fn, _C.{function.name}, ", args, ")", indent="            ")
+    lines += [f"    return {returned or '()'}", "", ""]
     return lines
 
 
 def python_file(table):
     lines = [f'"""{HEADER}', "", "The per-function glue of vidtemporal._C: each function sizes the outputs from the inputs' shapes",
-             "and the scalars, allocates them through `allocate` with `empty(shape, like, index)`, calls the",
-             "extension and renames its errors after `fn`, the public function. Only what sizing needs is",
-             'checked here; the library checks every tensor."""',
-             "from . import _C", "from ._ops import ERRORS, allocate, dims, renamed", "", ""]
+             "and the scalars, allocates them with the layer's `allocator` (`_outputs.Allocator`), and calls",
+             "the extension; every error it raises is for `fn`, the function the caller names. Only what",
+             'sizing needs is checked here; the library checks every tensor."""',
+             "from . import _C", "from ._errors import checked, error", "from ._outputs import allocate, dims", "", ""]
     for op in table.OPS:
         for function in op.functions:
             if not function.creates:

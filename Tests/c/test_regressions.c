@@ -120,9 +120,9 @@ static int region_backward_empty(int64_t b) {
     DLTensor grad_assign = vt_tensor(NULL, VT_FLOAT32, 3, bks);
     vt_error err;
     if (vt_region_pool_backward(&grad_r, &x, &assign, &grad_x, &grad_assign, 1, &err) != VT_OK) return 1;
-    /* Unpooling: grad_y (B, C, S), r (B, C, K), assign (B, K, S). */
-    DLTensor grad_y = vt_tensor(NULL, VT_FLOAT32, 3, bcs), r = vt_tensor(NULL, VT_FLOAT32, 3, bck);
-    if (vt_region_unpool_backward(&grad_y, &r, &assign, &grad_r, &grad_assign, &err) != VT_OK) return 1;
+    /* Unpooling: grad (B, C, S), r (B, C, K), assign (B, K, S). */
+    DLTensor grad = vt_tensor(NULL, VT_FLOAT32, 3, bcs), r = vt_tensor(NULL, VT_FLOAT32, 3, bck);
+    if (vt_region_unpool_backward(&grad, &r, &assign, &grad_r, &grad_assign, &err) != VT_OK) return 1;
     return 0;
 }
 
@@ -291,15 +291,21 @@ static void test_messages_name_the_arguments(void) {
     DLTensor tgx = vt_tensor(gx, VT_FLOAT32, 4, fshape);
     vt_error err;
     CHECK(vt_correlation_backward(&tg, &tf, &tf, &tgx, NULL, 9, 1, &err) == VT_ERR_SHAPE_MISMATCH, "correlation");
-    CHECK(strstr(err.message, "vt_correlation_backward: grad_out.shape[1]=3") == err.message, "message: %s",
+    CHECK(strstr(err.message, "vt_correlation_backward: grad.shape[1]=3") == err.message, "message: %s",
           err.message);
+    CHECK(strcmp(err.argument, "grad") == 0, "argument: %s", err.argument);
     int64_t xshape[4] = {2, 1, 8, 8}, gshape[4] = {2, 2, 8, 8};
     DLTensor tx = vt_tensor(f, VT_FLOAT32, 4, xshape), tgo = vt_tensor(g, VT_FLOAT32, 4, gshape);
     DLTensor tgx2 = vt_tensor(gx, VT_FLOAT32, 4, xshape);
     CHECK(vt_motion_squeeze_backward(&tgo, &tx, &tgx2, 2, 3, 5.0, 100.0, 1, &err) == VT_ERR_SHAPE_MISMATCH,
           "motion squeeze");
-    CHECK(strstr(err.message, "vt_motion_squeeze_backward: grad_out.shape[1]=2") == err.message, "message: %s",
+    CHECK(strstr(err.message, "vt_motion_squeeze_backward: grad.shape[1]=2") == err.message, "message: %s",
           err.message);
+    CHECK(strcmp(err.argument, "grad") == 0, "argument: %s", err.argument);
+    /* A scalar's error names it; an allocation names none; success clears both. */
+    CHECK(vt_motion_squeeze_backward(&tgo, &tx, &tgx2, 0, 3, 5.0, 100.0, 1, &err) == VT_ERR_INVALID_ARGUMENT &&
+              strcmp(err.argument, "num_segments") == 0, "scalar argument: %s", err.argument);
+    CHECK(vt_set_num_threads(0, &err) == VT_OK && err.argument[0] == 0 && err.message[0] == 0, "success clears");
 }
 
 /* ---- fork ---- */

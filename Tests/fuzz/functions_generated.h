@@ -194,7 +194,7 @@ static const fz_function fz_functions[27] = {
      }, 1},
     {"vt_temporal_shift_backward", fz_call_temporal_shift_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
      2, {
-        {"grad_y", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
+        {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"grad_x", FZ_OUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
      }, 3, {
         {"num_segments", FZ_INT64, 1, 0},
@@ -241,7 +241,7 @@ static const fz_function fz_functions[27] = {
      }, 1},
     {"vt_temporal_interlace_backward", fz_call_temporal_interlace_backward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
      7, {
-        {"grad_y", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
+        {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"offsets", FZ_IN, 0, 0, 2, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 5, 0}}},
         {"weights", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 5, 0}}},
@@ -262,7 +262,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_global_temporal_attention_backward", fz_call_global_temporal_attention_backward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
      5, {
-        {"grad_y", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
+        {"grad", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"v", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"attn", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}}},
         {"grad_v", FZ_OUT, 1, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -280,7 +280,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_region_pool_backward", fz_call_region_pool_backward, 0, 0, 4, {"B", "C", "K", "S"}, -1, {0, 0, 0, 0},
      5, {
-        {"grad_r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
+        {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"x", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
         {"assign", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"grad_x", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -297,7 +297,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_region_unpool_backward", fz_call_region_unpool_backward, 0, 0, 4, {"B", "C", "S", "K"}, -1, {0, 0, 0, 0},
      5, {
-        {"grad_y", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
+        {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
         {"assign", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
         {"grad_r", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -315,7 +315,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_spatial_attention_backward", fz_call_spatial_attention_backward, 0, 0, 4, {"B", "DV", "S", "D"}, -1, {0, 0, 0, 0},
      8, {
-        {"grad_y", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
+        {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"q", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
         {"k", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
         {"v", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -380,7 +380,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_dam_loss_backward", fz_call_dam_loss_backward, 0, 0, 0, {}, -1, {0, 0, 0, 0},
      5, {
-        {"grad_loss", FZ_IN, 0, 0, 0, {}},
+        {"grad", FZ_IN, 0, 0, 0, {}},
         {"p", FZ_IN, 0, 0, -1, {}},
         {"labels", FZ_IN, 0, 0, -1, {}},
         {"grad_p", FZ_OUT, 1, 0, -1, {}},
@@ -406,7 +406,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_correlation_backward", fz_call_correlation_backward, 0, 0, 5, {"P", "B", "H", "W", "C"}, -1, {0, 0, 0, 0},
      5, {
-        {"grad_out", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
+        {"grad", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"f1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"f2", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"grad_f1", FZ_OUT, 1, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -447,7 +447,7 @@ static const fz_function fz_functions[27] = {
      }, 0},
     {"vt_motion_squeeze_backward", fz_call_motion_squeeze_backward, 0, 0, 5, {"T", "N", "H", "W", "C"}, -1, {0, 0, 0, 0},
      3, {
-        {"grad_out", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_CONSTANT, 3, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
+        {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_CONSTANT, 3, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"grad_x", FZ_OUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 5, {

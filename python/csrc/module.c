@@ -2,13 +2,32 @@
  * library-wide functions. The op entry points are in ops_generated.c. */
 #include "vidtemporal_ext.h"
 
+#include <stdarg.h>
+#include <string.h>
+
 typedef struct {
     PyObject *unsupported; /* vidtemporal._C.UnsupportedError */
 } module_state;
 
 static module_state *state_of(PyObject *module) { return PyModule_GetState(module); }
 
-PyObject *vtx_result(PyObject *module, int32_t status, const vt_error *error) {
+PyObject *vtx_raise(PyObject *type, const char *fn, const char *argument, const char *format, ...) {
+    va_list arguments;
+    va_start(arguments, format);
+    PyObject *detail = PyUnicode_FromFormatV(format, arguments);
+    va_end(arguments);
+    PyObject *message = detail ? PyUnicode_FromFormat("%s: %U", fn, detail) : NULL;
+    PyObject *error = message ? PyObject_CallFunctionObjArgs(type, message, NULL) : NULL;
+    PyObject *function = error ? PyUnicode_FromString(fn) : NULL;
+    PyObject *name = function ? PyUnicode_FromString(argument ? argument : "") : NULL;
+    if (name && PyObject_SetAttrString(error, "function", function) == 0 &&
+        PyObject_SetAttrString(error, "argument", name) == 0 && PyObject_SetAttrString(error, "detail", detail) == 0)
+        PyErr_SetObject(type, error);
+    Py_XDECREF(detail), Py_XDECREF(message), Py_XDECREF(error), Py_XDECREF(function), Py_XDECREF(name);
+    return NULL;
+}
+
+PyObject *vtx_result(PyObject *module, const char *fn, int32_t status, const vt_error *error) {
     if (status == VT_OK) Py_RETURN_NONE;
     PyObject *type;
     switch (status) {
@@ -18,15 +37,19 @@ PyObject *vtx_result(PyObject *module, int32_t status, const vt_error *error) {
     case VT_ERR_ALLOCATION: type = PyExc_MemoryError; break;
     default: type = PyExc_RuntimeError; break; /* a NULL pointer here is the extension's bug */
     }
-    PyErr_SetString(type, error->message[0] ? error->message : vt_status_string(status));
-    return NULL;
+    /* The library's message is "vt_<fn>: <detail>": the detail is what follows the prefix. */
+    const char *detail = error->message[0] ? error->message : vt_status_string(status);
+    size_t length = strlen(fn);
+    if (strncmp(detail, "vt_", 3) == 0 && strncmp(detail + 3, fn, length) == 0 && strncmp(detail + 3 + length, ": ", 2) == 0)
+        detail += 5 + length;
+    return vtx_raise(type, fn, error->argument, "%s", detail);
 }
 
 static PyObject *set_num_threads(PyObject *module, PyObject *arg) {
     int32_t n;
     if (vtx_int32(arg, "set_num_threads", "n", &n) < 0) return NULL;
     vt_error error;
-    return vtx_result(module, vt_set_num_threads(n, &error), &error);
+    return vtx_result(module, "set_num_threads", vt_set_num_threads(n, &error), &error);
 }
 
 static PyObject *get_num_threads(PyObject *module, PyObject *unused) {
@@ -46,7 +69,7 @@ static PyObject *blas_info(PyObject *module, PyObject *unused) {
     vt_blas_info info;
     vt_error error;
     int32_t status = vt_get_blas_info(&info, &error);
-    if (status != VT_OK) return vtx_result(module, status, &error);
+    if (status != VT_OK) return vtx_result(module, "blas_info", status, &error);
     return Py_BuildValue("{s:s,s:s,s:s,s:i}", "name", info.name, "version", info.version, "core", info.core,
                          "threads", (int)info.threads);
 }
@@ -62,7 +85,7 @@ static PyObject *workspace_count(PyObject *module, PyObject *const *args, Py_ssi
         if (vtx_int64(args[i], fn, names[i], &dims[i]) < 0) return NULL;
     vt_error error;
     int32_t status = vt_dual_attention_matching_workspace_count(dims[0], dims[1], dims[2], dims[3], &count, &error);
-    if (status != VT_OK) return vtx_result(module, status, &error);
+    if (status != VT_OK) return vtx_result(module, fn, status, &error);
     return PyLong_FromLongLong(count);
 }
 

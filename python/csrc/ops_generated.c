@@ -20,13 +20,13 @@ static PyObject *temporal_shift_forward(PyObject *module, PyObject *const *args,
     status = vt_temporal_shift_forward(t[0].dl, t[1].dl, num_segments, fold_div, mode, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 2);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* temporal_shift_backward(grad_y, grad_x, num_segments, fold_div, mode) */
+/* temporal_shift_backward(grad, grad_x, num_segments, fold_div, mode) */
 static PyObject *temporal_shift_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "temporal_shift_backward";
-    static const vtx_spec specs[] = {{"grad_y", 0, 0}, {"grad_x", 1, 0}};
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"grad_x", 1, 0}};
     int64_t num_segments;
     int64_t fold_div;
     int32_t mode;
@@ -41,7 +41,7 @@ static PyObject *temporal_shift_backward(PyObject *module, PyObject *const *args
     status = vt_temporal_shift_backward(t[0].dl, t[1].dl, num_segments, fold_div, mode, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 2);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* temporal_shift_inplace_forward(x, num_segments, fold_div, mode) */
@@ -62,7 +62,7 @@ static PyObject *temporal_shift_inplace_forward(PyObject *module, PyObject *cons
     status = vt_temporal_shift_inplace_forward(t[0].dl, num_segments, fold_div, mode, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 1);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* temporal_shift_inplace_backward(grad, num_segments, fold_div, mode) */
@@ -83,7 +83,7 @@ static PyObject *temporal_shift_inplace_backward(PyObject *module, PyObject *con
     status = vt_temporal_shift_inplace_backward(t[0].dl, num_segments, fold_div, mode, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 1);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* temporal_shift_stream_step(stream, frame, out) */
@@ -101,7 +101,7 @@ static PyObject *temporal_shift_stream_step(PyObject *module, PyObject *const *a
     status = vt_temporal_shift_stream_step(stream, t[0].dl, t[1].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 2);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* temporal_interlace_forward(x, offsets, weights, y, num_segments, shift_div) */
@@ -120,13 +120,13 @@ static PyObject *temporal_interlace_forward(PyObject *module, PyObject *const *a
     status = vt_temporal_interlace_forward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, num_segments, shift_div, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 4);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* temporal_interlace_backward(grad_y, x, offsets, weights, grad_x, grad_offsets, grad_weights, num_segments, shift_div) */
+/* temporal_interlace_backward(grad, x, offsets, weights, grad_x, grad_offsets, grad_weights, num_segments, shift_div) */
 static PyObject *temporal_interlace_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "temporal_interlace_backward";
-    static const vtx_spec specs[] = {{"grad_y", 0, 0}, {"x", 0, 0}, {"offsets", 0, 0}, {"weights", 0, 0},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"x", 0, 0}, {"offsets", 0, 0}, {"weights", 0, 0},
     {"grad_x", 1, 1}, {"grad_offsets", 1, 1}, {"grad_weights", 1, 1}};
     int64_t num_segments;
     int64_t shift_div;
@@ -141,7 +141,7 @@ static PyObject *temporal_interlace_backward(PyObject *module, PyObject *const *
         num_segments, shift_div, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 7);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* global_temporal_attention_forward(v, attn, y, num_segments) */
@@ -159,13 +159,13 @@ static PyObject *global_temporal_attention_forward(PyObject *module, PyObject *c
     status = vt_global_temporal_attention_forward(t[0].dl, t[1].dl, t[2].dl, num_segments, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* global_temporal_attention_backward(grad_y, v, attn, grad_v, grad_attn, num_segments) */
+/* global_temporal_attention_backward(grad, v, attn, grad_v, grad_attn, num_segments) */
 static PyObject *global_temporal_attention_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "global_temporal_attention_backward";
-    static const vtx_spec specs[] = {{"grad_y", 0, 0}, {"v", 0, 0}, {"attn", 0, 0}, {"grad_v", 1, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"v", 0, 0}, {"attn", 0, 0}, {"grad_v", 1, 1},
     {"grad_attn", 1, 1}};
     int64_t num_segments;
     vtx_tensor t[5];
@@ -178,7 +178,7 @@ static PyObject *global_temporal_attention_backward(PyObject *module, PyObject *
     status = vt_global_temporal_attention_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, num_segments, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* region_pool_forward(x, assign, r, normalize) */
@@ -196,13 +196,13 @@ static PyObject *region_pool_forward(PyObject *module, PyObject *const *args, Py
     status = vt_region_pool_forward(t[0].dl, t[1].dl, t[2].dl, normalize, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* region_pool_backward(grad_r, x, assign, grad_x, grad_assign, normalize) */
+/* region_pool_backward(grad, x, assign, grad_x, grad_assign, normalize) */
 static PyObject *region_pool_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "region_pool_backward";
-    static const vtx_spec specs[] = {{"grad_r", 0, 0}, {"x", 0, 0}, {"assign", 0, 0}, {"grad_x", 1, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"x", 0, 0}, {"assign", 0, 0}, {"grad_x", 1, 1},
     {"grad_assign", 1, 1}};
     int32_t normalize;
     vtx_tensor t[5];
@@ -215,7 +215,7 @@ static PyObject *region_pool_backward(PyObject *module, PyObject *const *args, P
     status = vt_region_pool_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, normalize, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* region_unpool_forward(r, assign, y) */
@@ -231,13 +231,13 @@ static PyObject *region_unpool_forward(PyObject *module, PyObject *const *args, 
     status = vt_region_unpool_forward(t[0].dl, t[1].dl, t[2].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* region_unpool_backward(grad_y, r, assign, grad_r, grad_assign) */
+/* region_unpool_backward(grad, r, assign, grad_r, grad_assign) */
 static PyObject *region_unpool_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "region_unpool_backward";
-    static const vtx_spec specs[] = {{"grad_y", 0, 0}, {"r", 0, 0}, {"assign", 0, 0}, {"grad_r", 1, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"r", 0, 0}, {"assign", 0, 0}, {"grad_r", 1, 1},
     {"grad_assign", 1, 1}};
     vtx_tensor t[5];
     if (vtx_arity(fn, nargs, 5) < 0 || vtx_get_tensors(args + 0, fn, specs, 5, t) < 0)
@@ -248,7 +248,7 @@ static PyObject *region_unpool_backward(PyObject *module, PyObject *const *args,
     status = vt_region_unpool_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* spatial_attention_forward(q, k, v, y, lse) */
@@ -264,13 +264,13 @@ static PyObject *spatial_attention_forward(PyObject *module, PyObject *const *ar
     status = vt_spatial_attention_forward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* spatial_attention_backward(grad_y, q, k, v, lse, grad_q, grad_k, grad_v) */
+/* spatial_attention_backward(grad, q, k, v, lse, grad_q, grad_k, grad_v) */
 static PyObject *spatial_attention_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "spatial_attention_backward";
-    static const vtx_spec specs[] = {{"grad_y", 0, 0}, {"q", 0, 0}, {"k", 0, 0}, {"v", 0, 0}, {"lse", 0, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"q", 0, 0}, {"k", 0, 0}, {"v", 0, 0}, {"lse", 0, 1},
     {"grad_q", 1, 1}, {"grad_k", 1, 1}, {"grad_v", 1, 1}};
     vtx_tensor t[8];
     if (vtx_arity(fn, nargs, 8) < 0 || vtx_get_tensors(args + 0, fn, specs, 8, t) < 0)
@@ -282,7 +282,7 @@ static PyObject *spatial_attention_backward(PyObject *module, PyObject *const *a
         &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 8);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, p, p_audio, p_visual, global_audio, global_visual, workspace) */
@@ -301,7 +301,7 @@ static PyObject *dual_attention_matching_forward(PyObject *module, PyObject *con
         t[7].dl, t[8].dl, t[9].dl, t[10].dl, t[11].dl, t[12].dl, t[13].dl, t[14].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 15);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* dual_attention_matching_backward(grad_p, grad_p_audio, grad_p_visual, grad_global_audio, grad_global_visual, audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, workspace, grad_audio, grad_visual, grad_wq_a, grad_wk_a, grad_wv_a, grad_wq_v, grad_wk_v, grad_wv_v) */
@@ -323,7 +323,7 @@ static PyObject *dual_attention_matching_backward(PyObject *module, PyObject *co
         t[18].dl, t[19].dl, t[20].dl, t[21].dl, t[22].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 23);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* dam_loss_forward(p, labels, loss) */
@@ -339,13 +339,13 @@ static PyObject *dam_loss_forward(PyObject *module, PyObject *const *args, Py_ss
     status = vt_dam_loss_forward(t[0].dl, t[1].dl, t[2].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* dam_loss_backward(grad_loss, p, labels, grad_p, grad_labels) */
+/* dam_loss_backward(grad, p, labels, grad_p, grad_labels) */
 static PyObject *dam_loss_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "dam_loss_backward";
-    static const vtx_spec specs[] = {{"grad_loss", 0, 0}, {"p", 0, 0}, {"labels", 0, 0}, {"grad_p", 1, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"p", 0, 0}, {"labels", 0, 0}, {"grad_p", 1, 1},
     {"grad_labels", 1, 1}};
     vtx_tensor t[5];
     if (vtx_arity(fn, nargs, 5) < 0 || vtx_get_tensors(args + 0, fn, specs, 5, t) < 0)
@@ -356,7 +356,7 @@ static PyObject *dam_loss_backward(PyObject *module, PyObject *const *args, Py_s
     status = vt_dam_loss_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* cml_localize(query_global, other_local, start, length) */
@@ -374,7 +374,7 @@ static PyObject *cml_localize(PyObject *module, PyObject *const *args, Py_ssize_
     status = vt_cml_localize(t[0].dl, t[1].dl, t[2].dl, length, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* correlation_forward(f1, f2, out, patch_size, dilation_patch) */
@@ -394,13 +394,13 @@ static PyObject *correlation_forward(PyObject *module, PyObject *const *args, Py
     status = vt_correlation_forward(t[0].dl, t[1].dl, t[2].dl, patch_size, dilation_patch, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* correlation_backward(grad_out, f1, f2, grad_f1, grad_f2, patch_size, dilation_patch) */
+/* correlation_backward(grad, f1, f2, grad_f1, grad_f2, patch_size, dilation_patch) */
 static PyObject *correlation_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "correlation_backward";
-    static const vtx_spec specs[] = {{"grad_out", 0, 0}, {"f1", 0, 0}, {"f2", 0, 0}, {"grad_f1", 1, 1},
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"f1", 0, 0}, {"f2", 0, 0}, {"grad_f1", 1, 1},
     {"grad_f2", 1, 1}};
     int64_t patch_size;
     int64_t dilation_patch;
@@ -415,7 +415,7 @@ static PyObject *correlation_backward(PyObject *module, PyObject *const *args, P
     status = vt_correlation_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, t[4].dl, patch_size, dilation_patch, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 5);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* kernel_soft_argmax_forward(corr, displacement, confidence, sigma, temperature) */
@@ -434,7 +434,7 @@ static PyObject *kernel_soft_argmax_forward(PyObject *module, PyObject *const *a
     status = vt_kernel_soft_argmax_forward(t[0].dl, t[1].dl, t[2].dl, sigma, temperature, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* kernel_soft_argmax_backward(grad_displacement, grad_confidence, corr, grad_corr, sigma, temperature) */
@@ -454,7 +454,7 @@ static PyObject *kernel_soft_argmax_backward(PyObject *module, PyObject *const *
     status = vt_kernel_soft_argmax_backward(t[0].dl, t[1].dl, t[2].dl, t[3].dl, sigma, temperature, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 4);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 /* motion_squeeze_forward(x, out, num_segments, patch_size, sigma, temperature, normalize) */
@@ -479,13 +479,13 @@ static PyObject *motion_squeeze_forward(PyObject *module, PyObject *const *args,
         &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 2);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
-/* motion_squeeze_backward(grad_out, x, grad_x, num_segments, patch_size, sigma, temperature, normalize) */
+/* motion_squeeze_backward(grad, x, grad_x, num_segments, patch_size, sigma, temperature, normalize) */
 static PyObject *motion_squeeze_backward(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "motion_squeeze_backward";
-    static const vtx_spec specs[] = {{"grad_out", 0, 0}, {"x", 0, 0}, {"grad_x", 1, 0}};
+    static const vtx_spec specs[] = {{"grad", 0, 0}, {"x", 0, 0}, {"grad_x", 1, 0}};
     int64_t num_segments;
     int64_t patch_size;
     double sigma;
@@ -504,14 +504,14 @@ static PyObject *motion_squeeze_backward(PyObject *module, PyObject *const *args
         normalize, &error);
     Py_END_ALLOW_THREADS
     vtx_release_tensors(t, 3);
-    return vtx_result(module, status, &error);
+    return vtx_result(module, fn, status, &error);
 }
 
 PyMethodDef vtx_op_methods[] = {
     {"temporal_shift_forward", (PyCFunction)(void (*)(void))temporal_shift_forward, METH_FASTCALL,
      "temporal_shift_forward(x, y, num_segments, fold_div, mode) -> None"},
     {"temporal_shift_backward", (PyCFunction)(void (*)(void))temporal_shift_backward, METH_FASTCALL,
-     "temporal_shift_backward(grad_y, grad_x, num_segments, fold_div, mode) -> None"},
+     "temporal_shift_backward(grad, grad_x, num_segments, fold_div, mode) -> None"},
     {"temporal_shift_inplace_forward", (PyCFunction)(void (*)(void))temporal_shift_inplace_forward, METH_FASTCALL,
      "temporal_shift_inplace_forward(x, num_segments, fold_div, mode) -> None"},
     {"temporal_shift_inplace_backward", (PyCFunction)(void (*)(void))temporal_shift_inplace_backward, METH_FASTCALL,
@@ -521,24 +521,24 @@ PyMethodDef vtx_op_methods[] = {
     {"temporal_interlace_forward", (PyCFunction)(void (*)(void))temporal_interlace_forward, METH_FASTCALL,
      "temporal_interlace_forward(x, offsets, weights, y, num_segments, shift_div) -> None"},
     {"temporal_interlace_backward", (PyCFunction)(void (*)(void))temporal_interlace_backward, METH_FASTCALL,
-     "temporal_interlace_backward(grad_y, x, offsets, weights, grad_x, grad_offsets, grad_weights, num_segments,"
+     "temporal_interlace_backward(grad, x, offsets, weights, grad_x, grad_offsets, grad_weights, num_segments,"
      " shift_div) -> None"},
     {"global_temporal_attention_forward", (PyCFunction)(void (*)(void))global_temporal_attention_forward, METH_FASTCALL,
      "global_temporal_attention_forward(v, attn, y, num_segments) -> None"},
     {"global_temporal_attention_backward", (PyCFunction)(void (*)(void))global_temporal_attention_backward, METH_FASTCALL,
-     "global_temporal_attention_backward(grad_y, v, attn, grad_v, grad_attn, num_segments) -> None"},
+     "global_temporal_attention_backward(grad, v, attn, grad_v, grad_attn, num_segments) -> None"},
     {"region_pool_forward", (PyCFunction)(void (*)(void))region_pool_forward, METH_FASTCALL,
      "region_pool_forward(x, assign, r, normalize) -> None"},
     {"region_pool_backward", (PyCFunction)(void (*)(void))region_pool_backward, METH_FASTCALL,
-     "region_pool_backward(grad_r, x, assign, grad_x, grad_assign, normalize) -> None"},
+     "region_pool_backward(grad, x, assign, grad_x, grad_assign, normalize) -> None"},
     {"region_unpool_forward", (PyCFunction)(void (*)(void))region_unpool_forward, METH_FASTCALL,
      "region_unpool_forward(r, assign, y) -> None"},
     {"region_unpool_backward", (PyCFunction)(void (*)(void))region_unpool_backward, METH_FASTCALL,
-     "region_unpool_backward(grad_y, r, assign, grad_r, grad_assign) -> None"},
+     "region_unpool_backward(grad, r, assign, grad_r, grad_assign) -> None"},
     {"spatial_attention_forward", (PyCFunction)(void (*)(void))spatial_attention_forward, METH_FASTCALL,
      "spatial_attention_forward(q, k, v, y, lse) -> None"},
     {"spatial_attention_backward", (PyCFunction)(void (*)(void))spatial_attention_backward, METH_FASTCALL,
-     "spatial_attention_backward(grad_y, q, k, v, lse, grad_q, grad_k, grad_v) -> None"},
+     "spatial_attention_backward(grad, q, k, v, lse, grad_q, grad_k, grad_v) -> None"},
     {"dual_attention_matching_forward", (PyCFunction)(void (*)(void))dual_attention_matching_forward, METH_FASTCALL,
      "dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v, wk_v, wv_v, p, p_audio,"
      " p_visual, global_audio, global_visual, workspace) -> None"},
@@ -549,13 +549,13 @@ PyMethodDef vtx_op_methods[] = {
     {"dam_loss_forward", (PyCFunction)(void (*)(void))dam_loss_forward, METH_FASTCALL,
      "dam_loss_forward(p, labels, loss) -> None"},
     {"dam_loss_backward", (PyCFunction)(void (*)(void))dam_loss_backward, METH_FASTCALL,
-     "dam_loss_backward(grad_loss, p, labels, grad_p, grad_labels) -> None"},
+     "dam_loss_backward(grad, p, labels, grad_p, grad_labels) -> None"},
     {"cml_localize", (PyCFunction)(void (*)(void))cml_localize, METH_FASTCALL,
      "cml_localize(query_global, other_local, start, length) -> None"},
     {"correlation_forward", (PyCFunction)(void (*)(void))correlation_forward, METH_FASTCALL,
      "correlation_forward(f1, f2, out, patch_size, dilation_patch) -> None"},
     {"correlation_backward", (PyCFunction)(void (*)(void))correlation_backward, METH_FASTCALL,
-     "correlation_backward(grad_out, f1, f2, grad_f1, grad_f2, patch_size, dilation_patch) -> None"},
+     "correlation_backward(grad, f1, f2, grad_f1, grad_f2, patch_size, dilation_patch) -> None"},
     {"kernel_soft_argmax_forward", (PyCFunction)(void (*)(void))kernel_soft_argmax_forward, METH_FASTCALL,
      "kernel_soft_argmax_forward(corr, displacement, confidence, sigma, temperature) -> None"},
     {"kernel_soft_argmax_backward", (PyCFunction)(void (*)(void))kernel_soft_argmax_backward, METH_FASTCALL,
@@ -564,7 +564,7 @@ PyMethodDef vtx_op_methods[] = {
     {"motion_squeeze_forward", (PyCFunction)(void (*)(void))motion_squeeze_forward, METH_FASTCALL,
      "motion_squeeze_forward(x, out, num_segments, patch_size, sigma, temperature, normalize) -> None"},
     {"motion_squeeze_backward", (PyCFunction)(void (*)(void))motion_squeeze_backward, METH_FASTCALL,
-     "motion_squeeze_backward(grad_out, x, grad_x, num_segments, patch_size, sigma, temperature,"
+     "motion_squeeze_backward(grad, x, grad_x, num_segments, patch_size, sigma, temperature,"
      " normalize) -> None"},
     {NULL, NULL, 0, NULL},
 };

@@ -30,17 +30,18 @@ static PyObject *create(PyObject *module, PyObject *const *args, Py_ssize_t narg
     vt_error error;
     int32_t status = vt_temporal_shift_stream_create(frame.dl, fold_div, &stream, &error);
     vtx_release_tensors(&frame, 1);
-    if (status != VT_OK) return vtx_result(module, status, &error);
+    if (status != VT_OK) return vtx_result(module, fn, status, &error);
     PyObject *capsule = PyCapsule_New(stream, STREAM_CAPSULE, stream_capsule_free);
     if (!capsule) vt_temporal_shift_stream_free(stream);
     return capsule;
 }
 
 static PyObject *reset(PyObject *module, PyObject *capsule) {
-    vt_temporal_shift_stream *stream = vtx_handle_stream(capsule, "temporal_shift_stream_reset");
+    const char *fn = "temporal_shift_stream_reset";
+    vt_temporal_shift_stream *stream = vtx_handle_stream(capsule, fn);
     if (!stream) return NULL;
     vt_error error;
-    return vtx_result(module, vt_temporal_shift_stream_reset(stream, &error), &error);
+    return vtx_result(module, fn, vt_temporal_shift_stream_reset(stream, &error), &error);
 }
 
 PyMethodDef vtx_stream_methods[] = {

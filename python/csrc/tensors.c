@@ -90,15 +90,15 @@ static PyObject *type_name(PyObject *obj) {
 /* Raises TypeError "fn: name must be <what>, got <type of obj>". */
 void vtx_type_error(const char *fn, const char *name, const char *what, PyObject *obj) {
     PyObject *type = type_name(obj);
-    if (type) PyErr_Format(PyExc_TypeError, "%s: %s must be %s, got %.80U", fn, name, what, type);
+    if (type) vtx_raise(PyExc_TypeError, fn, name, "%s must be %s, got %.80U", name, what, type);
     Py_XDECREF(type);
 }
 
-/* Re-raises the current exception as `type` with "fn: name ...: reason". */
+/* Re-raises the current exception as `type` with "fn: name <what> (<the exception>)". */
 static void reraise(PyObject *type, const char *fn, const char *name, const char *what) {
     PyObject *kind, *value, *traceback;
     PyErr_Fetch(&kind, &value, &traceback);
-    PyErr_Format(type, "%s: %s %s (%S)", fn, name, what, value ? value : Py_None);
+    vtx_raise(type, fn, name, "%s %s (%S)", name, what, value ? value : Py_None);
     Py_XDECREF(kind), Py_XDECREF(value), Py_XDECREF(traceback);
 }
 
@@ -106,8 +106,8 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
     uint64_t flags = 0;
     if (obj == Py_None) {
         if (spec->optional) return 0;
-        PyErr_Format(PyExc_TypeError, "%s: %s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
-                     "exporter), got None", fn, spec->name);
+        vtx_raise(PyExc_TypeError, fn, spec->name, "%s must be an array (numpy.ndarray, torch.Tensor or any DLPack "
+                  "exporter), got None", spec->name);
         return -1;
     }
     producer uncached;
@@ -134,8 +134,8 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
         if (PyCapsule_IsValid(out->capsule, "dltensor_versioned")) {
             vtx_managed_tensor_versioned *managed = PyCapsule_GetPointer(out->capsule, "dltensor_versioned");
             if (managed->version.major != 1) {
-                PyErr_Format(PyExc_TypeError, "%s: %s is a DLPack %u.%u tensor; this build reads DLPack 1.x",
-                             fn, spec->name, managed->version.major, managed->version.minor);
+                vtx_raise(PyExc_TypeError, fn, spec->name, "%s is a DLPack %u.%u tensor; this build reads DLPack 1.x",
+                          spec->name, managed->version.major, managed->version.minor);
                 return -1;
             }
             out->dl = &managed->dl_tensor;
@@ -143,12 +143,12 @@ static int get_tensor(PyObject *obj, const char *fn, const vtx_spec *spec, vtx_t
         } else if (PyCapsule_IsValid(out->capsule, "dltensor")) {
             out->dl = &((DLManagedTensor *)PyCapsule_GetPointer(out->capsule, "dltensor"))->dl_tensor;
         } else {
-            PyErr_Format(PyExc_TypeError, "%s: %s.__dlpack__() did not return a DLPack capsule", fn, spec->name);
+            vtx_raise(PyExc_TypeError, fn, spec->name, "%s.__dlpack__() did not return a DLPack capsule", spec->name);
             return -1;
         }
     }
     if (spec->writable && (flags & VTX_DLPACK_FLAG_READ_ONLY)) {
-        PyErr_Format(PyExc_ValueError, "%s: %s must be a writable array (it is read-only)", fn, spec->name);
+        vtx_raise(PyExc_ValueError, fn, spec->name, "%s must be a writable array (it is read-only)", spec->name);
         return -1;
     }
     return 0;
@@ -184,7 +184,7 @@ static int integer(PyObject *object, const char *fn, const char *name, long long
     long long value = PyLong_AsLongLongAndOverflow(object, &overflow);
     if (value == -1 && PyErr_Occurred()) return -1;
     if (overflow || value < lo || value > hi) {
-        PyErr_Format(PyExc_ValueError, "%s: %s=%S is out of range [%lld, %lld]", fn, name, object, lo, hi);
+        vtx_raise(PyExc_ValueError, fn, name, "%s=%S is out of range [%lld, %lld]", name, object, lo, hi);
         return -1;
     }
     *out = value;
@@ -220,11 +220,18 @@ int vtx_double(PyObject *object, const char *fn, const char *name, double *out) 
         return -1;
     }
     *out = PyFloat_AsDouble(object);
-    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+    if (*out == -1.0 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {   /* an int beyond a double's range */
+            PyErr_Clear();
+            vtx_raise(PyExc_ValueError, fn, name, "%s is an int too large for a float", name);
+        }
+        return -1;
+    }
+    return 0;
 }
 
 int vtx_arity(const char *fn, Py_ssize_t nargs, Py_ssize_t expected) {
     if (nargs == expected) return 0;
-    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", fn, expected, nargs);
+    vtx_raise(PyExc_TypeError, fn, "", "takes %zd arguments (%zd given)", expected, nargs);
     return -1;
 }

@@ -55,17 +55,23 @@ int vtx_int32(PyObject *object, const char *fn, const char *name, int32_t *out);
 int vtx_flag(PyObject *object, const char *fn, const char *name, int32_t *out);
 int vtx_double(PyObject *object, const char *fn, const char *name, double *out);
 
-/* Raises TypeError "fn: name must be <what>, got <type(obj).__name__>". */
+/* Raises type("fn: <detail>"), the detail formatted as PyUnicode_FromFormat does, with the
+ * error's parts as attributes: .function (fn), .argument (the argument at fault, "" for none)
+ * and .detail. Every error the extension raises for a call is made here. Returns NULL. */
+PyObject *vtx_raise(PyObject *type, const char *fn, const char *argument, const char *format, ...);
+
+/* Raises TypeError "fn: name must be <what>, got <type(obj).__name__>" (vtx_raise). */
 void vtx_type_error(const char *fn, const char *name, const char *what, PyObject *obj);
 
 /* Raises TypeError unless a call got exactly `expected` positional arguments. */
 int vtx_arity(const char *fn, Py_ssize_t nargs, Py_ssize_t expected);
 
-/* The result of a library call: None for VT_OK, else NULL with the exception for the status
- * raised (ValueError for invalid arguments and shapes, vidtemporal.UnsupportedError (a TypeError
- * and a ValueError) for dtypes, devices and layouts, MemoryError, else RuntimeError), carrying
- * the library's message. `module` is the extension module (its state holds UnsupportedError). */
-PyObject *vtx_result(PyObject *module, int32_t status, const vt_error *error);
+/* The result of the library call behind the entry point fn: None for VT_OK, else NULL with the
+ * exception for the status raised (ValueError for invalid arguments and shapes,
+ * vidtemporal.UnsupportedError (a TypeError and a ValueError) for dtypes, devices and layouts,
+ * MemoryError, else RuntimeError) by vtx_raise: the library's argument at fault, and its message
+ * as the detail. `module` is the extension module (its state holds UnsupportedError). */
+PyObject *vtx_result(PyObject *module, const char *fn, int32_t status, const vt_error *error);
 
 /* The stream behind a capsule made by temporal_shift_stream_create (NULL with TypeError raised). */
 vt_temporal_shift_stream *vtx_handle_stream(PyObject *capsule, const char *fn);

@@ -22,19 +22,19 @@ def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
 
 
 def temporal_shift_backward(grad, num_segments, fold_div=8, mode="bidirectional"):
-    """The reverse shift: each gradient goes back to the frame its value came from."""
+    """The reverse shift, from the forward's index map rather than its slices: the forward's
+    output frame t reads channel band b from frame t + offset(b); its gradient goes back there."""
     nt, c, h, w = grad.shape
-    g = grad.reshape(nt // num_segments, num_segments, c, h, w)
     fold = c // fold_div
-    out = _zeros_like(g)
-    if mode == "bidirectional":
-        out[:, 1:, :fold] = g[:, :-1, :fold]
-        out[:, :-1, fold:2 * fold] = g[:, 1:, fold:2 * fold]
-        out[:, :, 2 * fold:] = g[:, :, 2 * fold:]
-    else:
-        out[:, :-1, :fold] = g[:, 1:, :fold]
-        out[:, :, fold:] = g[:, :, fold:]
-    return out.reshape(nt, c, h, w)
+    bands = ([(slice(0, fold), 1), (slice(fold, 2 * fold), -1), (slice(2 * fold, c), 0)] if mode == "bidirectional"
+             else [(slice(0, fold), -1), (slice(fold, c), 0)])
+    out = _zeros_like(grad)
+    for frame in range(nt):
+        t = frame % num_segments
+        for channels, offset in bands:
+            if 0 <= t + offset < num_segments:
+                out[frame + offset, channels] = out[frame + offset, channels] + grad[frame, channels]
+    return out
 
 
 def _shift_clipwise(v, k):

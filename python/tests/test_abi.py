@@ -158,7 +158,9 @@ def test_a_shape_mismatch_between_two_tensors_names_both(function):
         with pytest.raises(ValueError) as raised:
             getattr(_C, function.name)(*args)
         text = str(raised.value)
-        assert text.startswith(f"vt_{function.name}: "), text
+        assert text.startswith(f"{function.name}: ") and raised.value.function == function.name, text
+        # The argument at fault, as data: the changed tensor, or the other side of its relation.
+        assert raised.value.argument in names, (raised.value.argument, text)
         # Both sides of the relation: two dims ("x.shape[1]"; two of one tensor for (G, G, T, T)), a
         # dim and a scalar, or two whole shapes.
         sides = set(re.findall(r"\b(\w+\.shape\[\d\])", text))

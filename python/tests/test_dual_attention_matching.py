@@ -133,7 +133,7 @@ def test_bad_input():
         _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros((), np.float32))
     with pytest.raises(ValueError, match=r"loss must be 0-d \(one element\), got shape \(0,\)"):
         _C.dam_loss_forward(np.array([0.5]), np.array([1.0]), np.zeros(0))
-    with pytest.raises(ValueError, match=r"grad_loss must be 0-d \(one element\), got shape \(0,\)"):
+    with pytest.raises(ValueError, match=r"dam_loss_backward: grad must be 0-d \(one element\), got shape \(0,\)"):
         _C.dam_loss_backward(np.zeros(0), np.array([0.5]), np.array([1.0]), np.empty(1), np.empty(1))
     with pytest.raises(TypeError, match="start must be int64, got float64"):
         _C.cml_localize(np.ones((1, 1)), np.ones((1, 3, 1)), np.zeros(1), 1)

@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import vidtemporal.torch as vtt  # noqa: E402
-from vidtemporal.torch import _eager, _ops  # noqa: E402
+from vidtemporal.torch import _custom_ops, _eager  # noqa: E402
 
 
 def test_double_backward_is_an_error():
@@ -38,14 +38,14 @@ def test_fake_tensors_take_the_dispatcher():
 
 def _forward_cases():
     from test_portable import cases
-    return [(name, args) for name, args in cases(torch.float64) if name in _ops.EAGER]
+    return [(name, args) for name, args in cases(torch.float64) if name in _custom_ops.EAGER_FUNCTIONS]
 
 
 def _outputs_and_gradients(name, args):
     """The op's outputs through run() and the gradients of a fixed weighting of them."""
     args = [a.detach().clone().requires_grad_(a.is_floating_point()) if isinstance(a, torch.Tensor) else a
             for a in args]
-    outputs = _ops.run(name, name, *args)
+    outputs = _custom_ops.run(name, name, *args)
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
     differentiable = [o for o in outputs if o.requires_grad]
     weights = [torch.linspace(-1, 1, o.numel(), dtype=o.dtype).view_as(o) for o in differentiable]
@@ -65,9 +65,9 @@ def test_shortcut_equals_the_custom_op(monkeypatch):
         covered.add(name)
         shortcut = _outputs_and_gradients(name, args)
         with monkeypatch.context() as patch:
-            patch.setattr(_ops, "EAGER", {})
+            patch.setattr(_custom_ops, "EAGER_FUNCTIONS", {})
             custom_op = _outputs_and_gradients(name, args)
         for expected, got in zip(custom_op[0] + list(custom_op[1]), shortcut[0] + list(shortcut[1])):
             assert (expected is None) == (got is None), name
             assert expected is None or torch.equal(expected, got), name
-    assert covered == set(_ops.EAGER)
+    assert covered == set(_custom_ops.EAGER_FUNCTIONS)

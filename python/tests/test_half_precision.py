@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 import vidtemporal as vt  # noqa: E402
 import vidtemporal.torch as vtt  # noqa: E402
-from vidtemporal.torch import _ops, portable  # noqa: E402
+from vidtemporal.torch import _custom_ops, portable  # noqa: E402
 
 from test_portable import _outputs, cases  # noqa: E402
 from tolerances import tolerance  # noqa: E402
@@ -31,8 +31,8 @@ def test_half_precision_is_the_float32_call_rounded(name):
     for function, args in cases(torch.float32):
         half_args = _cast(args, dtype)
         widened = _cast(half_args, torch.float32)  # the same values, exactly
-        half = _outputs(function, half_args, lambda a: _ops.FUNCTIONS[function].run(a, call=True))
-        single = _outputs(function, widened, lambda a: _ops.FUNCTIONS[function].run(a, call=True))
+        half = _outputs(function, half_args, lambda a: _custom_ops.TORCH_FUNCTIONS[function].run(a, call=True))
+        single = _outputs(function, widened, lambda a: _custom_ops.TORCH_FUNCTIONS[function].run(a, call=True))
         plain = _outputs(function, widened, lambda a: portable.run(function, a))
         for index, (got, expected, reference) in enumerate(zip(half, single, plain)):
             if expected.numel() == 0:
@@ -53,8 +53,8 @@ def test_global_temporal_attention_in_blocks_is_the_float32_call_rounded(name):
     v = torch.randn(8, 64, 300, generator=g).to(HALF[name])
     attn = (torch.randn(2, 2, 4, 4, generator=g) / 2).to(HALF[name])
     grad = torch.randn(8, 64, 300, generator=g).to(HALF[name])
-    forward = _ops.FUNCTIONS["global_temporal_attention_forward"]
-    backward = _ops.FUNCTIONS["global_temporal_attention_backward"]
+    forward = _custom_ops.TORCH_FUNCTIONS["global_temporal_attention_forward"]
+    backward = _custom_ops.TORCH_FUNCTIONS["global_temporal_attention_backward"]
     assert torch.equal(forward.run((v, attn, 4), True), forward.run((v.float(), attn.float(), 4), True).to(v.dtype))
     for want in ([True, True], [True, False], [False, True]):
         half = backward.run((grad, v, attn, 4, want), True)
@@ -69,8 +69,8 @@ def test_spatial_attention_frame_by_frame_is_the_float32_call_rounded(name):
     g = torch.Generator().manual_seed(7)
     q, k, v, grad = (torch.randn(5, *shape, generator=g).to(HALF[name]) for shape in ((8, 150), (8, 150), (6, 150),
                                                                                      (6, 150)))
-    forward = _ops.FUNCTIONS["spatial_attention_forward"]
-    backward = _ops.FUNCTIONS["spatial_attention_backward"]
+    forward = _custom_ops.TORCH_FUNCTIONS["spatial_attention_forward"]
+    backward = _custom_ops.TORCH_FUNCTIONS["spatial_attention_backward"]
     for want_lse in (False, True):
         half = forward.run((q, k, v, [want_lse]), True)
         single = forward.run((q.float(), k.float(), v.float(), [want_lse]), True)
@@ -187,12 +187,12 @@ def test_autocast_policy_is_registered_with_torch():
     it, run() applies it (test_autocast_policy_by_hand_equals_the_dispatchers)."""
     from vidtemporal import _optable
     if not hasattr(torch.library, "register_autocast"):
-        assert _ops.AUTOCAST_REGISTERED == []
+        assert _custom_ops.AUTOCAST_REGISTERED == []
         pytest.skip("torch before 2.5 registers no autocast policy for a custom op")
-    assert "cpu" in _ops.AUTOCAST_REGISTERED
+    assert "cpu" in _custom_ops.AUTOCAST_REGISTERED
     for op in _optable.OPS:
         for function in op.functions:
-            if function.name not in _ops.FUNCTIONS:
+            if function.name not in _custom_ops.TORCH_FUNCTIONS:
                 continue
             registered = torch._C._dispatch_has_kernel_for_dispatch_key(f"vidtemporal::{function.name}", "AutocastCPU")
             assert registered == (op.autocast == "float32"), function.name
@@ -204,23 +204,23 @@ def test_autocast_policy_by_hand_equals_the_dispatchers(monkeypatch, shortcut):
     none) and by the dispatcher: the same dtypes and bits."""
     from test_portable import cases
     if not shortcut:
-        monkeypatch.setattr(_ops, "EAGER", {})
+        monkeypatch.setattr(_custom_ops, "EAGER_FUNCTIONS", {})
 
     def outputs(name, args):
         args = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            results = _ops.run(name, name, *args)
+            results = _custom_ops.run(name, name, *args)
         results = results if isinstance(results, tuple) else (results,) if results is not None else ()
         return [r for r in results if r is not None] or [next(a for a in args if isinstance(a, torch.Tensor))]
 
     for name, args in cases(torch.bfloat16):
-        if name not in _ops.OPS:
+        if name not in _custom_ops.CUSTOM_OPS:
             continue
         expected = outputs(name, args)
         with monkeypatch.context() as patch:
-            patch.setattr(_ops, "AUTOCAST_REGISTERED", [])
+            patch.setattr(_custom_ops, "AUTOCAST_REGISTERED", [])
             got = outputs(name, args)
         for e, g in zip(expected, got):
             assert e.dtype == g.dtype and torch.equal(e, g), name
-        if name in _ops.IN_FLOAT32:
+        if name in _custom_ops.IN_FLOAT32:
             assert all(g.dtype != torch.bfloat16 for g in got), name

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 
 import vidtemporal.torch as vtt  # noqa: E402
 from vidtemporal import _optable  # noqa: E402
-from vidtemporal.torch import _ops, portable  # noqa: E402
+from vidtemporal.torch import _custom_ops, portable  # noqa: E402
 
 from tolerances import tolerance  # noqa: E402
 
@@ -87,7 +87,7 @@ def test_portable_equals_the_kernels(dtype):
     covered = set()
     for name, args in cases(dtype):
         covered.add(name)
-        swift = _outputs(name, args, lambda a: _ops.FUNCTIONS[name].run(a, call=True))
+        swift = _outputs(name, args, lambda a: _custom_ops.TORCH_FUNCTIONS[name].run(a, call=True))
         torch_only = _outputs(name, args, lambda a: portable.run(name, a))
         assert len(swift) == len(torch_only), name
         for index, (expected, got) in enumerate(zip(swift, torch_only)):
@@ -103,7 +103,7 @@ def test_portable_equals_the_kernels(dtype):
 
 
 def test_every_op_has_a_kernel_for_every_device():
-    for name in _ops.OPS:
+    for name in _custom_ops.CUSTOM_OPS:
         assert torch._C._dispatch_has_kernel_for_dispatch_key(f"vidtemporal::{name}", "CompositeExplicitAutograd"), name
 
 

@@ -2,12 +2,14 @@
 
 This level takes and returns numpy arrays and needs no torch; ``vidtemporal.torch`` adds autograd
 functions and ``nn.Module``s. Video tensors use the 2D-backbone layout ``(N*T, C, H, W)`` (row
-``n*T + t`` is frame t of clip n), float32, float64 or float16, C-contiguous; bad input raises ValueError or
-TypeError naming the argument (``UnsupportedError``, both, for a dtype or layout an op does not take).
+``n*T + t`` is frame t of clip n), float32, float64 or float16, C-contiguous (the data-movement
+ops and the interlace also take channels_last, NHWC memory viewed as NCHW). Bad input raises a
+ValueError or TypeError (``UnsupportedError``, both, for a dtype or layout an op does not take)
+whose ``function``, ``argument`` and ``detail`` attributes say what went wrong, and where.
 """
 from . import _C
 from ._C import UnsupportedError
-from . import _args, _blas, _ops
+from . import _args, _blas, _errors
 from ._blas import blas_info
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
@@ -30,7 +32,7 @@ def set_num_threads(n):
     """Threads each call may use; 0 means one per CPU (both capped at 1024). Results do not
     depend on it."""
     fn = "set_num_threads"
-    _ops.checked(fn, _C.set_num_threads, _args.integer(n, "n", fn, (-2 ** 31, 2 ** 31 - 1)))
+    _errors.checked(fn, _C.set_num_threads, _args.integer(n, "n", fn, (-2 ** 31, 2 ** 31 - 1)))
 
 
 def get_num_threads():

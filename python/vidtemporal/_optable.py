@@ -1,25 +1,32 @@
 """The op table: every tensor function of the C ABI (include/vidtemporal.h), declared once.
 
 From this table ``tools/generate_glue.py`` writes the Swift ``@c`` thunks with their argument
-types and checks (``Sources/VidTemporal/Generated/``) and the CPython entry points
-(``python/csrc/ops_generated.c``); at run time ``vidtemporal._ops`` sizes the numpy outputs from
-it and ``vidtemporal.torch`` builds its custom ops, fake kernels and autograd from it. Nothing
-else spells out an op's shapes.
+types, checks and dtype dispatch (``Sources/VidTemporal/Generated/``), the CPython entry points
+(``python/csrc/ops_generated.c``) and the Python glue that sizes and allocates the outputs
+(``vidtemporal/_glue.py``); at run time ``vidtemporal.torch`` builds its custom ops, fake kernels
+and autograd from it, and ``vidtemporal.torch.portable`` finds its modules by the ops' names.
+Nothing else spells out an op's shapes.
 
 A tensor's shape is a string of dims separated by spaces. A dim is a symbol (bound where it
 first appears, checked everywhere else), an integer, or a product such as ``N*T`` (one factor
 may be unknown: it is solved by exact division). ``...`` is any shape, bound whole; ``""`` is a
 0-d tensor (one element). A scalar with ``symbol`` binds that symbol to its value; ``minimum``
 is checked before anything else. Floating tensors share the call's dtype (one of ``dtypes``);
-``dtype="int64"`` marks an index tensor. A float16 or bfloat16 call of a function marked
-``in_float32`` runs its kernels in float32 (inputs widened, outputs rounded back); the others
-(data movement) move the half-precision bytes themselves. ``channels_last``: the function's
-4-d tensors may also be in NHWC memory (all of a call's in one format), which its kernel reads.
+``dtype="int64"`` marks an index tensor. ``half`` says how a float16 or bfloat16 call runs:
+"float32" (the default: the thunk widens the inputs into float32 scratch, runs the float32
+kernels and rounds the outputs back), "kernel" (the op's own half-precision entry,
+``<method>Half``, which widens block by block) or "bytes" (data movement: one entry serves every
+dtype, moving elements' bytes). The thunk calls the op's entry ``<Op>.<method>(arguments, T.self)``
+for the call's dtype (``T`` Float or Double; for "bytes" ``<Op>.<method>(arguments)``).
+``channels_last``: the function's 4-d tensors may also be in NHWC memory (all of a call's in one
+format), which its kernel reads.
 
 Calling conventions the generators rely on: the C arguments are the stream handle (if any),
 then the tensors in table order, then the scalars, then ``vt_error *``. A backward's inputs are
-``grad_<output>`` for the forward's differentiable outputs plus forward inputs and outputs by
-name; its outputs are ``grad_<input>``.
+the gradients of the forward's differentiable outputs (``grad`` where there is one,
+``grad_<output>`` each where there are several) plus forward inputs and outputs by name; its
+outputs are ``grad_<input>``. One name per argument at every layer: the numpy functions and the
+C header spell them as the table does.
 
 This module imports nothing: the generator reads it without the package.
 """
@@ -84,9 +91,10 @@ class Function:
     another exported function (the DAM workspace)."""
 
     def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None,
-                 in_float32=True, channels_last=False):
+                 half="float32", channels_last=False):
+        assert half in ("float32", "kernel", "bytes"), f"{name}: half={half!r}"
         self.name, self.tensors, self.scalars, self.dtypes = name, list(tensors), list(scalars), tuple(dtypes)
-        self.in_float32, self.channels_last = in_float32, channels_last
+        self.half, self.channels_last = half, channels_last
         self.handle, self.creates, self.derived = handle, creates, dict(derived or {})
 
     @property
@@ -106,7 +114,7 @@ class Op:
     ``linear``: the backward is the adjoint of the forward (one tensor in, one out), so each is
     the other's gradient (double backward). ``eager`` (every op with an autograd pair but the
     linear one, whose double backward needs the dispatcher): in eager torch, run the pair as an
-    autograd.Function without the custom ops' dispatch (50-100 us a forward + backward, more than
+    autograd.Function without the custom ops' dispatch (60-170 us a forward + backward, more than
     the whole of a small op such as dam_loss at the AVE shapes; the sweep's rows show it). ``autocast``:
     the op's policy under torch.autocast: "float32" (its floating inputs are cast to float32 and
     it returns float32, as torch does for softmax, norms and losses: every compute op here holds a
@@ -139,60 +147,60 @@ def gradients(tensors):
 
 OPS = [
     Op("temporal_shift", [
-        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT, in_float32=False,
+        Function("temporal_shift_forward", [In("x", VIDEO), Out("y", VIDEO)], SHIFT, half="bytes",
                  channels_last=True),
-        Function("temporal_shift_backward", [In("grad_y", VIDEO), Out("grad_x", VIDEO)], SHIFT, in_float32=False,
+        Function("temporal_shift_backward", [In("grad", VIDEO), Out("grad_x", VIDEO)], SHIFT, half="bytes",
                  channels_last=True),
-        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT, in_float32=False,
+        Function("temporal_shift_inplace_forward", [InOut("x", VIDEO)], SHIFT, half="bytes",
                  channels_last=True),
-        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT, in_float32=False,
+        Function("temporal_shift_inplace_backward", [InOut("grad", VIDEO)], SHIFT, half="bytes",
                  channels_last=True),
     ], forward="temporal_shift_forward", backward="temporal_shift_backward", linear=True, autocast="input"),
     Op("temporal_shift_stream", [
         Function("temporal_shift_stream_create", [In("frame", "N C H W")], [Int64("fold_div", minimum=1)],
-                 creates="stream", in_float32=False, channels_last=True),
+                 creates="stream", half="bytes", channels_last=True),
         Function("temporal_shift_stream_step", [In("frame", "N C H W"), Out("out", "N C H W")], handle="stream",
-                 in_float32=False, channels_last=True),
+                 half="bytes", channels_last=True),
     ]),
     Op("temporal_interlace", [
         Function("temporal_interlace_forward",
                  [In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"), Out("y", VIDEO)], INTERLACE,
                  channels_last=True),
         Function("temporal_interlace_backward",
-                 [In("grad_y", VIDEO), In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"),
+                 [In("grad", VIDEO), In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G"),
                   *gradients([In("x", VIDEO), In("offsets", "N G"), In("weights", "N T G")])], INTERLACE,
                  channels_last=True),
     ], forward="temporal_interlace_forward", backward="temporal_interlace_backward"),
     Op("global_temporal_attention", [
         # Half precision block by block in the kernel (no float32 copies of whole tensors).
         Function("global_temporal_attention_forward",
-                 [In("v", "N*T C S"), In("attn", "G G T T"), Out("y", "N*T C S")], [SEGMENTS], in_float32=False),
+                 [In("v", "N*T C S"), In("attn", "G G T T"), Out("y", "N*T C S")], [SEGMENTS], half="kernel"),
         Function("global_temporal_attention_backward",
-                 [In("grad_y", "N*T C S"), In("v", "N*T C S"), In("attn", "G G T T"),
-                  *gradients([In("v", "N*T C S"), In("attn", "G G T T")])], [SEGMENTS], in_float32=False),
+                 [In("grad", "N*T C S"), In("v", "N*T C S"), In("attn", "G G T T"),
+                  *gradients([In("v", "N*T C S"), In("attn", "G G T T")])], [SEGMENTS], half="kernel"),
     ], forward="global_temporal_attention_forward", backward="global_temporal_attention_backward"),
     Op("region_pool", [
         Function("region_pool_forward", [In("x", "B C S"), In("assign", "B K S"), Out("r", "B C K")],
                  [Bool("normalize")]),
         Function("region_pool_backward",
-                 [In("grad_r", "B C K"), In("x", "B C S"), In("assign", "B K S"),
+                 [In("grad", "B C K"), In("x", "B C S"), In("assign", "B K S"),
                   *gradients([In("x", "B C S"), In("assign", "B K S")])], [Bool("normalize")]),
     ], forward="region_pool_forward", backward="region_pool_backward"),
     Op("region_unpool", [
         Function("region_unpool_forward", [In("r", "B C K"), In("assign", "B K S"), Out("y", "B C S")]),
         Function("region_unpool_backward",
-                 [In("grad_y", "B C S"), In("r", "B C K"), In("assign", "B K S"),
+                 [In("grad", "B C S"), In("r", "B C K"), In("assign", "B K S"),
                   *gradients([In("r", "B C K"), In("assign", "B K S")])]),
     ], forward="region_unpool_forward", backward="region_unpool_backward"),
     Op("spatial_attention", [
         # Half precision frame by frame in the kernel (no float32 copies of whole tensors).
         Function("spatial_attention_forward",
                  [In("q", "B D S"), In("k", "B D S"), In("v", "B DV S"), Out("y", "B DV S"),
-                  Out("lse", "B S", optional=True)], in_float32=False),
+                  Out("lse", "B S", optional=True)], half="kernel"),
         Function("spatial_attention_backward",
-                 [In("grad_y", "B DV S"), In("q", "B D S"), In("k", "B D S"), In("v", "B DV S"),
+                 [In("grad", "B DV S"), In("q", "B D S"), In("k", "B D S"), In("v", "B DV S"),
                   In("lse", "B S", optional=True),
-                  *gradients([In("q", "B D S"), In("k", "B D S"), In("v", "B DV S")])], in_float32=False),
+                  *gradients([In("q", "B D S"), In("k", "B D S"), In("v", "B DV S")])], half="kernel"),
     ], forward="spatial_attention_forward", backward="spatial_attention_backward"),
     Op("dual_attention_matching", [
         Function("dual_attention_matching_forward",
@@ -209,7 +217,7 @@ OPS = [
     Op("dam_loss", [
         Function("dam_loss_forward", [In("p", "..."), In("labels", "..."), Out("loss", "")]),
         Function("dam_loss_backward",
-                 [In("grad_loss", ""), In("p", "..."), In("labels", "..."),
+                 [In("grad", ""), In("p", "..."), In("labels", "..."),
                   *gradients([In("p", "..."), In("labels", "...")])]),
     ], forward="dam_loss_forward", backward="dam_loss_backward"),
     Op("cml_localize", [
@@ -220,9 +228,9 @@ OPS = [
     Op("correlation", [
         # Half precision read and written by the float32 tiles themselves.
         Function("correlation_forward", [In("f1", "B C H W"), In("f2", "B C H W"), Out("out", "B P P H W")],
-                 CORRELATION, in_float32=False),
+                 CORRELATION, half="kernel"),
         Function("correlation_backward",
-                 [In("grad_out", "B P P H W"), In("f1", "B C H W"), In("f2", "B C H W"),
+                 [In("grad", "B P P H W"), In("f1", "B C H W"), In("f2", "B C H W"),
                   *gradients([In("f1", "B C H W"), In("f2", "B C H W")])], CORRELATION),
     ], forward="correlation_forward", backward="correlation_backward"),
     Op("kernel_soft_argmax", [
@@ -235,9 +243,17 @@ OPS = [
     ], forward="kernel_soft_argmax_forward", backward="kernel_soft_argmax_backward"),
     Op("motion_squeeze", [
         Function("motion_squeeze_forward", [In("x", VIDEO), Out("out", "N*T 3 H W")], SQUEEZE),
-        Function("motion_squeeze_backward", [In("grad_out", "N*T 3 H W"), In("x", VIDEO), Out("grad_x", VIDEO)],
+        Function("motion_squeeze_backward", [In("grad", "N*T 3 H W"), In("x", VIDEO), Out("grad_x", VIDEO)],
                  SQUEEZE),
     ], forward="motion_squeeze_forward", backward="motion_squeeze_backward"),
 ]
 
 FUNCTIONS = {f.name: f for op in OPS for f in op.functions}
+
+
+def output_gradients(forward, backward):
+    """{name of a backward input: the forward output it is the gradient of}: ``grad`` is the
+    gradient of the forward's first output, ``grad_<output>`` that output's."""
+    outputs = [t.name for t in FUNCTIONS[forward].outputs]
+    return {t.name: outputs[0] if t.name == "grad" else t.name[5:] for t in FUNCTIONS[backward].inputs
+            if t.name == "grad" or (t.name.startswith("grad_") and t.name[5:] in outputs)}

@@ -2,7 +2,7 @@
 and V2A): score each segment of the other modality by σ(query_global · f_t), slide a window of
 ``length`` segments, return the start with the largest summed score (the first on ties)."""
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def cml_localize(query_global, other_local, length):
@@ -14,5 +14,5 @@ def cml_localize(query_global, other_local, length):
     single = query_global.ndim == 1 and other_local.ndim == 2
     if single:
         query_global, other_local = query_global[None], other_local[None]
-    (start,) = _glue.cml_localize(fn, numpy_empty, query_global, other_local, _args.integer(length, "length", fn))
+    (start,) = _glue.cml_localize(fn, NUMPY, query_global, other_local, _args.integer(length, "length", fn))
     return int(start[0]) if single else start

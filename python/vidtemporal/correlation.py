@@ -7,7 +7,7 @@ spatial-correlation-sampler with kernel_size=1, stride=1, padding=0::
 Samples outside the image count 0; no division by C; P = patch_size must be odd.
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def _scalars(fn, patch_size, dilation_patch):
@@ -17,11 +17,10 @@ def _scalars(fn, patch_size, dilation_patch):
 def correlation(f1, f2, patch_size=15, dilation_patch=1):
     """``f1, f2 (B, C, H, W)`` -> ``(B, P, P, H, W)``."""
     fn = "correlation"
-    return _glue.correlation_forward(fn, numpy_empty, f1, f2, *_scalars(fn, patch_size, dilation_patch))[0]
+    return _glue.correlation_forward(fn, NUMPY, f1, f2, *_scalars(fn, patch_size, dilation_patch))[0]
 
 
 def correlation_backward(grad, f1, f2, patch_size=15, dilation_patch=1):
     """Gradients ``(grad_f1, grad_f2)`` of ``correlation``."""
     fn = "correlation_backward"
-    return _glue.correlation_backward(fn, numpy_empty, grad, f1, f2, *_scalars(fn, patch_size, dilation_patch),
-                                      names={"grad_out": "grad"})
+    return _glue.correlation_backward(fn, NUMPY, grad, f1, f2, *_scalars(fn, patch_size, dilation_patch))

@@ -4,12 +4,12 @@
 import numpy as np
 
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def dam_loss(p, labels):
     """Mean binary cross-entropy, a scalar of p's dtype."""
-    return _glue.dam_loss_forward("dam_loss", numpy_empty, p, labels)[0][()]
+    return _glue.dam_loss_forward("dam_loss", NUMPY, p, labels)[0][()]
 
 
 def dam_loss_backward(grad, p, labels):
@@ -18,4 +18,4 @@ def dam_loss_backward(grad, p, labels):
     if isinstance(grad, np.ndarray) and grad.ndim == 0:
         grad = grad[()]
     grad = np.full((), _args.real(grad, "grad", fn), _args.array(p, "p", fn).dtype)
-    return _glue.dam_loss_backward(fn, numpy_empty, grad, p, labels, names={"grad_loss": "grad"})
+    return _glue.dam_loss_backward(fn, NUMPY, grad, p, labels)

@@ -9,13 +9,14 @@ indexed ``[out_group, in_group, t_out, t_in]``, ``Cg = C / G``. ``G = 1`` is pla
 attention ``y[t] = Σ_τ M[t, τ] v[τ]``. The matrix is used raw (no softmax).
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._errors import error
+from ._outputs import NUMPY
 
 
 def _groups(attn, groups, fn):
     shape = _args.dims(attn, "attn", fn, 4, "(G, G, T, T)")
     if groups is not None and _args.integer(groups, "groups", fn) != shape[0]:
-        raise ValueError(f"{fn}: groups={groups} but attn has shape {shape}, i.e. G={shape[0]}")
+        raise error(ValueError, fn, "groups", f"groups={groups} but attn has shape {shape}, i.e. G={shape[0]}")
 
 
 def global_temporal_attention(v, attn, num_segments, groups=None):
@@ -23,7 +24,7 @@ def global_temporal_attention(v, attn, num_segments, groups=None):
     ``attn.shape[0]``; when given it must match."""
     fn = "global_temporal_attention"
     _groups(attn, groups, fn)
-    return _glue.global_temporal_attention_forward(fn, numpy_empty, v, attn,
+    return _glue.global_temporal_attention_forward(fn, NUMPY, v, attn,
                                                    _args.integer(num_segments, "num_segments", fn))[0]
 
 
@@ -31,6 +32,5 @@ def global_temporal_attention_backward(grad, v, attn, num_segments, groups=None)
     """Gradients ``(grad_v, grad_attn)`` of ``global_temporal_attention``."""
     fn = "global_temporal_attention_backward"
     _groups(attn, groups, fn)
-    return _glue.global_temporal_attention_backward(fn, numpy_empty, grad, v, attn,
-                                                    _args.integer(num_segments, "num_segments", fn),
-                                                    names={"grad_y": "grad"})
+    return _glue.global_temporal_attention_backward(fn, NUMPY, grad, v, attn,
+                                                    _args.integer(num_segments, "num_segments", fn))

@@ -6,13 +6,13 @@ the P x P scores sharpened by a Gaussian around the argmax, turned into a displa
     p = softmax(temperature * g * c),  u = Σ p (kx - r) / r,  v = Σ p (ky - r) / r,  r = (P-1)/2
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def kernel_soft_argmax(corr, sigma=5.0, temperature=100.0):
     """``corr (B, P, P, H, W)`` -> ``(displacement (B, 2, H, W), confidence (B, 1, H, W))``."""
     fn = "kernel_soft_argmax"
-    return _glue.kernel_soft_argmax_forward(fn, numpy_empty, corr, _args.real(sigma, "sigma", fn),
+    return _glue.kernel_soft_argmax_forward(fn, NUMPY, corr, _args.real(sigma, "sigma", fn),
                                             _args.real(temperature, "temperature", fn))
 
 
@@ -21,6 +21,6 @@ def kernel_soft_argmax_backward(grad_displacement, grad_confidence, corr, sigma=
     may be None: zero). The Gaussian and the argmax are constants; the confidence's gradient goes
     to the argmax."""
     fn = "kernel_soft_argmax_backward"
-    return _glue.kernel_soft_argmax_backward(fn, numpy_empty, grad_displacement, grad_confidence, corr,
+    return _glue.kernel_soft_argmax_backward(fn, NUMPY, grad_displacement, grad_confidence, corr,
                                              _args.real(sigma, "sigma", fn),
                                              _args.real(temperature, "temperature", fn))[0]

@@ -4,7 +4,7 @@ t + 1; ReLU; kernel soft-argmax -> ``[u, v, confidence]`` per frame, the last fr
 frame T-2's map (T = 1: zeros). Only one frame pair's correlation volume per thread is held at a time.
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def _scalars(fn, num_segments, patch_size, sigma, temperature, normalize):
@@ -16,13 +16,12 @@ def _scalars(fn, num_segments, patch_size, sigma, temperature, normalize):
 def motion_squeeze(x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
     """``x (N*T, C, H, W)`` -> ``(N*T, 3, H, W)`` = [u, v, confidence]."""
     fn = "motion_squeeze"
-    return _glue.motion_squeeze_forward(fn, numpy_empty, x,
+    return _glue.motion_squeeze_forward(fn, NUMPY, x,
                                         *_scalars(fn, num_segments, patch_size, sigma, temperature, normalize))[0]
 
 
 def motion_squeeze_backward(grad, x, num_segments, patch_size=15, sigma=5.0, temperature=100.0, normalize=True):
     """The gradient of ``x`` (the soft-argmax's Gaussian and argmax are constants)."""
     fn = "motion_squeeze_backward"
-    return _glue.motion_squeeze_backward(fn, numpy_empty, grad, x,
-                                         *_scalars(fn, num_segments, patch_size, sigma, temperature, normalize),
-                                         names={"grad_out": "grad"})[0]
+    return _glue.motion_squeeze_backward(fn, NUMPY, grad, x,
+                                         *_scalars(fn, num_segments, patch_size, sigma, temperature, normalize))[0]

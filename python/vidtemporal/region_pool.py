@@ -7,17 +7,16 @@
 magnitudes stable at S = 784), else 1.
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def region_pool(x, assign, normalize=True):
     """``x (B, C, S)``, ``assign (B, K, S)`` -> ``r (B, C, K)``."""
     fn = "region_pool"
-    return _glue.region_pool_forward(fn, numpy_empty, x, assign, _args.flag(normalize, "normalize", fn))[0]
+    return _glue.region_pool_forward(fn, NUMPY, x, assign, _args.flag(normalize, "normalize", fn))[0]
 
 
 def region_pool_backward(grad, x, assign, normalize=True):
     """Gradients ``(grad_x, grad_assign)`` of ``region_pool``."""
     fn = "region_pool_backward"
-    return _glue.region_pool_backward(fn, numpy_empty, grad, x, assign, _args.flag(normalize, "normalize", fn),
-                                      names={"grad_r": "grad"})
+    return _glue.region_pool_backward(fn, NUMPY, grad, x, assign, _args.flag(normalize, "normalize", fn))

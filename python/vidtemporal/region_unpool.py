@@ -5,14 +5,14 @@
 ``r (B, C, K)``, ``assign (B, K, S)``.
 """
 from . import _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def region_unpool(r, assign):
     """``r (B, C, K)``, ``assign (B, K, S)`` -> ``y (B, C, S)``."""
-    return _glue.region_unpool_forward("region_unpool", numpy_empty, r, assign)[0]
+    return _glue.region_unpool_forward("region_unpool", NUMPY, r, assign)[0]
 
 
 def region_unpool_backward(grad, r, assign):
     """Gradients ``(grad_r, grad_assign)`` of ``region_unpool``."""
-    return _glue.region_unpool_backward("region_unpool_backward", numpy_empty, grad, r, assign, names={"grad_y": "grad"})
+    return _glue.region_unpool_backward("region_unpool_backward", NUMPY, grad, r, assign)

@@ -6,15 +6,14 @@
 row blocks, never an S x S matrix.
 """
 from . import _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def spatial_attention(q, k, v):
     """``q, k (B, d, S)``, ``v (B, dv, S)`` -> ``y (B, dv, S)``."""
-    return _glue.spatial_attention_forward("spatial_attention", numpy_empty, q, k, v, lse=False)[0]
+    return _glue.spatial_attention_forward("spatial_attention", NUMPY, q, k, v, lse=False)[0]
 
 
 def spatial_attention_backward(grad, q, k, v):
     """Gradients ``(grad_q, grad_k, grad_v)`` of ``spatial_attention``."""
-    return _glue.spatial_attention_backward("spatial_attention_backward", numpy_empty, grad, q, k, v, None,
-                                            names={"grad_y": "grad"})
+    return _glue.spatial_attention_backward("spatial_attention_backward", NUMPY, grad, q, k, v, None)

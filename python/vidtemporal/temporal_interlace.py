@@ -11,7 +11,7 @@ with zeros outside the clip (a positive offset samples from the past). Channels 
 copied.
 """
 from . import _args, _glue
-from ._ops import numpy_empty
+from ._outputs import NUMPY
 
 
 def _scalars(fn, num_segments, shift_div):
@@ -23,7 +23,7 @@ def temporal_interlace(x, offsets, weights, num_segments, shift_div=4, groups=No
     ``groups`` defaults to ``offsets.shape[1]``; when given it must match."""
     fn = "temporal_interlace"
     _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
-    return _glue.temporal_interlace_forward(fn, numpy_empty, x, offsets, weights,
+    return _glue.temporal_interlace_forward(fn, NUMPY, x, offsets, weights,
                                             *_scalars(fn, num_segments, shift_div))[0]
 
 
@@ -33,5 +33,5 @@ def temporal_interlace_backward(grad, x, offsets, weights, num_segments, shift_d
     in the shift (left-sided in the offset for the reversed parts)."""
     fn = "temporal_interlace_backward"
     _args.groups_match(groups, _args.array(offsets, "offsets", fn).shape, fn)
-    return _glue.temporal_interlace_backward(fn, numpy_empty, grad, x, offsets, weights,
-                                             *_scalars(fn, num_segments, shift_div), names={"grad_y": "grad"})
+    return _glue.temporal_interlace_backward(fn, NUMPY, grad, x, offsets, weights,
+                                             *_scalars(fn, num_segments, shift_div))

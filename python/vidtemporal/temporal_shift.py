@@ -9,8 +9,9 @@ import threading
 
 import numpy as np
 
-from . import _C, _args, _glue, _ops
-from ._ops import numpy_empty
+from . import _C, _args, _errors, _glue
+from ._errors import error
+from ._outputs import NUMPY
 
 MODES = {"bidirectional": 0, "unidirectional": 1}
 
@@ -24,7 +25,7 @@ def params(fn, num_segments, fold_div, mode):
 def temporal_shift(x, num_segments, fold_div=8, mode="bidirectional"):
     """Shift ``x (N*T, C, H, W)`` along time; returns a new array."""
     fn = "temporal_shift"
-    return _glue.temporal_shift_forward(fn, numpy_empty, x, *params(fn, num_segments, fold_div, mode))[0]
+    return _glue.temporal_shift_forward(fn, NUMPY, x, *params(fn, num_segments, fold_div, mode))[0]
 
 
 def temporal_shift_backward(grad, x, num_segments, fold_div=8, mode="bidirectional"):
@@ -32,15 +33,14 @@ def temporal_shift_backward(grad, x, num_segments, fold_div=8, mode="bidirection
     fill. ``x`` is the forward's input; the shift is linear, so only its shape and dtype are used."""
     fn = "temporal_shift_backward"
     _args.same_layout(x, "x", _args.array(grad, "grad", fn), "grad", fn)
-    return _glue.temporal_shift_backward(fn, numpy_empty, grad, *params(fn, num_segments, fold_div, mode),
-                                         names={"grad_y": "grad"})[0]
+    return _glue.temporal_shift_backward(fn, NUMPY, grad, *params(fn, num_segments, fold_div, mode))[0]
 
 
 def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     """``temporal_shift`` written into ``x`` itself, moving only the shifted channels; returns x.
     Bit-identical to the out-of-place op."""
     fn = "temporal_shift_"
-    _glue.temporal_shift_inplace_forward(fn, numpy_empty, _args.array(x, "x", fn), *params(fn, num_segments, fold_div, mode))
+    _glue.temporal_shift_inplace_forward(fn, NUMPY, _args.array(x, "x", fn), *params(fn, num_segments, fold_div, mode))
     return x
 
 
@@ -58,7 +58,7 @@ class TemporalShiftStream:
     def __init__(self, fold_div=8):
         fold_div = _args.integer(fold_div, "fold_div", "TemporalShiftStream")
         if fold_div < 1:
-            raise ValueError(f"TemporalShiftStream: fold_div={fold_div} must be >= 1")
+            raise error(ValueError, "TemporalShiftStream", "fold_div", f"fold_div={fold_div} must be >= 1")
         self.fold_div = fold_div
         self._state = None
         # The kernel runs without the GIL and a state must not be used by two calls at once.
@@ -67,7 +67,7 @@ class TemporalShiftStream:
     def _empty_like(self, frame, fn):
         """An output for frame in its memory format (numpy here; the torch stream makes tensors)."""
         frame = _args.array(frame, "frame", fn)
-        return _ops.numpy_empty(frame.shape, frame, False)
+        return NUMPY(frame.shape, frame, False)
 
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
@@ -76,8 +76,8 @@ class TemporalShiftStream:
             out = self._empty_like(frame, fn)
         with self._lock:
             if self._state is None:
-                self._state = _ops.checked(fn, _C.temporal_shift_stream_create, frame, self.fold_div)
-            _ops.checked(fn, _C.temporal_shift_stream_step, self._state, frame, out)
+                self._state = _errors.checked(fn, _C.temporal_shift_stream_create, frame, self.fold_div)
+            _errors.checked(fn, _C.temporal_shift_stream_step, self._state, frame, out)
         return out
 
     def reset(self):

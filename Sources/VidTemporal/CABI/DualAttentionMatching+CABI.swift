@@ -7,9 +7,9 @@ public func vt_dual_attention_matching_workspace_count(_ n: Int64, _ t: Int64, _
                                                        _ count: UnsafeMutablePointer<Int64>?,
                                                        _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_dual_attention_matching_workspace_count", err) { () throws(VTError) in
-        guard let count else { throw .nullPointer("count is NULL") }
+        guard let count else { throw .nullPointer("count is NULL", argument: "count") }
         guard n >= 0, t >= 0, d >= 0, dk >= 0 else {
-            throw .invalidArgument("n=\(n), t=\(t), d=\(d) and dk=\(dk) must be >= 0")
+            throw .invalidArgument("n=\(n), t=\(t), d=\(d) and dk=\(dk) must be >= 0", argument: "n")
         }
         count.pointee = Int64(try DualAttentionMatching.workspaceCount(n: Int(n), t: Int(t), d: Int(d), dk: Int(dk)))
     }

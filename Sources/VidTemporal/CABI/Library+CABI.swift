@@ -41,7 +41,7 @@ public func vt_status_string(_ status: Int32) -> UnsafePointer<CChar>? {
 @c @implementation
 public func vt_set_num_threads(_ n: Int32, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_set_num_threads", err) { () throws(VTError) in
-        guard n >= 0 else { throw .invalidArgument("n=\(n) must be >= 1, or 0 for the default") }
+        guard n >= 0 else { throw .invalidArgument("n=\(n) must be >= 1, or 0 for the default", argument: "n") }
         Threads.set(Int(n))
     }
 }
@@ -54,7 +54,7 @@ public func vt_get_num_threads() -> Int32 {
 @c @implementation
 public func vt_get_blas_info(_ info: UnsafeMutablePointer<vt_blas_info>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_get_blas_info", err) { () throws(VTError) in
-        guard let info else { throw .nullPointer("info is NULL") }
+        guard let info else { throw .nullPointer("info is NULL", argument: "info") }
         let blas = BLAS.info()
         var result = vt_blas_info()
         copyTruncated(blas.name, into: &result.name)

@@ -6,7 +6,7 @@ import CVidTemporal
 @c @implementation
 public func vt_temporal_shift_stream_reset(_ stream: OpaquePointer?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_temporal_shift_stream_reset", err) { () throws(VTError) in
-        guard let stream else { throw .nullPointer("stream is NULL") }
+        guard let stream else { throw .nullPointer("stream is NULL", argument: "stream") }
         TemporalShiftStream.object(stream).reset()
     }
 }

@@ -44,7 +44,12 @@ public func vt_cml_localize(_ query_global: UnsafePointer<DLTensor>?, _ other_lo
         try requireAtLeast(length, 1, "length")
         let call = try CmlLocalizeArguments.signature.bind([query_global, other_local, UnsafePointer(start)])
         try CmlLocalizeArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try CmlLocalize.run(CmlLocalizeArguments(call, length: length))
+            let arguments = CmlLocalizeArguments(call, length: length)
+            switch arguments.dtype {
+            case .float32: try CmlLocalize.run(arguments, Float.self)
+            case .float64: try CmlLocalize.run(arguments, Double.self)
+            default: throw .internalError("vt_cml_localize has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

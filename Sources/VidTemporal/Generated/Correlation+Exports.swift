@@ -50,8 +50,14 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationForwardArguments.signature.bind([f1, f2, UnsafePointer(out)],
             scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
-        try Correlation.forward(CorrelationForwardArguments(call, patchSize: patch_size,
-            dilationPatch: dilation_patch))
+        let arguments = CorrelationForwardArguments(call, patchSize: patch_size, dilationPatch: dilation_patch)
+        switch arguments.dtype {
+        case .float32: try Correlation.forward(arguments, Float.self)
+        case .float64: try Correlation.forward(arguments, Double.self)
+        case .float16: try Correlation.forwardHalf(arguments, Float16.self)
+        case .bfloat16: try Correlation.forwardHalf(arguments, BFloat16.self)
+        default: throw .internalError("vt_correlation_forward has no \(arguments.dtype.name) kernel")
+        }
     }
 }
 
@@ -63,7 +69,7 @@ struct CorrelationBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["P", "B", "H", "W", "C"],
         tensors: [
-            .init(name: "grad_out", role: .input, optional: false, index: false, rank: 5,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 5,
                   dims: [.symbol(1), .symbol(0), .symbol(0), .symbol(2), .symbol(3)], layout: "(B, P, P, H, W)"),
             .init(name: "f1", role: .input, optional: false, index: false, rank: 4,
                   dims: [.symbol(1), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(B, C, H, W)"),
@@ -77,7 +83,7 @@ struct CorrelationBackwardArguments {
     )
 
     let dtype: DType
-    let gradOut: Tensor
+    let grad: Tensor
     let f1: Tensor
     let f2: Tensor
     let gradF1: Tensor?
@@ -88,7 +94,7 @@ struct CorrelationBackwardArguments {
 
     init(_ call: Binding<5, 5>, patchSize: Int64, dilationPatch: Int64) {
         dtype = call.dtype
-        gradOut = call.tensors[0]!
+        grad = call.tensors[0]!
         f1 = call.tensors[1]!
         f2 = call.tensors[2]!
         gradF1 = call.tensors[3]
@@ -104,18 +110,22 @@ struct CorrelationBackwardArguments {
 }
 
 @c @implementation
-public func vt_correlation_backward(_ grad_out: UnsafePointer<DLTensor>?, _ f1: UnsafePointer<DLTensor>?,
+public func vt_correlation_backward(_ grad: UnsafePointer<DLTensor>?, _ f1: UnsafePointer<DLTensor>?,
     _ f2: UnsafePointer<DLTensor>?, _ grad_f1: UnsafeMutablePointer<DLTensor>?,
     _ grad_f2: UnsafeMutablePointer<DLTensor>?, _ patch_size: Int64, _ dilation_patch: Int64,
     _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_correlation_backward", err) { () throws(VTError) in
         try requireAtLeast(patch_size, 1, "patch_size")
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
-        let call = try CorrelationBackwardArguments.signature.bind([grad_out, f1, f2, UnsafePointer(grad_f1),
+        let call = try CorrelationBackwardArguments.signature.bind([grad, f1, f2, UnsafePointer(grad_f1),
             UnsafePointer(grad_f2)], scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
         try CorrelationBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try Correlation.backward(CorrelationBackwardArguments(call, patchSize: patch_size,
-                dilationPatch: dilation_patch))
+            let arguments = CorrelationBackwardArguments(call, patchSize: patch_size, dilationPatch: dilation_patch)
+            switch arguments.dtype {
+            case .float32: try Correlation.backward(arguments, Float.self)
+            case .float64: try Correlation.backward(arguments, Double.self)
+            default: throw .internalError("vt_correlation_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

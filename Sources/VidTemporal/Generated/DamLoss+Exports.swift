@@ -37,7 +37,12 @@ public func vt_dam_loss_forward(_ p: UnsafePointer<DLTensor>?, _ labels: UnsafeP
     cabiCall("vt_dam_loss_forward", err) { () throws(VTError) in
         let call = try DamLossForwardArguments.signature.bind([p, labels, UnsafePointer(loss)])
         try DamLossForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try DamLoss.forward(DamLossForwardArguments(call))
+            let arguments = DamLossForwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try DamLoss.forward(arguments, Float.self)
+            case .float64: try DamLoss.forward(arguments, Double.self)
+            default: throw .internalError("vt_dam_loss_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -50,7 +55,7 @@ struct DamLossBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: [],
         tensors: [
-            .init(name: "grad_loss", role: .input, optional: false, index: false, rank: 0,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 0,
                   dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "() (0-d, one element)"),
             .init(name: "p", role: .input, optional: false, index: false, rank: -1,
                   dims: [.constant(0), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(any shape)"),
@@ -64,7 +69,7 @@ struct DamLossBackwardArguments {
     )
 
     let dtype: DType
-    let gradLoss: Tensor
+    let grad: Tensor
     let p: Tensor
     let labels: Tensor
     let gradP: Tensor?
@@ -72,7 +77,7 @@ struct DamLossBackwardArguments {
 
     init(_ call: Binding<5, 0>) {
         dtype = call.dtype
-        gradLoss = call.tensors[0]!
+        grad = call.tensors[0]!
         p = call.tensors[1]!
         labels = call.tensors[2]!
         gradP = call.tensors[3]
@@ -81,14 +86,19 @@ struct DamLossBackwardArguments {
 }
 
 @c @implementation
-public func vt_dam_loss_backward(_ grad_loss: UnsafePointer<DLTensor>?, _ p: UnsafePointer<DLTensor>?,
+public func vt_dam_loss_backward(_ grad: UnsafePointer<DLTensor>?, _ p: UnsafePointer<DLTensor>?,
     _ labels: UnsafePointer<DLTensor>?, _ grad_p: UnsafeMutablePointer<DLTensor>?,
     _ grad_labels: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_dam_loss_backward", err) { () throws(VTError) in
-        let call = try DamLossBackwardArguments.signature.bind([grad_loss, p, labels, UnsafePointer(grad_p),
+        let call = try DamLossBackwardArguments.signature.bind([grad, p, labels, UnsafePointer(grad_p),
             UnsafePointer(grad_labels)])
         try DamLossBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try DamLoss.backward(DamLossBackwardArguments(call))
+            let arguments = DamLossBackwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try DamLoss.backward(arguments, Float.self)
+            case .float64: try DamLoss.backward(arguments, Double.self)
+            default: throw .internalError("vt_dam_loss_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -102,7 +102,12 @@ public func vt_dual_attention_matching_forward(_ audio: UnsafePointer<DLTensor>?
             wq_v, wk_v, wv_v, UnsafePointer(p), UnsafePointer(p_audio), UnsafePointer(p_visual),
             UnsafePointer(global_audio), UnsafePointer(global_visual), UnsafePointer(workspace)])
         try DualAttentionMatchingForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try DualAttentionMatching.forward(DualAttentionMatchingForwardArguments(call))
+            let arguments = DualAttentionMatchingForwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try DualAttentionMatching.forward(arguments, Float.self)
+            case .float64: try DualAttentionMatching.forward(arguments, Double.self)
+            default: throw .internalError("vt_dual_attention_matching_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -245,7 +250,12 @@ public func vt_dual_attention_matching_backward(_ grad_p: UnsafePointer<DLTensor
             UnsafePointer(grad_audio), UnsafePointer(grad_visual), UnsafePointer(grad_wq_a), UnsafePointer(grad_wk_a),
             UnsafePointer(grad_wv_a), UnsafePointer(grad_wq_v), UnsafePointer(grad_wk_v), UnsafePointer(grad_wv_v)])
         try DualAttentionMatchingBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try DualAttentionMatching.backward(DualAttentionMatchingBackwardArguments(call))
+            let arguments = DualAttentionMatchingBackwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try DualAttentionMatching.backward(arguments, Float.self)
+            case .float64: try DualAttentionMatching.backward(arguments, Double.self)
+            default: throw .internalError("vt_dual_attention_matching_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -46,7 +46,14 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionForwardArguments.signature.bind([v, attn, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttention.forward(GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments))
+        let arguments = GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments)
+        switch arguments.dtype {
+        case .float32: try GlobalTemporalAttention.forward(arguments, Float.self)
+        case .float64: try GlobalTemporalAttention.forward(arguments, Double.self)
+        case .float16: try GlobalTemporalAttention.forwardHalf(arguments, Float16.self)
+        case .bfloat16: try GlobalTemporalAttention.forwardHalf(arguments, BFloat16.self)
+        default: throw .internalError("vt_global_temporal_attention_forward has no \(arguments.dtype.name) kernel")
+        }
     }
 }
 
@@ -58,7 +65,7 @@ struct GlobalTemporalAttentionBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "C", "S", "G"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 3,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
             .init(name: "v", role: .input, optional: false, index: false, rank: 3,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .constant(0), .constant(0)], layout: "(N*T, C, S)"),
@@ -72,7 +79,7 @@ struct GlobalTemporalAttentionBackwardArguments {
     )
 
     let dtype: DType
-    let gradY: Tensor
+    let grad: Tensor
     let v: Tensor
     let attn: Tensor
     let gradV: Tensor?
@@ -82,7 +89,7 @@ struct GlobalTemporalAttentionBackwardArguments {
 
     init(_ call: Binding<5, 5>, numSegments: Int64) {
         dtype = call.dtype
-        gradY = call.tensors[0]!
+        grad = call.tensors[0]!
         v = call.tensors[1]!
         attn = call.tensors[2]!
         gradV = call.tensors[3]
@@ -97,16 +104,21 @@ struct GlobalTemporalAttentionBackwardArguments {
 }
 
 @c @implementation
-public func vt_global_temporal_attention_backward(_ grad_y: UnsafePointer<DLTensor>?, _ v: UnsafePointer<DLTensor>?,
+public func vt_global_temporal_attention_backward(_ grad: UnsafePointer<DLTensor>?, _ v: UnsafePointer<DLTensor>?,
     _ attn: UnsafePointer<DLTensor>?, _ grad_v: UnsafeMutablePointer<DLTensor>?,
     _ grad_attn: UnsafeMutablePointer<DLTensor>?, _ num_segments: Int64,
     _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_global_temporal_attention_backward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
-        let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad_y, v, attn,
-            UnsafePointer(grad_v), UnsafePointer(grad_attn)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try GlobalTemporalAttention.backward(GlobalTemporalAttentionBackwardArguments(call,
-            numSegments: num_segments))
+        let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad, v, attn, UnsafePointer(grad_v),
+            UnsafePointer(grad_attn)], scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+        let arguments = GlobalTemporalAttentionBackwardArguments(call, numSegments: num_segments)
+        switch arguments.dtype {
+        case .float32: try GlobalTemporalAttention.backward(arguments, Float.self)
+        case .float64: try GlobalTemporalAttention.backward(arguments, Double.self)
+        case .float16: try GlobalTemporalAttention.backwardHalf(arguments, Float16.self)
+        case .bfloat16: try GlobalTemporalAttention.backwardHalf(arguments, BFloat16.self)
+        default: throw .internalError("vt_global_temporal_attention_backward has no \(arguments.dtype.name) kernel")
+        }
     }
 }

@@ -48,8 +48,12 @@ public func vt_kernel_soft_argmax_forward(_ corr: UnsafePointer<DLTensor>?,
         let call = try KernelSoftArgmaxForwardArguments.signature.bind([corr, UnsafePointer(displacement),
             UnsafePointer(confidence)])
         try KernelSoftArgmaxForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try KernelSoftArgmax.forward(KernelSoftArgmaxForwardArguments(call, sigma: sigma,
-                temperature: temperature))
+            let arguments = KernelSoftArgmaxForwardArguments(call, sigma: sigma, temperature: temperature)
+            switch arguments.dtype {
+            case .float32: try KernelSoftArgmax.forward(arguments, Float.self)
+            case .float64: try KernelSoftArgmax.forward(arguments, Double.self)
+            default: throw .internalError("vt_kernel_soft_argmax_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -106,8 +110,12 @@ public func vt_kernel_soft_argmax_backward(_ grad_displacement: UnsafePointer<DL
         let call = try KernelSoftArgmaxBackwardArguments.signature.bind([grad_displacement, grad_confidence, corr,
             UnsafePointer(grad_corr)])
         try KernelSoftArgmaxBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try KernelSoftArgmax.backward(KernelSoftArgmaxBackwardArguments(call, sigma: sigma,
-                temperature: temperature))
+            let arguments = KernelSoftArgmaxBackwardArguments(call, sigma: sigma, temperature: temperature)
+            switch arguments.dtype {
+            case .float32: try KernelSoftArgmax.backward(arguments, Float.self)
+            case .float64: try KernelSoftArgmax.backward(arguments, Double.self)
+            default: throw .internalError("vt_kernel_soft_argmax_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

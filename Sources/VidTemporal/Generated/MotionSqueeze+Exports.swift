@@ -54,8 +54,13 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
         let call = try MotionSqueezeForwardArguments.signature.bind([x, UnsafePointer(out)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try MotionSqueezeForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try MotionSqueeze.forward(MotionSqueezeForwardArguments(call, numSegments: num_segments,
-                patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+            let arguments = MotionSqueezeForwardArguments(call, numSegments: num_segments, patchSize: patch_size,
+                sigma: sigma, temperature: temperature, normalize: normalize)
+            switch arguments.dtype {
+            case .float32: try MotionSqueeze.forward(arguments, Float.self)
+            case .float64: try MotionSqueeze.forward(arguments, Double.self)
+            default: throw .internalError("vt_motion_squeeze_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -68,7 +73,7 @@ struct MotionSqueezeBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["T", "N", "H", "W", "C"],
         tensors: [
-            .init(name: "grad_out", role: .input, optional: false, index: false, rank: 4,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .constant(3), .symbol(2), .symbol(3), .constant(0)], layout: "(N*T, 3, H, W)"),
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .symbol(4), .symbol(2), .symbol(3), .constant(0)], layout: "(N*T, C, H, W)"),
@@ -78,7 +83,7 @@ struct MotionSqueezeBackwardArguments {
     )
 
     let dtype: DType
-    let gradOut: Tensor
+    let grad: Tensor
     let x: Tensor
     let gradX: Tensor
     let t, n, h, w, c: Int
@@ -91,7 +96,7 @@ struct MotionSqueezeBackwardArguments {
     init(_ call: Binding<3, 5>, numSegments: Int64, patchSize: Int64, sigma: Double, temperature: Double,
          normalize: Int32) {
         dtype = call.dtype
-        gradOut = call.tensors[0]!
+        grad = call.tensors[0]!
         x = call.tensors[1]!
         gradX = call.tensors[2]!
         t = call.sizes[0]
@@ -108,17 +113,22 @@ struct MotionSqueezeBackwardArguments {
 }
 
 @c @implementation
-public func vt_motion_squeeze_backward(_ grad_out: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
+public func vt_motion_squeeze_backward(_ grad: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
     _ grad_x: UnsafeMutablePointer<DLTensor>?, _ num_segments: Int64, _ patch_size: Int64, _ sigma: Double,
     _ temperature: Double, _ normalize: Int32, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_motion_squeeze_backward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(patch_size, 1, "patch_size")
-        let call = try MotionSqueezeBackwardArguments.signature.bind([grad_out, x, UnsafePointer(grad_x)],
+        let call = try MotionSqueezeBackwardArguments.signature.bind([grad, x, UnsafePointer(grad_x)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try MotionSqueezeBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try MotionSqueeze.backward(MotionSqueezeBackwardArguments(call, numSegments: num_segments,
-                patchSize: patch_size, sigma: sigma, temperature: temperature, normalize: normalize))
+            let arguments = MotionSqueezeBackwardArguments(call, numSegments: num_segments, patchSize: patch_size,
+                sigma: sigma, temperature: temperature, normalize: normalize)
+            switch arguments.dtype {
+            case .float32: try MotionSqueeze.backward(arguments, Float.self)
+            case .float64: try MotionSqueeze.backward(arguments, Double.self)
+            default: throw .internalError("vt_motion_squeeze_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -44,7 +44,12 @@ public func vt_region_pool_forward(_ x: UnsafePointer<DLTensor>?, _ assign: Unsa
     cabiCall("vt_region_pool_forward", err) { () throws(VTError) in
         let call = try RegionPoolForwardArguments.signature.bind([x, assign, UnsafePointer(r)])
         try RegionPoolForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try RegionPool.forward(RegionPoolForwardArguments(call, normalize: normalize))
+            let arguments = RegionPoolForwardArguments(call, normalize: normalize)
+            switch arguments.dtype {
+            case .float32: try RegionPool.forward(arguments, Float.self)
+            case .float64: try RegionPool.forward(arguments, Double.self)
+            default: throw .internalError("vt_region_pool_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -57,7 +62,7 @@ struct RegionPoolBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "K", "S"],
         tensors: [
-            .init(name: "grad_r", role: .input, optional: false, index: false, rank: 3,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, K)"),
             .init(name: "x", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, S)"),
@@ -71,7 +76,7 @@ struct RegionPoolBackwardArguments {
     )
 
     let dtype: DType
-    let gradR: Tensor
+    let grad: Tensor
     let x: Tensor
     let assign: Tensor
     let gradX: Tensor?
@@ -81,7 +86,7 @@ struct RegionPoolBackwardArguments {
 
     init(_ call: Binding<5, 4>, normalize: Int32) {
         dtype = call.dtype
-        gradR = call.tensors[0]!
+        grad = call.tensors[0]!
         x = call.tensors[1]!
         assign = call.tensors[2]!
         gradX = call.tensors[3]
@@ -95,15 +100,20 @@ struct RegionPoolBackwardArguments {
 }
 
 @c @implementation
-public func vt_region_pool_backward(_ grad_r: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
+public func vt_region_pool_backward(_ grad: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
     _ assign: UnsafePointer<DLTensor>?, _ grad_x: UnsafeMutablePointer<DLTensor>?,
     _ grad_assign: UnsafeMutablePointer<DLTensor>?, _ normalize: Int32,
     _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_region_pool_backward", err) { () throws(VTError) in
-        let call = try RegionPoolBackwardArguments.signature.bind([grad_r, x, assign, UnsafePointer(grad_x),
+        let call = try RegionPoolBackwardArguments.signature.bind([grad, x, assign, UnsafePointer(grad_x),
             UnsafePointer(grad_assign)])
         try RegionPoolBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try RegionPool.backward(RegionPoolBackwardArguments(call, normalize: normalize))
+            let arguments = RegionPoolBackwardArguments(call, normalize: normalize)
+            switch arguments.dtype {
+            case .float32: try RegionPool.backward(arguments, Float.self)
+            case .float64: try RegionPool.backward(arguments, Double.self)
+            default: throw .internalError("vt_region_pool_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -42,7 +42,12 @@ public func vt_region_unpool_forward(_ r: UnsafePointer<DLTensor>?, _ assign: Un
     cabiCall("vt_region_unpool_forward", err) { () throws(VTError) in
         let call = try RegionUnpoolForwardArguments.signature.bind([r, assign, UnsafePointer(y)])
         try RegionUnpoolForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try RegionUnpool.forward(RegionUnpoolForwardArguments(call))
+            let arguments = RegionUnpoolForwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try RegionUnpool.forward(arguments, Float.self)
+            case .float64: try RegionUnpool.forward(arguments, Double.self)
+            default: throw .internalError("vt_region_unpool_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -55,7 +60,7 @@ struct RegionUnpoolBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "C", "S", "K"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, C, S)"),
             .init(name: "r", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(1), .symbol(3), .constant(0), .constant(0)], layout: "(B, C, K)"),
@@ -69,7 +74,7 @@ struct RegionUnpoolBackwardArguments {
     )
 
     let dtype: DType
-    let gradY: Tensor
+    let grad: Tensor
     let r: Tensor
     let assign: Tensor
     let gradR: Tensor?
@@ -78,7 +83,7 @@ struct RegionUnpoolBackwardArguments {
 
     init(_ call: Binding<5, 4>) {
         dtype = call.dtype
-        gradY = call.tensors[0]!
+        grad = call.tensors[0]!
         r = call.tensors[1]!
         assign = call.tensors[2]!
         gradR = call.tensors[3]
@@ -91,14 +96,19 @@ struct RegionUnpoolBackwardArguments {
 }
 
 @c @implementation
-public func vt_region_unpool_backward(_ grad_y: UnsafePointer<DLTensor>?, _ r: UnsafePointer<DLTensor>?,
+public func vt_region_unpool_backward(_ grad: UnsafePointer<DLTensor>?, _ r: UnsafePointer<DLTensor>?,
     _ assign: UnsafePointer<DLTensor>?, _ grad_r: UnsafeMutablePointer<DLTensor>?,
     _ grad_assign: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_region_unpool_backward", err) { () throws(VTError) in
-        let call = try RegionUnpoolBackwardArguments.signature.bind([grad_y, r, assign, UnsafePointer(grad_r),
+        let call = try RegionUnpoolBackwardArguments.signature.bind([grad, r, assign, UnsafePointer(grad_r),
             UnsafePointer(grad_assign)])
         try RegionUnpoolBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try RegionUnpool.backward(RegionUnpoolBackwardArguments(call))
+            let arguments = RegionUnpoolBackwardArguments(call)
+            switch arguments.dtype {
+            case .float32: try RegionUnpool.backward(arguments, Float.self)
+            case .float64: try RegionUnpool.backward(arguments, Double.self)
+            default: throw .internalError("vt_region_unpool_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -51,7 +51,14 @@ public func vt_spatial_attention_forward(_ q: UnsafePointer<DLTensor>?, _ k: Uns
     cabiCall("vt_spatial_attention_forward", err) { () throws(VTError) in
         let call = try SpatialAttentionForwardArguments.signature.bind([q, k, v, UnsafePointer(y),
             UnsafePointer(lse)])
-        try SpatialAttention.forward(SpatialAttentionForwardArguments(call))
+        let arguments = SpatialAttentionForwardArguments(call)
+        switch arguments.dtype {
+        case .float32: try SpatialAttention.forward(arguments, Float.self)
+        case .float64: try SpatialAttention.forward(arguments, Double.self)
+        case .float16: try SpatialAttention.forwardHalf(arguments, Float16.self)
+        case .bfloat16: try SpatialAttention.forwardHalf(arguments, BFloat16.self)
+        default: throw .internalError("vt_spatial_attention_forward has no \(arguments.dtype.name) kernel")
+        }
     }
 }
 
@@ -63,7 +70,7 @@ struct SpatialAttentionBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16],
         symbols: ["B", "DV", "S", "D"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 3,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(1), .symbol(2), .constant(0), .constant(0)], layout: "(B, DV, S)"),
             .init(name: "q", role: .input, optional: false, index: false, rank: 3,
                   dims: [.symbol(0), .symbol(3), .symbol(2), .constant(0), .constant(0)], layout: "(B, D, S)"),
@@ -83,7 +90,7 @@ struct SpatialAttentionBackwardArguments {
     )
 
     let dtype: DType
-    let gradY: Tensor
+    let grad: Tensor
     let q: Tensor
     let k: Tensor
     let v: Tensor
@@ -95,7 +102,7 @@ struct SpatialAttentionBackwardArguments {
 
     init(_ call: Binding<8, 4>) {
         dtype = call.dtype
-        gradY = call.tensors[0]!
+        grad = call.tensors[0]!
         q = call.tensors[1]!
         k = call.tensors[2]!
         v = call.tensors[3]!
@@ -111,13 +118,20 @@ struct SpatialAttentionBackwardArguments {
 }
 
 @c @implementation
-public func vt_spatial_attention_backward(_ grad_y: UnsafePointer<DLTensor>?, _ q: UnsafePointer<DLTensor>?,
+public func vt_spatial_attention_backward(_ grad: UnsafePointer<DLTensor>?, _ q: UnsafePointer<DLTensor>?,
     _ k: UnsafePointer<DLTensor>?, _ v: UnsafePointer<DLTensor>?, _ lse: UnsafePointer<DLTensor>?,
     _ grad_q: UnsafeMutablePointer<DLTensor>?, _ grad_k: UnsafeMutablePointer<DLTensor>?,
     _ grad_v: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_spatial_attention_backward", err) { () throws(VTError) in
-        let call = try SpatialAttentionBackwardArguments.signature.bind([grad_y, q, k, v, lse, UnsafePointer(grad_q),
+        let call = try SpatialAttentionBackwardArguments.signature.bind([grad, q, k, v, lse, UnsafePointer(grad_q),
             UnsafePointer(grad_k), UnsafePointer(grad_v)])
-        try SpatialAttention.backward(SpatialAttentionBackwardArguments(call))
+        let arguments = SpatialAttentionBackwardArguments(call)
+        switch arguments.dtype {
+        case .float32: try SpatialAttention.backward(arguments, Float.self)
+        case .float64: try SpatialAttention.backward(arguments, Double.self)
+        case .float16: try SpatialAttention.backwardHalf(arguments, Float16.self)
+        case .bfloat16: try SpatialAttention.backwardHalf(arguments, BFloat16.self)
+        default: throw .internalError("vt_spatial_attention_backward has no \(arguments.dtype.name) kernel")
+        }
     }
 }

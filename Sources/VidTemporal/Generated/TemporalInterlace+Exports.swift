@@ -56,8 +56,12 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
         let call = try TemporalInterlaceForwardArguments.signature.bind([x, offsets, weights, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalInterlaceForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try TemporalInterlace.forward(TemporalInterlaceForwardArguments(call, numSegments: num_segments,
-                shiftDiv: shift_div))
+            let arguments = TemporalInterlaceForwardArguments(call, numSegments: num_segments, shiftDiv: shift_div)
+            switch arguments.dtype {
+            case .float32: try TemporalInterlace.forward(arguments, Float.self)
+            case .float64: try TemporalInterlace.forward(arguments, Double.self)
+            default: throw .internalError("vt_temporal_interlace_forward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }
@@ -70,7 +74,7 @@ struct TemporalInterlaceBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W", "G"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
             .init(name: "x", role: .input, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
@@ -88,7 +92,7 @@ struct TemporalInterlaceBackwardArguments {
     )
 
     let dtype: DType
-    let gradY: Tensor
+    let grad: Tensor
     let x: Tensor
     let offsets: Tensor
     let weights: Tensor
@@ -101,7 +105,7 @@ struct TemporalInterlaceBackwardArguments {
 
     init(_ call: Binding<7, 6>, numSegments: Int64, shiftDiv: Int64) {
         dtype = call.dtype
-        gradY = call.tensors[0]!
+        grad = call.tensors[0]!
         x = call.tensors[1]!
         offsets = call.tensors[2]!
         weights = call.tensors[3]!
@@ -120,7 +124,7 @@ struct TemporalInterlaceBackwardArguments {
 }
 
 @c @implementation
-public func vt_temporal_interlace_backward(_ grad_y: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
+public func vt_temporal_interlace_backward(_ grad: UnsafePointer<DLTensor>?, _ x: UnsafePointer<DLTensor>?,
     _ offsets: UnsafePointer<DLTensor>?, _ weights: UnsafePointer<DLTensor>?,
     _ grad_x: UnsafeMutablePointer<DLTensor>?, _ grad_offsets: UnsafeMutablePointer<DLTensor>?,
     _ grad_weights: UnsafeMutablePointer<DLTensor>?, _ num_segments: Int64, _ shift_div: Int64,
@@ -128,12 +132,16 @@ public func vt_temporal_interlace_backward(_ grad_y: UnsafePointer<DLTensor>?, _
     cabiCall("vt_temporal_interlace_backward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(shift_div, 1, "shift_div")
-        let call = try TemporalInterlaceBackwardArguments.signature.bind([grad_y, x, offsets, weights,
+        let call = try TemporalInterlaceBackwardArguments.signature.bind([grad, x, offsets, weights,
             UnsafePointer(grad_x), UnsafePointer(grad_offsets), UnsafePointer(grad_weights)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
         try TemporalInterlaceBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
-            try TemporalInterlace.backward(TemporalInterlaceBackwardArguments(call, numSegments: num_segments,
-                shiftDiv: shift_div))
+            let arguments = TemporalInterlaceBackwardArguments(call, numSegments: num_segments, shiftDiv: shift_div)
+            switch arguments.dtype {
+            case .float32: try TemporalInterlace.backward(arguments, Float.self)
+            case .float64: try TemporalInterlace.backward(arguments, Double.self)
+            default: throw .internalError("vt_temporal_interlace_backward has no \(arguments.dtype.name) kernel")
+            }
         }
     }
 }

@@ -47,8 +47,8 @@ public func vt_temporal_shift_forward(_ x: UnsafePointer<DLTensor>?, _ y: Unsafe
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftForwardArguments.signature.bind([x, UnsafePointer(y)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalShift.forward(TemporalShiftForwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
-            mode: mode))
+        let arguments = TemporalShiftForwardArguments(call, numSegments: num_segments, foldDiv: fold_div, mode: mode)
+        try TemporalShift.forward(arguments)
     }
 }
 
@@ -60,7 +60,7 @@ struct TemporalShiftBackwardArguments {
         dtypes: [.float32, .float64, .float16, .bfloat16], channelsLast: true,
         symbols: ["T", "N", "C", "H", "W"],
         tensors: [
-            .init(name: "grad_y", role: .input, optional: false, index: false, rank: 4,
+            .init(name: "grad", role: .input, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
             .init(name: "grad_x", role: .output, optional: false, index: false, rank: 4,
                   dims: [.product(1, 0), .symbol(2), .symbol(3), .symbol(4), .constant(0)], layout: "(N*T, C, H, W)"),
@@ -68,7 +68,7 @@ struct TemporalShiftBackwardArguments {
     )
 
     let dtype: DType
-    let gradY: Tensor
+    let grad: Tensor
     let gradX: Tensor
     let t, n, c, h, w: Int
     let numSegments: Int64
@@ -77,7 +77,7 @@ struct TemporalShiftBackwardArguments {
 
     init(_ call: Binding<2, 5>, numSegments: Int64, foldDiv: Int64, mode: Int32) {
         dtype = call.dtype
-        gradY = call.tensors[0]!
+        grad = call.tensors[0]!
         gradX = call.tensors[1]!
         t = call.sizes[0]
         n = call.sizes[1]
@@ -91,15 +91,15 @@ struct TemporalShiftBackwardArguments {
 }
 
 @c @implementation
-public func vt_temporal_shift_backward(_ grad_y: UnsafePointer<DLTensor>?, _ grad_x: UnsafeMutablePointer<DLTensor>?,
+public func vt_temporal_shift_backward(_ grad: UnsafePointer<DLTensor>?, _ grad_x: UnsafeMutablePointer<DLTensor>?,
     _ num_segments: Int64, _ fold_div: Int64, _ mode: Int32, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_temporal_shift_backward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
-        let call = try TemporalShiftBackwardArguments.signature.bind([grad_y, UnsafePointer(grad_x)],
+        let call = try TemporalShiftBackwardArguments.signature.bind([grad, UnsafePointer(grad_x)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalShift.backward(TemporalShiftBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
-            mode: mode))
+        let arguments = TemporalShiftBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div, mode: mode)
+        try TemporalShift.backward(arguments)
     }
 }
 
@@ -145,8 +145,9 @@ public func vt_temporal_shift_inplace_forward(_ x: UnsafeMutablePointer<DLTensor
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceForwardArguments.signature.bind([UnsafePointer(x)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalShift.inplaceForward(TemporalShiftInplaceForwardArguments(call, numSegments: num_segments,
-            foldDiv: fold_div, mode: mode))
+        let arguments = TemporalShiftInplaceForwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
+            mode: mode)
+        try TemporalShift.inplaceForward(arguments)
     }
 }
 
@@ -192,7 +193,8 @@ public func vt_temporal_shift_inplace_backward(_ grad: UnsafeMutablePointer<DLTe
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceBackwardArguments.signature.bind([UnsafePointer(grad)],
             scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
-        try TemporalShift.inplaceBackward(TemporalShiftInplaceBackwardArguments(call, numSegments: num_segments,
-            foldDiv: fold_div, mode: mode))
+        let arguments = TemporalShiftInplaceBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
+            mode: mode)
+        try TemporalShift.inplaceBackward(arguments)
     }
 }

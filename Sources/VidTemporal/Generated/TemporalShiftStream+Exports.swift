@@ -37,10 +37,11 @@ struct TemporalShiftStreamCreateArguments {
 public func vt_temporal_shift_stream_create(_ frame: UnsafePointer<DLTensor>?, _ fold_div: Int64,
     _ out: UnsafeMutablePointer<OpaquePointer?>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_temporal_shift_stream_create", err) { () throws(VTError) in
-        guard let out else { throw .nullPointer("out is NULL") }
+        guard let out else { throw .nullPointer("out is NULL", argument: "out") }
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftStreamCreateArguments.signature.bind([frame])
-        try TemporalShiftStream.create(TemporalShiftStreamCreateArguments(call, foldDiv: fold_div, out: out))
+        let arguments = TemporalShiftStreamCreateArguments(call, foldDiv: fold_div, out: out)
+        try TemporalShiftStream.create(arguments)
     }
 }
 
@@ -81,8 +82,9 @@ struct TemporalShiftStreamStepArguments {
 public func vt_temporal_shift_stream_step(_ stream: OpaquePointer?, _ frame: UnsafePointer<DLTensor>?,
     _ out: UnsafeMutablePointer<DLTensor>?, _ err: UnsafeMutablePointer<vt_error>?) -> Int32 {
     cabiCall("vt_temporal_shift_stream_step", err) { () throws(VTError) in
-        guard let stream else { throw .nullPointer("stream is NULL") }
+        guard let stream else { throw .nullPointer("stream is NULL", argument: "stream") }
         let call = try TemporalShiftStreamStepArguments.signature.bind([frame, UnsafePointer(out)])
-        try TemporalShiftStream.step(TemporalShiftStreamStepArguments(call, stream: stream))
+        let arguments = TemporalShiftStreamStepArguments(call, stream: stream)
+        try TemporalShiftStream.step(arguments)
     }
 }

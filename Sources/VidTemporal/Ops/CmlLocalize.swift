@@ -100,16 +100,8 @@ struct ExactSum {
 // MARK: The exported function (its tensors are checked against the op table)
 
 extension CmlLocalize {
-    static func run(_ a: CmlLocalizeArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try run(a, Float.self)
-        case .float64: try run(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func run<T: KernelScalar>(_ a: CmlLocalizeArguments, _: T.Type) throws(VTError) {
-        guard a.length <= a.t else { throw .invalidArgument("length=\(a.length) must be in [1, T=\(a.t)]") }
+    static func run<T: KernelScalar>(_ a: CmlLocalizeArguments, _: T.Type) throws(VTError) {
+        guard a.length <= a.t else { throw .invalidArgument("length=\(a.length) must be in [1, T=\(a.t)]", argument: "length") }
         localize(a.queryGlobal.pointer(T.self), a.otherLocal.pointer(), a.start.mutablePointer(), clips: a.n,
                  segments: a.t, dim: a.d, length: Int(a.length))
     }

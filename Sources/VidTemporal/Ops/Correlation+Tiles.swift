@@ -27,13 +27,13 @@ extension Correlation {
 
         /// Rejects a shape whose scratch (in bytes) would not fit in an Int, before any of the
         /// sizes below is formed: bounds of each factor, built with checked arithmetic.
-        static func checkScratch(_ s: Shape, elementSize: Int, _ what: StaticString) throws(VTError) {
-            let width = try checkedCount([[s.width, 1], [s.patch, s.dilation]], what)   // >= paddedWidth
+        static func checkScratch(_ s: Shape, elementSize: Int, _ what: StaticString, argument: String) throws(VTError) {
+            let width = try checkedCount([[s.width, 1], [s.patch, s.dilation]], what, argument: argument)   // >= paddedWidth
             // (p + 2 <= 3p, formed without overflow.)
             _ = try checkedCount([[s.tasks, 6, s.patch, s.channels, width, elementSize, 1],
                                   [s.tasks, s.width / lanes + 2, 3, s.patch, s.patch, 3 * lanes, elementSize],
                                   [s.tasks, s.channels, 3, lanes, elementSize, 1, 1], [s.tasks, 16, elementSize, 1, 1, 1, 1]],
-                                 what)
+                                 what, argument: argument)
         }
 
         /// Rows y0 + (k - half) * dilation, k < p + 2: every partner row a tile of 3 rows y0,

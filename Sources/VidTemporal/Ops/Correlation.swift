@@ -60,16 +60,17 @@ enum Correlation {
     /// Scratch is per task, and there are no more tasks than image rows.
     static func shape(b: Int, c: Int, h: Int, w: Int, patchSize: Int64, dilationPatch: Int64, elementSize: Int,
                       tasks: Int = Threads.count, reachable: Bool = false,
-                      what: StaticString = "the scratch for f1's shape, patch_size and dilation_patch") throws(VTError) -> Shape {
-        guard patchSize % 2 == 1 else { throw .invalidArgument("patch_size=\(patchSize) must be odd") }
+                      what: StaticString = "the scratch for f1's shape, patch_size and dilation_patch",
+                      argument: String = "f1") throws(VTError) -> Shape {
+        guard patchSize % 2 == 1 else { throw .invalidArgument("patch_size=\(patchSize) must be odd", argument: "patch_size") }
         let (rows, overflow) = b.multipliedReportingOverflow(by: h)
         let shape = Shape(batch: b, channels: c, height: h, width: w, patch: Int(patchSize), dilation: Int(dilationPatch),
                           tasks: max(1, min(tasks, overflow ? tasks : rows)))
         let checked = reachable ? shape.reachable : shape
         if checked.wide {
-            try WideTiles.checkScratch(checked, elementSize: elementSize, what)
+            try WideTiles.checkScratch(checked, elementSize: elementSize, what, argument: argument)
         } else {
-            try NarrowTiles.checkScratch(checked, elementSize: elementSize, what)
+            try NarrowTiles.checkScratch(checked, elementSize: elementSize, what, argument: argument)
         }
         return shape
     }
@@ -204,23 +205,13 @@ enum Correlation {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension Correlation {
-    static func forward(_ a: CorrelationForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        case .float16: try forwardHalf(a, Float16.self)
-        case .bfloat16: try forwardHalf(a, BFloat16.self)
-        case .int64: throw .internalError("no int64 correlation: the op table refuses it")
-        }
-    }
-
     /// A half-precision forward: the float32 tiles read and write E themselves (no copies of
     /// whole tensors); the shapes they do not serve run on float32 copies. Bit for bit the
     /// float32 forward of the widened images, rounded.
-    private static func forwardHalf<E: FloatLanes>(_ a: CorrelationForwardArguments, _: E.Type) throws(VTError) {
+    static func forwardHalf<E: FloatLanes>(_ a: CorrelationForwardArguments, _: E.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<Float>.stride, reachable: true)
         guard shape.outputCount > 0 else { return }
@@ -239,15 +230,7 @@ extension Correlation {
         }
     }
 
-    static func backward(_ a: CorrelationBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: CorrelationForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.outputCount > 0 else { return }
@@ -269,11 +252,11 @@ extension Correlation {
         }
     }
 
-    private static func backward<T: KernelScalar>(_ a: CorrelationBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: CorrelationBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.featureCount > 0 else { return }
-        let (grad, f1, f2) = (a.gradOut.pointer(T.self), a.f1.pointer(T.self), a.f2.pointer(T.self))
+        let (grad, f1, f2) = (a.grad.pointer(T.self), a.f1.pointer(T.self), a.f2.pointer(T.self))
         let (gradF1, gradF2) = (a.gradF1?.mutablePointer(T.self), a.gradF2?.mutablePointer(T.self))
         let inner = shape.reachable
         guard inner.patch < shape.patch else {

@@ -11,9 +11,9 @@ enum DamLoss {
     static func validate<T: KernelScalar>(_ p: UnsafePointer<T>, _ labels: UnsafePointer<T>,
                                           count: Int) throws(VTError) {
         for i in 0..<count {
-            guard p[i] >= 0 && p[i] <= 1 else { throw .invalidArgument("p[\(i)] = \(p[i]) is not in [0, 1]") }
+            guard p[i] >= 0 && p[i] <= 1 else { throw .invalidArgument("p[\(i)] = \(p[i]) is not in [0, 1]", argument: "p") }
             guard labels[i] >= 0 && labels[i] <= 1 else {
-                throw .invalidArgument("labels[\(i)] = \(labels[i]) is not in [0, 1]")
+                throw .invalidArgument("labels[\(i)] = \(labels[i]) is not in [0, 1]", argument: "labels")
             }
         }
     }
@@ -41,39 +41,23 @@ enum DamLoss {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension DamLoss {
-    static func forward(_ a: DamLossForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: DamLossBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
     private static func requireElements(_ p: Tensor) throws(VTError) {
-        guard p.count > 0 else { throw .shapeMismatch("p has no elements: the mean of none is undefined") }
+        guard p.count > 0 else { throw .shapeMismatch("p has no elements: the mean of none is undefined", argument: "p") }
     }
 
-    private static func forward<T: KernelScalar>(_ a: DamLossForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: DamLossForwardArguments, _: T.Type) throws(VTError) {
         try requireElements(a.p)
         try validate(a.p.pointer(T.self), a.labels.pointer(), count: a.p.count)
         a.loss.mutablePointer(T.self).pointee = forward(a.p.pointer(), a.labels.pointer(), count: a.p.count)
     }
 
-    private static func backward<T: KernelScalar>(_ a: DamLossBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: DamLossBackwardArguments, _: T.Type) throws(VTError) {
         try requireElements(a.p)
         try validate(a.p.pointer(T.self), a.labels.pointer(), count: a.p.count)
-        backward(a.gradLoss.pointer(T.self).pointee, a.p.pointer(), a.labels.pointer(),
+        backward(a.grad.pointer(T.self).pointee, a.p.pointer(), a.labels.pointer(),
                  gradP: a.gradP?.mutablePointer(), gradLabels: a.gradLabels?.mutablePointer(), count: a.p.count)
     }
 }

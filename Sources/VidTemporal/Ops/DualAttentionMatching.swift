@@ -45,25 +45,26 @@ enum DualAttentionMatching {
         // Counting zero dims as 1, so no partial product overflows either.
         let (clips, segments, dim, keyDim) = (max(n, 1), max(t, 1), max(d, 1), max(shape.keyDim, 1))
         _ = try checkedCount([[clips, segments, dim, elementSize], [clips, segments, keyDim, 2 * elementSize],
-                              [dim, dim, elementSize, 1]], "audio, the projected keys or wv")
+                              [dim, dim, elementSize, 1]], "audio, the projected keys or wv", argument: "audio")
         if shape.rows > 0 {   // no segments: no GEMM
-            try requireBLASSize(shape.rows, "audio.shape[0] * audio.shape[1] (n * t)")
-            try requireBLASSize(shape.dim, "audio.shape[2] (d)")
-            try requireBLASSize(shape.keyDim, "wq_a.shape[1] (dk)")
-            try requireBLASSize(shape.clips, "audio.shape[0] (n)")
+            try requireBLASSize(shape.rows, "audio.shape[0] * audio.shape[1] (n * t)", argument: "audio")
+            try requireBLASSize(shape.dim, "audio.shape[2] (d)", argument: "audio")
+            try requireBLASSize(shape.keyDim, "wq_a.shape[1] (dk)", argument: "wq_a")
+            try requireBLASSize(shape.clips, "audio.shape[0] (n)", argument: "audio")
         }
         let rows = clips * segments  // bounded by the first check
         // Bounds every scratch and workspace size the kernels form below (with room to spare).
         // (Sums of dims as separate terms: no partial sum can overflow.)
         _ = try checkedCount([[rows, dim, 8], [rows, keyDim, 16], [rows, 8, 1], [dim, dim, 8], [dim, keyDim, 16],
-                              [clips, dim, 16]], "the scratch for audio's and wq_a's shapes")
+                              [clips, dim, 16]], "the scratch for audio's and wq_a's shapes", argument: "audio")
         return shape
     }
 
     /// Rejects a mask that is not exactly 0 or 1.
     static func requireBinaryMask<T: KernelScalar>(_ mask: UnsafePointer<T>, _ shape: Shape) throws(VTError) {
         for i in 0..<shape.rows where mask[i] != 0 && mask[i] != 1 {
-            throw .invalidArgument("mask[\(i / shape.segments), \(i % shape.segments)] = \(mask[i]) is not 0 or 1")
+            throw .invalidArgument("mask[\(i / shape.segments), \(i % shape.segments)] = \(mask[i]) is not 0 or 1",
+                                   argument: "mask")
         }
     }
 
@@ -466,7 +467,7 @@ enum DualAttentionMatching {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension DualAttentionMatching {
     /// The workspace's element count for these dims (the op table's derived size W).
@@ -474,27 +475,11 @@ extension DualAttentionMatching {
         workspaceCount(try shape(n: n, t: t, d: d, dk: dk, elementSize: 8))
     }
 
-    static func forward(_ a: DualAttentionMatchingForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: DualAttentionMatchingBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
     private static func weights<T>(_ query: Tensor, _ key: Tensor, _ value: Tensor) -> Weights<T> {
         Weights(query: query.pointer(), key: key.pointer(), value: value.pointer())
     }
 
-    private static func forward<T: KernelScalar>(_ a: DualAttentionMatchingForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: DualAttentionMatchingForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(n: a.n, t: a.t, d: a.d, dk: a.dk, elementSize: MemoryLayout<T>.stride)
         try requireBinaryMask(a.mask.pointer(T.self), shape)
         try forward(audio: a.audio.pointer(T.self), visual: a.visual.pointer(), mask: a.mask.pointer(),
@@ -505,7 +490,7 @@ extension DualAttentionMatching {
                     workspace: a.w > 0 ? a.workspace?.mutablePointer() : nil, shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: DualAttentionMatchingBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: DualAttentionMatchingBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(n: a.n, t: a.t, d: a.d, dk: a.dk, elementSize: MemoryLayout<T>.stride)
         try requireBinaryMask(a.mask.pointer(T.self), shape)
         // Empty tensors are skipped like absent ones.

@@ -33,15 +33,15 @@ enum GlobalTemporalAttention {
     /// op table), and the op's own rules: G divides C, and the GEMM sizes fit BLAS.
     static func shape(_ v: Tensor, clips: Int, segments: Int, groups: Int) throws(VTError) -> Shape {
         let channels = v.dim(1)
-        guard groups >= 1 else { throw .invalidArgument("G=0 (attn.shape[0]): there must be at least one group") }
+        guard groups >= 1 else { throw .invalidArgument("G=0 (attn.shape[0]): there must be at least one group", argument: "attn") }
         guard channels % groups == 0 else {
-            throw .shapeMismatch("v.shape[1]=\(channels) is not divisible by G=attn.shape[0]=\(groups)")
+            throw .shapeMismatch("v.shape[1]=\(channels) is not divisible by G=attn.shape[0]=\(groups)", argument: "v")
         }
         let shape = Shape(clips: clips, segments: segments, channels: channels, positions: v.dim(2), groups: groups,
                           count: v.count)
         guard shape.count > 0 else { return shape }   // no work: no GEMM
-        try requireBLASSize(shape.rows, "num_segments * attn.shape[0] (T * G)")
-        try requireBLASSize(shape.columns, "v.shape[1] / attn.shape[0] * v.shape[2] (C / G * S)")
+        try requireBLASSize(shape.rows, "num_segments * attn.shape[0] (T * G)", argument: "attn")
+        try requireBLASSize(shape.columns, "v.shape[1] / attn.shape[0] * v.shape[2] (C / G * S)", argument: "v")
         return shape
     }
 
@@ -155,41 +155,23 @@ enum GlobalTemporalAttention {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension GlobalTemporalAttention {
-    static func forward(_ a: GlobalTemporalAttentionForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        case .float16, .bfloat16: try forwardHalf(a)
-        case .int64: throw .internalError("no int64 kernel")
-        }
-    }
-
-    static func backward(_ a: GlobalTemporalAttentionBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        case .float16, .bfloat16: try backwardHalf(a)
-        case .int64: throw .internalError("no int64 kernel")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: GlobalTemporalAttentionForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         guard shape.count > 0 else { return }
         try forward(a.v.pointer(T.self), a.attn.pointer(), a.y.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: GlobalTemporalAttentionBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: GlobalTemporalAttentionBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         let gradAttn = a.gradAttn?.mutablePointer(T.self)
         guard shape.count > 0 else {
             gradAttn?.update(repeating: 0, count: shape.attnCount)  // an empty sum
             return
         }
-        try backward(a.gradY.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
+        try backward(a.grad.pointer(T.self), a.v.pointer(), a.attn.pointer(), gradV: a.gradV?.mutablePointer(),
                      gradAttn: gradAttn, shape)
     }
 }
@@ -255,14 +237,14 @@ extension GlobalTemporalAttention {
         }
     }
 
-    private static func forwardHalf(_ a: GlobalTemporalAttentionForwardArguments) throws(VTError) {
+    static func forwardHalf<E: FloatLanes>(_ a: GlobalTemporalAttentionForwardArguments, _: E.Type) throws(VTError) {
         let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         guard shape.count > 0 else { return }
         try mixHalf(a.v.address, a.y.address, attn: a.attn.address, transpose: false, bfloat: a.dtype == .bfloat16,
                     shape)
     }
 
-    private static func backwardHalf(_ a: GlobalTemporalAttentionBackwardArguments) throws(VTError) {
+    static func backwardHalf<E: FloatLanes>(_ a: GlobalTemporalAttentionBackwardArguments, _: E.Type) throws(VTError) {
         let shape = try shape(a.v, clips: a.n, segments: a.t, groups: a.g)
         let bfloat = a.dtype == .bfloat16
         guard shape.count > 0 else {
@@ -275,10 +257,10 @@ extension GlobalTemporalAttention {
         try withScratch(a.gradAttn == nil ? 0 : bins * shape.attnCount + tasks * halfScratch(shape), of: Float.self) {
             (scratch) throws(VTError) in
             if let gradV = a.gradV {
-                try mixHalf(a.gradY.address, gradV.address, attn: a.attn.address, transpose: true, bfloat: bfloat, shape)
+                try mixHalf(a.grad.address, gradV.address, attn: a.attn.address, transpose: true, bfloat: bfloat, shape)
             }
             guard let gradAttn = a.gradAttn else { return }
-            attnGradientHalf(a.gradY.address, a.v.address, gradAttn.address, bfloat: bfloat, partials: scratch,
+            attnGradientHalf(a.grad.address, a.v.address, gradAttn.address, bfloat: bfloat, partials: scratch,
                              blockScratch: scratch + bins * shape.attnCount, tasks: tasks, shape)
         }
     }

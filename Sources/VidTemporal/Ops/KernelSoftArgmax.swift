@@ -35,9 +35,9 @@ enum KernelSoftArgmax {
     /// The layout of a call on a (B, P, P, H, W) volume (already checked against the op table),
     /// and the op's own rules: P odd, sigma positive and finite, temperature finite.
     static func shape(b: Int, p: Int, h: Int, w: Int, sigma: Double, temperature: Double) throws(VTError) -> Shape {
-        guard p % 2 == 1 else { throw .invalidArgument("corr.shape[1]=\(p) (P) must be odd") }
-        guard sigma > 0, sigma.isFinite else { throw .invalidArgument("sigma=\(sigma) must be positive and finite") }
-        guard temperature.isFinite else { throw .invalidArgument("temperature=\(temperature) must be finite") }
+        guard p % 2 == 1 else { throw .invalidArgument("corr.shape[1]=\(p) (P) must be odd", argument: "corr") }
+        guard sigma > 0, sigma.isFinite else { throw .invalidArgument("sigma=\(sigma) must be positive and finite", argument: "sigma") }
+        guard temperature.isFinite else { throw .invalidArgument("temperature=\(temperature) must be finite", argument: "temperature") }
         let (rows, overflow) = b.multipliedReportingOverflow(by: h)
         return Shape(batch: b, patch: p, height: h, width: w, sigma: sigma, temperature: temperature,
                      tasks: max(1, min(Threads.count, overflow ? Threads.count : rows)))
@@ -61,11 +61,12 @@ enum KernelSoftArgmax {
         }
 
         /// Bytes for a shape: a bound on the parts, with room to align them.
-        static func bytes(_ shape: Shape, _ what: StaticString = "the soft-argmax scratch for corr's P") throws(VTError) -> Int {
+        static func bytes(_ shape: Shape, _ what: StaticString = "the soft-argmax scratch for corr's P",
+                          argument: String = "corr") throws(VTError) -> Int {
             let p = shape.patch
             // (2P + 1 <= 3P and P + 2 <= 3P, formed without overflow.)
             return try checkedCount([[3, p, 12, 1, 1, 1], [shape.tasks, 3, p, 3, p, 48 + MemoryLayout<T>.stride],
-                                     [64 * 6, 1, 1, 1, 1, 1]], what)
+                                     [64 * 6, 1, 1, 1, 1, 1]], what, argument: argument)
         }
 
         init(_ memory: UnsafeMutableRawPointer, _ shape: Shape) {
@@ -356,32 +357,16 @@ enum KernelSoftArgmax {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension KernelSoftArgmax {
-    static func forward(_ a: KernelSoftArgmaxForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: KernelSoftArgmaxBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: KernelSoftArgmaxForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: KernelSoftArgmaxForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature)
         guard shape.mapCount > 0 else { return }
         try forward(a.corr.pointer(T.self), a.displacement.mutablePointer(), a.confidence.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: KernelSoftArgmaxBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: KernelSoftArgmaxBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, p: a.p, h: a.h, w: a.w, sigma: a.sigma, temperature: a.temperature)
         guard shape.mapCount > 0 else { return }
         try backward(a.gradDisplacement?.pointer(T.self), a.gradConfidence?.pointer(), a.corr.pointer(),

@@ -54,7 +54,8 @@ enum MotionSqueeze {
         let tasks = clips >= threads ? threads : 1
         let what: StaticString = "the scratch for x's shape and patch_size"
         let pair = try Correlation.shape(b: 1, c: c, h: h, w: w, patchSize: patchSize, dilationPatch: 1,
-                                         elementSize: elementSize, tasks: tasks > 1 ? 1 : threads, what: what)
+                                         elementSize: elementSize, tasks: tasks > 1 ? 1 : threads, what: what,
+                                         argument: "x")
         var argmax = try KernelSoftArgmax.shape(b: 1, p: Int(patchSize), h: h, w: w, sigma: sigma,
                                                 temperature: temperature)
         argmax.tasks = pair.tasks
@@ -62,13 +63,15 @@ enum MotionSqueeze {
         // planes, one or two pair volumes, the correlation's and the soft-argmax's scratch.
         let p = Int(patchSize)
         let correlation = elementSize == 4 ? Correlation.scratchCount(pair, of: Float.self) : 0
-        let softArgmax = try KernelSoftArgmax.Scratch<Double>.bytes(argmax, what) / elementSize + 1
-        let volume = try checkedCount([[p, p, h, w]], what)
-        let forwardFrames = try checkedCount([[2, c, h, w], [2, h, w, 1]], what)
-        let backwardFrames = try checkedCount([[4, c, h, w], [6, h, w, 1]], what)
-        let forward = try checkedCount([[forwardFrames, 1], [volume, 1], [correlation, 1], [softArgmax, 1]], what)
-        let backward = try checkedCount([[backwardFrames, 1], [volume, 2], [correlation, 1], [softArgmax, 1]], what)
-        _ = try checkedCount([[tasks, backward, elementSize]], what)
+        let softArgmax = try KernelSoftArgmax.Scratch<Double>.bytes(argmax, what, argument: "x") / elementSize + 1
+        let volume = try checkedCount([[p, p, h, w]], what, argument: "x")
+        let forwardFrames = try checkedCount([[2, c, h, w], [2, h, w, 1]], what, argument: "x")
+        let backwardFrames = try checkedCount([[4, c, h, w], [6, h, w, 1]], what, argument: "x")
+        let forward = try checkedCount([[forwardFrames, 1], [volume, 1], [correlation, 1], [softArgmax, 1]], what,
+                                       argument: "x")
+        let backward = try checkedCount([[backwardFrames, 1], [volume, 2], [correlation, 1], [softArgmax, 1]], what,
+                                        argument: "x")
+        _ = try checkedCount([[tasks, backward, elementSize]], what, argument: "x")
         return Shape(clips: clips, segments: segments, channels: c, height: h, width: w, patch: pair.patch, sigma: sigma,
                      temperature: temperature, normalize: normalize, tasks: tasks, pair: pair,
                      forwardTaskCount: forward, backwardTaskCount: backward)
@@ -216,42 +219,26 @@ enum MotionSqueeze {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension MotionSqueeze {
-    static func forward(_ a: MotionSqueezeForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: MotionSqueezeBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
     private static func shape<T>(_ clips: Int, _ segments: Int, _ c: Int, _ h: Int, _ w: Int, patchSize: Int64,
                                  sigma: Double, temperature: Double, normalize: Bool, _: T.Type) throws(VTError) -> Shape {
         try shape(clips: clips, segments: segments, c: c, h: h, w: w, patchSize: patchSize, sigma: sigma,
                   temperature: temperature, normalize: normalize, elementSize: MemoryLayout<T>.stride)
     }
 
-    private static func forward<T: KernelScalar>(_ a: MotionSqueezeForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: MotionSqueezeForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.n, a.t, a.c, a.h, a.w, patchSize: a.patchSize, sigma: a.sigma,
                               temperature: a.temperature, normalize: a.normalize, T.self)
         guard shape.outputCount > 0 else { return }
         try forward(a.x.pointer(T.self), a.out.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: MotionSqueezeBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: MotionSqueezeBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.n, a.t, a.c, a.h, a.w, patchSize: a.patchSize, sigma: a.sigma,
                               temperature: a.temperature, normalize: a.normalize, T.self)
         guard shape.count > 0 else { return }
-        try backward(a.gradOut.pointer(T.self), a.x.pointer(), a.gradX.mutablePointer(), shape)
+        try backward(a.grad.pointer(T.self), a.x.pointer(), a.gradX.mutablePointer(), shape)
     }
 }

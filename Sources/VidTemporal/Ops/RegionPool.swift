@@ -22,11 +22,12 @@ enum RegionPool {
         Shape(frames: b, channels: c, positions: s, regions: k)
     }
 
-    /// The GEMM sizes must fit BLAS: checked once there is work (`channels` names C's tensor).
-    static func requireBLASSizes(_ shape: Shape, channels: StaticString) throws(VTError) {
-        try requireBLASSize(shape.channels, channels)
-        try requireBLASSize(shape.positions, "assign.shape[2] (S)")
-        try requireBLASSize(shape.regions, "assign.shape[1] (K)")
+    /// The GEMM sizes must fit BLAS: checked once there is work (`channels` names C's dim of the
+    /// tensor `argument`).
+    static func requireBLASSizes(_ shape: Shape, channels: StaticString, argument: String) throws(VTError) {
+        try requireBLASSize(shape.channels, channels, argument: argument)
+        try requireBLASSize(shape.positions, "assign.shape[2] (S)", argument: "assign")
+        try requireBLASSize(shape.regions, "assign.shape[1] (K)", argument: "assign")
     }
 
     static func scale<T: KernelScalar>(_ shape: Shape, normalize: Bool) -> T {
@@ -74,41 +75,25 @@ enum RegionPool {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension RegionPool {
-    static func forward(_ a: RegionPoolForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: RegionPoolBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: RegionPoolForwardArguments, _: T.Type) throws(VTError) {
         let shape = shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.regionCount > 0 else { return }
-        try requireBLASSizes(shape, channels: "x.shape[1] (C)")
+        try requireBLASSizes(shape, channels: "x.shape[1] (C)", argument: "x")
         forward(a.x.pointer(T.self), a.assign.pointer(), a.r.mutablePointer(), shape, normalize: a.normalize)
     }
 
-    private static func backward<T: KernelScalar>(_ a: RegionPoolBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: RegionPoolBackwardArguments, _: T.Type) throws(VTError) {
         let shape = shape(b: a.b, c: a.c, s: a.s, k: a.k)
         // An empty gradient is skipped like an absent one, so the frames are walked only for output
         // (which an empty GEMM sum, k = 0 or c = 0, zeroes).
         let gradX = shape.pixelCount > 0 ? a.gradX?.mutablePointer(T.self) : nil
         let gradAssign = shape.assignCount > 0 ? a.gradAssign?.mutablePointer(T.self) : nil
         guard gradX != nil || gradAssign != nil else { return }
-        try requireBLASSizes(shape, channels: "x.shape[1] (C)")
-        backward(a.gradR.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: gradX, gradAssign: gradAssign,
+        try requireBLASSizes(shape, channels: "x.shape[1] (C)", argument: "x")
+        backward(a.grad.pointer(T.self), a.x.pointer(), a.assign.pointer(), gradX: gradX, gradAssign: gradAssign,
                  shape, normalize: a.normalize)
     }
 }

@@ -34,40 +34,24 @@ enum RegionUnpool {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension RegionUnpool {
-    static func forward(_ a: RegionUnpoolForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: RegionUnpoolBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: RegionUnpoolForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: RegionUnpoolForwardArguments, _: T.Type) throws(VTError) {
         let shape = RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
         guard shape.pixelCount > 0 else { return }
-        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)")
+        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)", argument: "r")
         forward(a.r.pointer(T.self), a.assign.pointer(), a.y.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: RegionUnpoolBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: RegionUnpoolBackwardArguments, _: T.Type) throws(VTError) {
         let shape = RegionPool.shape(b: a.b, c: a.c, s: a.s, k: a.k)
         // An empty gradient is skipped like an absent one, so the frames are walked only for output
         // (which an empty GEMM sum, s = 0 or c = 0, zeroes).
         let gradR = shape.regionCount > 0 ? a.gradR?.mutablePointer(T.self) : nil
         let gradAssign = shape.assignCount > 0 ? a.gradAssign?.mutablePointer(T.self) : nil
         guard gradR != nil || gradAssign != nil else { return }
-        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)")
-        backward(a.gradY.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: gradR, gradAssign: gradAssign, shape)
+        try RegionPool.requireBLASSizes(shape, channels: "r.shape[1] (C)", argument: "r")
+        backward(a.grad.pointer(T.self), a.r.pointer(), a.assign.pointer(), gradR: gradR, gradAssign: gradAssign, shape)
     }
 }

@@ -35,9 +35,9 @@ enum SpatialAttention {
     static func shape(b: Int, d: Int, dv: Int, s: Int) throws(VTError) -> Shape {
         let shape = Shape(frames: b, keyDim: d, valueDim: dv, positions: s)
         guard shape.lseCount > 0 else { return shape }
-        try requireBLASSize(d, "q.shape[1] (d)")
-        try requireBLASSize(dv, "v.shape[1] (dv)")
-        try requireBLASSize(s, "q.shape[2] (S)")
+        try requireBLASSize(d, "q.shape[1] (d)", argument: "q")
+        try requireBLASSize(dv, "v.shape[1] (dv)", argument: "v")
+        try requireBLASSize(s, "q.shape[2] (S)", argument: "q")
         return shape
     }
 
@@ -235,44 +235,32 @@ enum SpatialAttention {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension SpatialAttention {
-    static func forward(_ a: SpatialAttentionForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        case .float16, .bfloat16:
-            let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
-            guard shape.lseCount > 0 else { return }
-            try forwardHalf(a.q, a.k, a.v, a.y, lse: a.lse, shape)
-        case .int64: throw .internalError("no int64 spatial attention: the op table refuses it")
-        }
+    static func forwardHalf<E: FloatLanes>(_ a: SpatialAttentionForwardArguments, _: E.Type) throws(VTError) {
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
+        guard shape.lseCount > 0 else { return }
+        try forwardHalf(a.q, a.k, a.v, a.y, lse: a.lse, shape)
     }
 
-    static func backward(_ a: SpatialAttentionBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        case .float16, .bfloat16:
-            let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
-            guard shape.lseCount > 0 else { return }
-            try backwardHalf(a.gradY, a.q, a.k, a.v, lse: a.lse, gradQ: a.gradQ, gradK: a.gradK, gradV: a.gradV, shape)
-        case .int64: throw .internalError("no int64 spatial attention: the op table refuses it")
-        }
+    static func backwardHalf<E: FloatLanes>(_ a: SpatialAttentionBackwardArguments, _: E.Type) throws(VTError) {
+        let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
+        guard shape.lseCount > 0 else { return }
+        try backwardHalf(a.grad, a.q, a.k, a.v, lse: a.lse, gradQ: a.gradQ, gradK: a.gradK, gradV: a.gradV, shape)
     }
 
-    private static func forward<T: KernelScalar>(_ a: SpatialAttentionForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: SpatialAttentionForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
         guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
         try forward(a.q.pointer(T.self), a.k.pointer(), a.v.pointer(), a.y.mutablePointer(),
                     lse: a.lse?.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: SpatialAttentionBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: SpatialAttentionBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(b: a.b, d: a.d, dv: a.dv, s: a.s)
         guard shape.lseCount > 0 else { return }  // no frames or no positions: nothing to write
-        try backward(a.gradY.pointer(T.self), a.q.pointer(), a.k.pointer(), a.v.pointer(), lse: a.lse?.pointer(),
+        try backward(a.grad.pointer(T.self), a.q.pointer(), a.k.pointer(), a.v.pointer(), lse: a.lse?.pointer(),
                      gradQ: a.gradQ?.mutablePointer(), gradK: a.gradK?.mutablePointer(),
                      gradV: a.gradV?.mutablePointer(), shape)
     }

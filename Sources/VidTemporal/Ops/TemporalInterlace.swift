@@ -53,11 +53,13 @@ enum TemporalInterlace {
     /// the op table), and the op's own rule: F = C / shift_div splits into 2G equal parts.
     static func shape(_ x: Tensor, clips: Int, segments: Int, groups: Int, shiftDiv: Int64) throws(VTError) -> Shape {
         let channels = x.dim(1)
-        guard groups >= 1 else { throw .invalidArgument("G=0 (offsets.shape[1]): there must be at least one group") }
+        guard groups >= 1 else {
+            throw .invalidArgument("G=0 (offsets.shape[1]): there must be at least one group", argument: "offsets")
+        }
         let interlaced = channels / Int(shiftDiv)
         guard interlaced % (2 * groups) == 0 else {
             throw .shapeMismatch("F = c / shift_div = \(channels) / \(shiftDiv) = \(interlaced) interlaced channels "
-                + "do not split into 2 * groups = \(2 * groups) equal parts")
+                + "do not split into 2 * groups = \(2 * groups) equal parts", argument: "x")
         }
         let plane = x.dim(2) * x.dim(3)
         return Shape(clips: clips, segments: segments, channels: channels, plane: plane, groups: groups,
@@ -67,7 +69,8 @@ enum TemporalInterlace {
     /// Rejects NaN and infinite offsets: floor() of them has no meaning.
     static func requireFiniteOffsets<T: KernelScalar>(_ offsets: UnsafePointer<T>, _ shape: Shape) throws(VTError) {
         for i in 0..<(shape.clips * shape.groups) where !offsets[i].isFinite {
-            throw .invalidArgument("offsets[\(i / shape.groups), \(i % shape.groups)] = \(offsets[i]) is not finite")
+            throw .invalidArgument("offsets[\(i / shape.groups), \(i % shape.groups)] = \(offsets[i]) is not finite",
+                                   argument: "offsets")
         }
     }
 
@@ -221,26 +224,10 @@ enum TemporalInterlace {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension TemporalInterlace {
-    static func forward(_ a: TemporalInterlaceForwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try forward(a, Float.self)
-        case .float64: try forward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    static func backward(_ a: TemporalInterlaceBackwardArguments) throws(VTError) {
-        switch a.dtype {
-        case .float32: try backward(a, Float.self)
-        case .float64: try backward(a, Double.self)
-        default: throw .internalError("no \(a.dtype.name) kernel: the call reaches it in float32")
-        }
-    }
-
-    private static func forward<T: KernelScalar>(_ a: TemporalInterlaceForwardArguments, _: T.Type) throws(VTError) {
+    static func forward<T: KernelScalar>(_ a: TemporalInterlaceForwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.x, clips: a.n, segments: a.t, groups: a.g, shiftDiv: a.shiftDiv)
         guard shape.clips > 0 else { return }
         try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
@@ -248,7 +235,7 @@ extension TemporalInterlace {
         try forward(a.x.pointer(T.self), a.offsets.pointer(), a.weights.pointer(), a.y.mutablePointer(), shape)
     }
 
-    private static func backward<T: KernelScalar>(_ a: TemporalInterlaceBackwardArguments, _: T.Type) throws(VTError) {
+    static func backward<T: KernelScalar>(_ a: TemporalInterlaceBackwardArguments, _: T.Type) throws(VTError) {
         let shape = try shape(a.x, clips: a.n, segments: a.t, groups: a.g, shiftDiv: a.shiftDiv)
         guard shape.clips > 0 else { return }
         try requireFiniteOffsets(a.offsets.pointer(T.self), shape)
@@ -259,7 +246,7 @@ extension TemporalInterlace {
             gradWeights?.update(repeating: 0, count: shape.frames * shape.groups)
             return
         }
-        try backward(a.gradY.pointer(T.self), a.x.pointer(), a.offsets.pointer(), a.weights.pointer(),
+        try backward(a.grad.pointer(T.self), a.x.pointer(), a.offsets.pointer(), a.weights.pointer(),
                      gradX: a.gradX?.mutablePointer(), gradOffsets: gradOffsets, gradWeights: gradWeights, shape)
     }
 }

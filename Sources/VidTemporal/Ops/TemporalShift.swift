@@ -56,7 +56,8 @@ enum TemporalShift {
         switch Int(raw) {
         case VT_SHIFT_BIDIRECTIONAL: return .bidirectional
         case VT_SHIFT_UNIDIRECTIONAL: return .unidirectional
-        default: throw .invalidArgument("mode=\(raw) is not VT_SHIFT_BIDIRECTIONAL (0) or VT_SHIFT_UNIDIRECTIONAL (1)")
+        default: throw .invalidArgument("mode=\(raw) is not VT_SHIFT_BIDIRECTIONAL (0) or VT_SHIFT_UNIDIRECTIONAL (1)",
+                                        argument: "mode")
         }
     }
 
@@ -70,24 +71,31 @@ enum TemporalShift {
     static func apply(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
                       elementSize: Int, adjoint: Bool) {
         let bands = shape.bands(adjoint: adjoint)
-        adviseHugePages(y, bytes: shape.count * elementSize)
-        let pointers = UnsafeTransfer((x, y))
         let channelBytes = shape.plane * elementSize
-        parallelFor(shape.frames, bytesPerItem: shape.channels * channelBytes) { frames in
-            let (x, y) = pointers.value
-            for frame in frames {
-                let t = frame % shape.segments
-                for band in bands {
-                    let destination = y + (frame * shape.channels + band.channels.lowerBound) * channelBytes
-                    let bytes = band.channels.count * channelBytes
-                    if (0..<shape.segments).contains(t + band.offset) {
-                        let source = frame + band.offset
-                        memcpy(destination, x + (source * shape.channels + band.channels.lowerBound) * channelBytes, bytes)
-                    } else {
-                        memset(destination, 0, bytes)
-                    }
+        forEachFrame(x, y, shape, elementSize: elementSize) { x, y, frame, t in
+            for band in bands {
+                let destination = y + (frame * shape.channels + band.channels.lowerBound) * channelBytes
+                let bytes = band.channels.count * channelBytes
+                if (0..<shape.segments).contains(t + band.offset) {
+                    let source = frame + band.offset
+                    memcpy(destination, x + (source * shape.channels + band.channels.lowerBound) * channelBytes, bytes)
+                } else {
+                    memset(destination, 0, bytes)
                 }
             }
+        }
+    }
+
+    /// Runs body(x, y, frame, t) for every frame (t its index in the clip), frames in parallel,
+    /// once the output is advised huge pages: the loop of both memory formats' `apply`.
+    private static func forEachFrame(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
+                                     elementSize: Int,
+                                     _ body: @Sendable (UnsafeRawPointer, UnsafeMutableRawPointer, Int, Int) -> Void) {
+        adviseHugePages(y, bytes: shape.count * elementSize)
+        let pointers = UnsafeTransfer((x, y))
+        parallelFor(shape.frames, bytesPerItem: shape.channels * shape.plane * elementSize) { frames in
+            let (x, y) = pointers.value
+            for frame in frames { body(x, y, frame, frame % shape.segments) }
         }
     }
 
@@ -98,28 +106,21 @@ enum TemporalShift {
     static func applyChannelsLast(_ x: UnsafeRawPointer, _ y: UnsafeMutableRawPointer, _ shape: Shape,
                                   elementSize: Int, adjoint: Bool) {
         let bands = shape.bands(adjoint: adjoint)
-        adviseHugePages(y, bytes: shape.count * elementSize)
-        let pointers = UnsafeTransfer((x, y))
         let pixelBytes = shape.channels * elementSize
         let frameBytes = shape.plane * pixelBytes
         let streaming: Int32 = shape.count * elementSize >= streamingBytes ? 1 : 0
-        parallelFor(shape.frames, bytesPerItem: frameBytes) { frames in
-            let (x, y) = pointers.value
-            for frame in frames {
-                let t = frame % shape.segments
-                // Per band: its byte range in a pixel and the frame it reads (nil: zeros).
-                var runs: InlineArray<3, vts_pixel_run> = .init(repeating: vts_pixel_run())
-                for (i, band) in bands.enumerated() {
-                    let inside = (0..<shape.segments).contains(t + band.offset)
-                    let start = band.channels.lowerBound * elementSize
-                    runs[i] = vts_pixel_run(source: inside ? x + (frame + band.offset) * frameBytes + start : nil,
-                                            source_stride: pixelBytes, start: start,
-                                            bytes: band.channels.count * elementSize)
-                }
-                runs.span.withUnsafeBufferPointer { runs in
-                    vts_write_pixel_runs(y + frame * frameBytes, pixelBytes, shape.plane, runs.baseAddress,
-                                         bands.count, streaming)
-                }
+        forEachFrame(x, y, shape, elementSize: elementSize) { x, y, frame, t in
+            // Per band: its byte range in a pixel and the frame it reads (nil: zeros).
+            var runs: InlineArray<3, vts_pixel_run> = .init(repeating: vts_pixel_run())
+            for (i, band) in bands.enumerated() {
+                let inside = (0..<shape.segments).contains(t + band.offset)
+                let start = band.channels.lowerBound * elementSize
+                runs[i] = vts_pixel_run(source: inside ? x + (frame + band.offset) * frameBytes + start : nil,
+                                        source_stride: pixelBytes, start: start, bytes: band.channels.count * elementSize)
+            }
+            runs.span.withUnsafeBufferPointer { runs in
+                vts_write_pixel_runs(y + frame * frameBytes, pixelBytes, shape.plane, runs.baseAddress, bands.count,
+                                     streaming)
             }
         }
     }
@@ -194,7 +195,7 @@ enum TemporalShift {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension TemporalShift {
     static func forward(_ a: TemporalShiftForwardArguments) throws(VTError) {
@@ -202,7 +203,7 @@ extension TemporalShift {
     }
 
     static func backward(_ a: TemporalShiftBackwardArguments) throws(VTError) {
-        try shift(a.gradY, into: a.gradX, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
+        try shift(a.grad, into: a.gradX, segments: a.t, foldDiv: a.foldDiv, mode: a.mode, adjoint: true)
     }
 
     static func inplaceForward(_ a: TemporalShiftInplaceForwardArguments) throws(VTError) {

@@ -100,7 +100,7 @@ final class TemporalShiftStream {
     }
 }
 
-// MARK: The exported functions (their tensors are checked against the op table)
+// MARK: The entry points the generated thunks call, one per dtype (their tensors already checked against the op table)
 
 extension TemporalShiftStream {
     /// The retained stream behind an opaque handle.
@@ -116,11 +116,11 @@ extension TemporalShiftStream {
     static func step(_ a: TemporalShiftStreamStepArguments) throws(VTError) {
         let stream = object(a.stream)
         guard stream.dtype == a.dtype else {
-            throw .unsupported("the stream holds \(stream.dtype.name) frames, not \(a.dtype.name)")
+            throw .unsupported("the stream holds \(stream.dtype.name) frames, not \(a.dtype.name)", argument: "frame")
         }
         let dims = [a.n, a.c, a.h, a.w]
         guard dims == stream.dims else {
-            throw .shapeMismatch("frame shape \(dims) (n, c, h, w) differs from the stream's \(stream.dims)")
+            throw .shapeMismatch("frame shape \(dims) (n, c, h, w) differs from the stream's \(stream.dims)", argument: "frame")
         }
         guard a.frame.count > 0 else { return }
         try stream.step(a.frame.address, a.out.address, layout: a.frame.layout)

@@ -134,23 +134,25 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             let spec = tensors[index]
             guard let argument = arguments[index] else {
                 if spec.optional { continue }
-                throw .nullPointer("\(spec.name) is NULL")
+                throw .nullPointer("\(spec.name) is NULL", argument: "\(spec.name)")
             }
             let t = argument.pointee
             guard t.device.device_type == kDLCPU else {
                 throw .unsupported("\(spec.name) is on \(t.device.device_type.name):\(t.device.device_id); "
-                    + "vidtemporal reads CPU memory (kDLCPU) only")
+                    + "vidtemporal reads CPU memory (kDLCPU) only", argument: "\(spec.name)")
             }
             guard t.ndim >= 0, t.ndim == 0 || t.shape != nil else {
-                throw .invalidArgument("\(spec.name) has ndim=\(t.ndim) and shape \(t.shape == nil ? "NULL" : "set")")
+                throw .invalidArgument("\(spec.name) has ndim=\(t.ndim) and shape \(t.shape == nil ? "NULL" : "set")",
+                                       argument: "\(spec.name)")
             }
             if spec.rank >= 0 && spec.rank != Int(t.ndim) {
                 throw .shapeMismatch(spec.rank == 0 ? "\(spec.name) must be 0-d (one element), got shape \(shapeText(t))"
-                    : "\(spec.name) must have \(spec.rank) dims \(spec.layout), got shape \(shapeText(t))")
+                    : "\(spec.name) must have \(spec.rank) dims \(spec.layout), got shape \(shapeText(t))",
+                                     argument: "\(spec.name)")
             }
             try checkDType(t.dtype, index, &dtype, &firstFloat)
             for d in 0..<Int(t.ndim) where t.shape![d] < 0 {
-                throw .invalidArgument("\(spec.name).shape[\(d)]=\(t.shape![d]) is negative")
+                throw .invalidArgument("\(spec.name).shape[\(d)]=\(t.shape![d]) is negative", argument: "\(spec.name)")
             }
             guard spec.rank >= 0 else {
                 if anyShape >= 0, let other = arguments[anyShape] {
@@ -190,7 +192,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
                 }
                 let inputs = (0..<4).map { "\(symbols[rule.inputs[$0]])=\(sizes[rule.inputs[$0]])" }.joined(separator: ", ")
                 throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(symbols[symbol])=\(sizes[symbol]) "
-                    + "= \(rule.function)(\(inputs))")
+                    + "= \(rule.function)(\(inputs))", argument: "\(spec.name)")
             }
             checked[index] = try view(argument, spec, dtype: spec.index ? .int64 : dtype!)
         }
@@ -203,16 +205,17 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
                             _ firstFloat: inout Int) throws(VTError) {
         let (given, spec) = (DType(type), tensors[index])
         if spec.index {
-            guard given == .int64 else { throw .unsupported("\(spec.name) must be int64, got \(DType.describe(type))") }
+            guard given == .int64 else { throw .unsupported("\(spec.name) must be int64, got \(DType.describe(type))", argument: "\(spec.name)")
+            }
             return
         }
         guard let given, dtypes.contains(DTypes(given)), !DTypes(given).isEmpty else {
-            throw .unsupported("\(spec.name) must be \(dtypes.names), got \(DType.describe(type))")
+            throw .unsupported("\(spec.name) must be \(dtypes.names), got \(DType.describe(type))", argument: "\(spec.name)")
         }
         if let dtype {
             guard given == dtype else {
                 throw .unsupported("\(spec.name) is \(given.name) but \(tensors[firstFloat].name) is \(dtype.name); "
-                    + "all floating tensors of a call share one dtype")
+                    + "all floating tensors of a call share one dtype", argument: "\(spec.name)")
             }
         } else {
             (dtype, firstFloat) = (given, index)
@@ -225,7 +228,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
         for d in 0..<Int(t.ndim) where same { same = t.shape![d] == other.shape![d] }
         guard same else {
             throw .shapeMismatch("\(name) has shape \(shapeText(t)) but \(otherName) has shape \(shapeText(other)); "
-                + "they must match")
+                + "they must match", argument: "\(name)")
         }
     }
 
@@ -234,16 +237,19 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
     private func bindDim(_ dim: TensorSpec.Dim, _ value: Int, _ tensor: Int, _ d: Int,
                          _ sizes: inout InlineArray<symbolCount, Int>, _ sources: inout InlineArray<symbolCount, Source>,
                          last: Bool = false) throws(VTError) {
-        func name() -> String { "\(tensors[tensor].name).shape[\(d)]=\(value)" }
+        let argument = "\(tensors[tensor].name)"
+        func name() -> String { "\(argument).shape[\(d)]=\(value)" }
         func bound(_ symbol: Int) -> Bool { if case .unbound = sources[symbol] { false } else { true } }
         switch dim {
         case .constant(let expected):
-            guard value == expected else { throw .shapeMismatch("\(name()) must be \(expected) \(tensors[tensor].layout)") }
+            guard value == expected else { throw .shapeMismatch("\(name()) must be \(expected) \(tensors[tensor].layout)", argument: argument)
+            }
         case .symbol(let symbol):
             if !bound(symbol) {
                 (sizes[symbol], sources[symbol]) = (value, .tensor(tensor, d))
             } else if sizes[symbol] != value {
-                throw .shapeMismatch("\(name()) does not match \(describe(symbol, sizes, sources)) (\(symbols[symbol]))")
+                throw .shapeMismatch("\(name()) does not match \(describe(symbol, sizes, sources)) (\(symbols[symbol]))",
+                                     argument: argument)
             }
         case .product(let a, let b):
             func product() -> String { "\(symbols[a])*\(symbols[b])" }
@@ -251,18 +257,20 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             case (true, true):
                 guard value == sizes[a] &* sizes[b] else {
                     throw .shapeMismatch("\(name()) does not match \(product())=\(sizes[a] &* sizes[b]) "
-                        + "(\(describe(a, sizes, sources)), \(describe(b, sizes, sources)))")
+                        + "(\(describe(a, sizes, sources)), \(describe(b, sizes, sources)))", argument: argument)
                 }
             case (true, false), (false, true):
                 let (known, unknown) = bound(a) ? (a, b) : (b, a)
                 guard sizes[known] != 0 else {
                     guard value == 0 else {
-                        throw .shapeMismatch("\(name()) does not match \(product())=0 (\(describe(known, sizes, sources)))")
+                        throw .shapeMismatch("\(name()) does not match \(product())=0 (\(describe(known, sizes, sources)))",
+                                             argument: argument)
                     }
                     return
                 }
                 guard value % sizes[known] == 0 else {
-                    throw .shapeMismatch("\(name()) (\(product())) is not a multiple of \(describe(known, sizes, sources))")
+                    throw .shapeMismatch("\(name()) (\(product())) is not a multiple of \(describe(known, sizes, sources))",
+                                         argument: argument)
                 }
                 (sizes[unknown], sources[unknown]) = (value / sizes[known], .quotient(tensor, d))
             case (false, false):
@@ -302,7 +310,9 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
         for d in 0..<ndim {
             let dim = Int(t.shape![d])
             let (next, overflow) = bound.multipliedReportingOverflow(by: max(dim, 1))
-            guard !overflow else { throw .shapeMismatch("\(spec.name) of shape \(shapeText(t)) overflows the address space") }
+            guard !overflow else { throw .shapeMismatch("\(spec.name) of shape \(shapeText(t)) overflows the address space",
+                                                       argument: "\(spec.name)")
+            }
             (count, bound) = (count * dim, next)
         }
         var layout = Tensor.Layout.rowMajor
@@ -323,7 +333,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             guard rowMajor || nhwc else {
                 throw .unsupported("\(spec.name) must be C-contiguous (compact row-major)"
                     + (channelsLast && ndim == 4 ? " or channels_last" : "") + ", got strides "
-                    + "\(tupleText((0..<ndim).map { Int(strides[$0]) })) for shape \(shapeText(t))")
+                    + "\(tupleText((0..<ndim).map { Int(strides[$0]) })) for shape \(shapeText(t))", argument: "\(spec.name)")
             }
             layout = rowMajor && nhwc ? .either : rowMajor ? .rowMajor : .channelsLast
         } else if channelsLast && ndim == 4 && (t.shape![1] == 1 || (t.shape![2] == 1 && t.shape![3] == 1)) {
@@ -332,14 +342,15 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
         guard count > 0 else {
             return Tensor(name: spec.name, tensor: argument, address: nil, dtype: dtype, count: 0, layout: .either)
         }
-        guard let data = t.data else { throw .nullPointer("\(spec.name).data is NULL") }
+        guard let data = t.data else { throw .nullPointer("\(spec.name).data is NULL", argument: "\(spec.name)") }
         guard t.byte_offset <= UInt64(Int.max - Int(bitPattern: data)) else {
-            throw .shapeMismatch("\(spec.name).byte_offset=\(t.byte_offset) overflows the address space")
+            throw .shapeMismatch("\(spec.name).byte_offset=\(t.byte_offset) overflows the address space",
+                                 argument: "\(spec.name)")
         }
         let address = data + Int(t.byte_offset)
         guard Int(bitPattern: address) % dtype.size == 0 else {
             throw .unsupported("\(spec.name)'s first element (data + byte_offset) is not aligned to its "
-                + "\(dtype.size)-byte elements")
+                + "\(dtype.size)-byte elements", argument: "\(spec.name)")
         }
         return Tensor(name: spec.name, tensor: argument, address: address, dtype: dtype, count: count, layout: layout)
     }
@@ -353,7 +364,7 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             if let first, first.layout != tensor.layout {
                 throw .unsupported("\(tensor.name) is \(tensor.layout == .channelsLast ? "channels_last" : "row-major") "
                     + "but \(first.name) is \(first.layout == .channelsLast ? "channels_last" : "row-major"); "
-                    + "a call's tensors share one memory format")
+                    + "a call's tensors share one memory format", argument: "\(tensor.name)")
             }
             first = first ?? tensor
         }
@@ -366,7 +377,8 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
             for other in 0..<tensorCount where other != index && (tensors[other].role == .input || other < index) {
                 guard let input = checked[other], input.count > 0 else { continue }
                 if output.address < input.address + input.bytes && input.address < output.address + output.bytes {
-                    throw .shapeMismatch("\(output.name) overlaps \(input.name); they must be separate arrays")
+                    throw .shapeMismatch("\(output.name) overlaps \(input.name); they must be separate arrays",
+                                         argument: "\(output.name)")
                 }
             }
         }
@@ -383,5 +395,5 @@ private func shapeText(_ t: DLTensor) -> String {
 
 /// A scalar count the table gives a minimum (num_segments >= 1, ...).
 func requireAtLeast(_ value: Int64, _ minimum: Int64, _ name: StaticString) throws(VTError) {
-    guard value >= minimum else { throw .invalidArgument("\(name)=\(value) must be >= \(minimum)") }
+    guard value >= minimum else { throw .invalidArgument("\(name)=\(value) must be >= \(minimum)", argument: "\(name)") }
 }

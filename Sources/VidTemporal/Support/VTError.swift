@@ -1,34 +1,50 @@
 import CVidTemporal
 
-/// The library's one error type: a `VT_ERR_*` status and a message naming the offending argument.
-/// Validation throws it; `cabiCall` turns it into a status at the C boundary.
+/// The library's one error type: a `VT_ERR_*` status, the argument it is about (as the header
+/// names it; "" for none: an allocation, the call as a whole) and a message naming it. Validation
+/// throws it; `cabiCall` turns it into a status and a `vt_error` at the C boundary.
 struct VTError: Error {
     let status: Int32
+    let argument: String
     let message: String
 
-    static func nullPointer(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_NULL_POINTER), message: message) }
-    static func invalidArgument(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_INVALID_ARGUMENT), message: message) }
-    static func shapeMismatch(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_SHAPE_MISMATCH), message: message) }
-    static func unsupported(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_UNSUPPORTED), message: message) }
-    static func allocation(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_ALLOCATION), message: message) }
-    static func internalError(_ message: String) -> VTError { VTError(status: Int32(VT_ERR_INTERNAL), message: message) }
+    static func nullPointer(_ message: String, argument: String) -> VTError {
+        VTError(status: Int32(VT_ERR_NULL_POINTER), argument: argument, message: message)
+    }
+    static func invalidArgument(_ message: String, argument: String) -> VTError {
+        VTError(status: Int32(VT_ERR_INVALID_ARGUMENT), argument: argument, message: message)
+    }
+    static func shapeMismatch(_ message: String, argument: String) -> VTError {
+        VTError(status: Int32(VT_ERR_SHAPE_MISMATCH), argument: argument, message: message)
+    }
+    static func unsupported(_ message: String, argument: String) -> VTError {
+        VTError(status: Int32(VT_ERR_UNSUPPORTED), argument: argument, message: message)
+    }
+    static func allocation(_ message: String) -> VTError {
+        VTError(status: Int32(VT_ERR_ALLOCATION), argument: "", message: message)
+    }
+    static func internalError(_ message: String) -> VTError {
+        VTError(status: Int32(VT_ERR_INTERNAL), argument: "", message: message)
+    }
 }
 
 /// Runs one exported function's body and reports its outcome as a status, filling the caller's
-/// optional `vt_error` with "function: message". The only place errors cross into C.
+/// optional `vt_error` with the argument at fault and "function: message". The only place errors
+/// cross into C.
 func cabiCall(_ function: String, _ error: UnsafeMutablePointer<vt_error>?,
               _ body: () throws(VTError) -> Void) -> Int32 {
     let status: Int32
-    let message: String
+    let (argument, message): (String, String)
     BLAS.configure()
     do {
         try body()
-        (status, message) = (Int32(VT_OK), "")
+        (status, argument, message) = (Int32(VT_OK), "", "")
     } catch let failure {
-        (status, message) = (failure.status, "\(function): \(failure.message)")
+        (status, argument, message) = (failure.status, failure.argument, "\(function): \(failure.message)")
     }
     if let error {
         error.pointee.status = status
+        copyTruncated(argument, into: &error.pointee.argument)
         copyTruncated(message, into: &error.pointee.message)
     }
     return status

@@ -3,6 +3,9 @@ import functools
 
 import torch
 
+from .._errors import error
+
+
 # The devices with an autocast (asked once: torch.compile of torch 2.4 cannot trace the question).
 AUTOCAST_DEVICES = [d for d in ("cpu", "cuda", "xpu", "mps") if torch.amp.is_autocast_available(d)]
 
@@ -10,7 +13,7 @@ AUTOCAST_DEVICES = [d for d in ("cpu", "cuda", "xpu", "mps") if torch.amp.is_aut
 def require_tensor(tensor, name, fn):
     """A torch.Tensor on any device (CPU tensors run on the Swift kernels, others in plain torch)."""
     if not isinstance(tensor, torch.Tensor):
-        raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(tensor).__name__}")
+        raise error(TypeError, fn, name, f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
     return tensor
 
 
@@ -20,25 +23,28 @@ def require_input(x, name, fn, layout, channels=None, num_segments=None, last=No
     the last dim), N*T a multiple of `num_segments`, and the dtype (unless autocast casts) and
     device of `module`'s parameters."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{fn}: {name} must be a torch.Tensor, got {type(x).__name__}")
+        raise error(TypeError, fn, name, f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
-        raise TypeError(f"{fn}: {name} must be a floating-point tensor, got {x.dtype}")
+        raise error(TypeError, fn, name, f"{name} must be a floating-point tensor, got {x.dtype}")
     parameter = _first_parameter(module)
     # Under autocast the layers cast for themselves: only the device must match.
     device = x.device.type
     autocast = device in AUTOCAST_DEVICES and torch.is_autocast_enabled(device)
     if parameter is not None and (x.device != parameter.device or (x.dtype != parameter.dtype and not autocast)):
-        raise TypeError(f"{fn}: {name} is {x.dtype} on {x.device} but the module's parameters are "
-                        f"{parameter.dtype} on {parameter.device}; move one to the other (module.to(x))")
+        raise error(TypeError, fn, name, f"{name} is {x.dtype} on {x.device} but the module's parameters are "
+                                   f"{parameter.dtype} on {parameter.device}; move one to the other (module.to(x))")
     ndim = layout.count(",") + 1
     if x.dim() != ndim:
-        raise ValueError(f"{fn}: {name} must have {ndim} dims {layout}, got shape {tuple(x.shape)}")
+        raise error(ValueError, fn, name, f"{name} must have {ndim} dims {layout}, got shape {tuple(x.shape)}")
     if channels is not None and x.shape[1] != channels:
-        raise ValueError(f"{fn}: {name}.shape[1]={x.shape[1]}, but the module was built for {channels} channels")
+        raise error(ValueError, fn, name,
+                    f"{name}.shape[1]={x.shape[1]}, but the module was built for {channels} channels")
     if last is not None and x.shape[-1] != last:
-        raise ValueError(f"{fn}: {name}.shape[-1]={x.shape[-1]}, but the module was built for {last} features")
+        raise error(ValueError, fn, name,
+                    f"{name}.shape[-1]={x.shape[-1]}, but the module was built for {last} features")
     if num_segments is not None and x.shape[0] % num_segments:
-        raise ValueError(f"{fn}: {name}.shape[0]={x.shape[0]} (N*T) is not a multiple of num_segments={num_segments}")
+        raise error(ValueError, fn, name,
+                    f"{name}.shape[0]={x.shape[0]} (N*T) is not a multiple of num_segments={num_segments}")
     return x
 
 
@@ -57,10 +63,10 @@ def builds(fn):
         def build(self, *args, **kwargs):
             try:
                 init(self, *args, **kwargs)
-            except RuntimeError as error:
-                text = str(error)
+            except RuntimeError as failure:
+                text = str(failure)
                 if "alloc" not in text and "overflow" not in text:
                     raise
-                raise MemoryError(f"{fn}: cannot allocate its parameters: {text.splitlines()[0]}") from None
+                raise error(MemoryError, fn, "", f"cannot allocate its parameters: {text.splitlines()[0]}") from None
         return build
     return decorate

@@ -1,6 +1,6 @@
 """Local correlation for PyTorch, with autograd for both feature maps."""
 from .. import _args
-from ._ops import run
+from ._custom_ops import run
 from ._tensors import require_tensor
 
 

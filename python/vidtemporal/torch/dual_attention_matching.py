@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from .. import _args
-from ._ops import run
+from .._errors import error
+from ._custom_ops import run
 from ._tensors import builds, require_tensor, require_input
 
 _INPUTS = ("audio", "visual", "mask", "wq_a", "wk_a", "wv_a", "wq_v", "wk_v", "wv_v")
@@ -85,11 +86,11 @@ class DualAttentionMatching(nn.Module):
         require_input(audio, "audio", fn, "(N, T, audio_dim)", last=self.audio_dim, module=self)
         require_input(visual, "visual", fn, "(N, T, visual_dim)", last=self.visual_dim, module=self)
         if not isinstance(mask, torch.Tensor) or mask.is_complex():
-            raise TypeError(f"{fn}: mask must be a real torch.Tensor, got "
-                            f"{mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__}")
+            raise error(TypeError, fn, "mask", f"mask must be a real torch.Tensor, got "
+                                         f"{mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__}")
         if visual.shape[:2] != audio.shape[:2] or mask.shape != audio.shape[:2]:
-            raise ValueError(f"{fn}: audio {tuple(audio.shape)}, visual {tuple(visual.shape)} and mask "
-                             f"{tuple(mask.shape)} must share (N, T)")
+            raise error(ValueError, fn, "audio", f"audio {tuple(audio.shape)}, visual {tuple(visual.shape)} and mask "
+                                           f"{tuple(mask.shape)} must share (N, T)")
         a, v = self.project(audio, visual)
         return dual_attention_matching(a, v, mask.to(a.dtype), self.wq_a, self.wk_a, self.wv_a, self.wq_v, self.wk_v,
                                        self.wv_v)

@@ -4,7 +4,8 @@ import torch
 from torch import nn
 
 from .. import _args
-from ._ops import run
+from .._errors import error
+from ._custom_ops import run
 from ._tensors import builds, require_tensor, require_input
 from .region_pool import region_pool
 from .region_unpool import region_unpool
@@ -18,7 +19,8 @@ def global_temporal_attention(v, attn, num_segments, groups=None):
     require_tensor(v, "v", fn)
     require_tensor(attn, "attn", fn)
     if groups is not None and attn.dim() == 4 and _args.integer(groups, "groups", fn) != attn.shape[0]:
-        raise ValueError(f"{fn}: groups={groups} but attn has shape {tuple(attn.shape)}, i.e. G={attn.shape[0]}")
+        raise error(ValueError, fn, "groups",
+                    f"groups={groups} but attn has shape {tuple(attn.shape)}, i.e. G={attn.shape[0]}")
     return run(fn, "global_temporal_attention_forward", v.contiguous(), attn.contiguous(),
                _args.integer(num_segments, "num_segments", fn))
 
@@ -58,9 +60,9 @@ class GlobalTemporalAttention(nn.Module):
         self.channels, self.num_segments, self.groups = channels, num_segments, groups
         self.regions = channels // 8 if regions is None else _args.integer(regions, "regions", fn)
         if channels % groups:
-            raise ValueError(f"{fn}: channels={channels} is not divisible by groups={groups}")
+            raise error(ValueError, fn, "channels", f"channels={channels} is not divisible by groups={groups}")
         if region and self.regions < 1:
-            raise ValueError(f"{fn}: regions={self.regions} must be >= 1 (channels // 8 by default)")
+            raise error(ValueError, fn, "regions", f"regions={self.regions} must be >= 1 (channels // 8 by default)")
         self.spatial, self.pixel, self.region, self.cross_channel = spatial, pixel, region, cross_channel
         inner = max(1, channels // 2)
         if spatial:

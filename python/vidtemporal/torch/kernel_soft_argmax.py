@@ -1,6 +1,6 @@
 """Kernel soft-argmax for PyTorch, with autograd for the correlation volume."""
 from .. import _args
-from ._ops import run
+from ._custom_ops import run
 from ._tensors import require_tensor
 
 

@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from .. import _args
-from ._ops import run
+from .._errors import error
+from ._custom_ops import run
 from ._tensors import builds, require_tensor, require_input
 
 
@@ -41,9 +42,10 @@ class MotionSqueeze(nn.Module):
         num_segments, patch_size = _args.positive(num_segments, "num_segments", fn), _args.positive(patch_size, "patch_size", fn)
         sigma, temperature = _args.real(sigma, "sigma", fn), _args.real(temperature, "temperature", fn)
         if patch_size % 2 == 0:
-            raise ValueError(f"{fn}: patch_size={patch_size} must be odd")
+            raise error(ValueError, fn, "patch_size", f"patch_size={patch_size} must be odd")
         if not (sigma > 0 and math.isfinite(sigma)) or not math.isfinite(temperature):
-            raise ValueError(f"{fn}: sigma={sigma} must be positive and finite, and temperature={temperature} finite")
+            raise error(ValueError, fn, "sigma",
+                        f"sigma={sigma} must be positive and finite, and temperature={temperature} finite")
         self.in_channels = in_channels
         self.num_segments, self.patch_size, self.sigma, self.temperature = num_segments, patch_size, sigma, temperature
         self.reduce = nn.Sequential(nn.Conv2d(in_channels, reduced, 1, bias=False), nn.BatchNorm2d(reduced),

@@ -14,6 +14,7 @@ import operator
 import torch
 from torch import nn
 
+from .._errors import error
 from . import _private, _versions
 from .dual_attention_matching import DualAttentionMatching
 from .global_temporal_attention import GlobalTemporalAttention
@@ -54,8 +55,9 @@ class OnlineTemporalShift(nn.Module):
         if previous is None:
             previous = x.new_zeros(shape)
         elif tuple(previous.shape) != shape:
-            raise ValueError(f"OnlineTemporalShift: the buffer holds {tuple(previous.shape)} (n, fold, h, w) but this "
-                             f"frame needs {shape}; call reset() to start streams of another count or size")
+            raise error(ValueError, "OnlineTemporalShift", "x",
+                        f"the buffer holds {tuple(previous.shape)} (n, fold, h, w) but this "
+                        f"frame needs {shape}; call reset() to start streams of another count or size")
         self.buffer.value = x[:, :fold].detach().clone()
         return self.net(torch.cat([previous.to(x.dtype), x[:, fold:]], 1))
 
@@ -96,7 +98,7 @@ class OnlineModel(nn.Module):
             streams = started[0].shape[0] if started else None
             if stream is None or stream < 0 or (streams is not None and stream >= streams):
                 bound = f"[0, {streams})" if streams is not None else ">= 0"
-                raise ValueError(f"OnlineModel.reset: stream must be an int in {bound}")
+                raise error(ValueError, "OnlineModel.reset", "stream", f"stream must be an int in {bound}")
         for shift in shifts:
             if stream is None:
                 shift.buffer.value = None
@@ -169,15 +171,16 @@ def to_online(model):
     with a ValueError naming it."""
     fn = "to_online"
     if not isinstance(model, nn.Module):
-        raise TypeError(f"{fn}: model must be a torch.nn.Module, got {type(model).__name__}")
+        raise error(TypeError, fn, "model", f"model must be a torch.nn.Module, got {type(model).__name__}")
     for name, module in model.named_modules():
         where = name or "the model itself"
         if isinstance(module, TemporalShift) and module.mode != "unidirectional":
-            raise ValueError(f"{fn}: {where} is a TemporalShift with mode={module.mode!r}, which reads the next "
-                             f"frame; only mode='unidirectional' streams (build the network with it)")
+            raise error(ValueError, fn, "model",
+                        f"{where} is a TemporalShift with mode={module.mode!r}, which reads the next "
+                        f"frame; only mode='unidirectional' streams (build the network with it)")
         for kind, why in _NEEDS_WHOLE_CLIP.items():
             if isinstance(module, kind):
-                raise ValueError(f"{fn}: {where} is a {kind.__name__}, which cannot stream: {why}")
+                raise error(ValueError, fn, "model", f"{where} is a {kind.__name__}, which cannot stream: {why}")
     network = copy.deepcopy(model)
     names = []
 

@@ -1,6 +1,6 @@
 """Region pooling for PyTorch, with autograd for x and the assignment."""
 from .. import _args
-from ._ops import run
+from ._custom_ops import run
 from ._tensors import require_tensor
 
 

@@ -1,5 +1,5 @@
 """Region unpooling for PyTorch, with autograd for the region features and the assignment."""
-from ._ops import run
+from ._custom_ops import run
 from ._tensors import require_tensor
 
 

@@ -1,6 +1,6 @@
 """Spatial self-attention for PyTorch, with autograd for q, k and v. The forward saves each
 row's log-sum-exp, so the backward recomputes the probabilities without a second softmax."""
-from ._ops import run
+from ._custom_ops import run
 from ._tensors import require_tensor
 
 

@@ -6,6 +6,7 @@ the others raise a ValueError that names them."""
 from torch import nn
 
 from .. import _args
+from .._errors import error
 from .correlation import correlation
 
 _FN = "spatial_correlation_sample"
@@ -14,7 +15,7 @@ _FN = "spatial_correlation_sample"
 def _pair(value, name, fn):
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{fn}: {name} must be an int or a pair, got {value!r}")
+            raise error(ValueError, fn, name, f"{name} must be an int or a pair, got {value!r}")
         return tuple(_args.integer(v, name, fn) for v in value)
     value = _args.integer(value, name, fn)
     return value, value
@@ -25,14 +26,15 @@ def _patch(kernel_size, patch_size, stride, padding, dilation, dilation_patch, f
     for name, value, covered in (("kernel_size", kernel_size, (1, 1)), ("stride", stride, (1, 1)),
                                  ("padding", padding, (0, 0)), ("dilation", dilation, (1, 1))):
         if _pair(value, name, fn) != covered:
-            raise ValueError(f"{fn}: {name}={value!r} is not supported; vidtemporal's correlation covers "
-                             f"{name}={covered[0]} (kernel_size=1, stride=1, padding=0, dilation=1)")
+            raise error(ValueError, fn, name, f"{name}={value!r} is not supported; vidtemporal's correlation covers "
+                                        f"{name}={covered[0]} (kernel_size=1, stride=1, padding=0, dilation=1)")
     (ph, pw), (dh, dw) = _pair(patch_size, "patch_size", fn), _pair(dilation_patch, "dilation_patch", fn)
     if ph != pw or dh != dw:
-        raise ValueError(f"{fn}: patch_size={patch_size!r}, dilation_patch={dilation_patch!r}: only square "
-                         f"patches with one dilation are supported")
+        raise error(ValueError, fn, "patch_size",
+                    f"patch_size={patch_size!r}, dilation_patch={dilation_patch!r}: only square "
+                    f"patches with one dilation are supported")
     if ph < 1 or ph % 2 == 0:
-        raise ValueError(f"{fn}: patch_size={ph} must be odd (a patch centred on the pixel)")
+        raise error(ValueError, fn, "patch_size", f"patch_size={ph} must be odd (a patch centred on the pixel)")
     return ph, dh
 
 

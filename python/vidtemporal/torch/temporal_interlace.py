@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from .. import _args
-from ._ops import native_layout, run
+from .._errors import error
+from ._custom_ops import native_layout, run
 from ._tensors import builds, require_tensor, require_input
 
 
@@ -72,11 +73,12 @@ class TemporalInterlace(nn.Module):
         self.shift_div = _args.positive(shift_div, "shift_div", fn)
         self.groups = _args.positive(groups, "groups", fn)
         if net is not None and not isinstance(net, nn.Module):
-            raise TypeError(f"{fn}: net must be a torch.nn.Module or None, got {type(net).__name__}")
+            raise error(TypeError, fn, "net", f"net must be a torch.nn.Module or None, got {type(net).__name__}")
         self.interlaced = self.in_channels // self.shift_div
         if self.interlaced == 0 or self.interlaced % (2 * self.groups):
-            raise ValueError(f"{fn}: F = in_channels // shift_div = {self.interlaced} must be a positive multiple "
-                             f"of 2 * groups = {2 * self.groups}")
+            raise error(ValueError, fn, "in_channels",
+                        f"F = in_channels // shift_div = {self.interlaced} must be a positive multiple "
+                        f"of 2 * groups = {2 * self.groups}")
         self.offset_net = OffsetNet(self.interlaced, self.groups, self.num_segments)
         self.weight_net = WeightNet(self.interlaced, self.groups)
         self.net = nn.Identity() if net is None else net
@@ -103,8 +105,9 @@ def make_temporal_interlace(resnet, num_segments, shift_div=4, groups=2):
     ResNet (``layer1``..``layer4``), as the official code does. Modifies ``resnet`` and returns it."""
     stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
     if not all(isinstance(stage, nn.Sequential) for stage in stages):
-        raise TypeError(f"make_temporal_interlace: resnet must be a torchvision-style ResNet with Sequential "
-                        f"layer1..layer4, got {type(resnet).__name__}")
+        raise error(TypeError, "make_temporal_interlace", "resnet",
+                    f"resnet must be a torchvision-style ResNet with Sequential "
+                    f"layer1..layer4, got {type(resnet).__name__}")
     for stage in stages:
         for block in stage:
             block.conv1 = TemporalInterlace(block.conv1.in_channels, num_segments, shift_div, groups, net=block.conv1)

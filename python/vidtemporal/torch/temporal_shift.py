@@ -4,11 +4,11 @@ import torch
 from torch import nn
 
 from .. import _args
+from .._errors import checked, error
 from . import _private
-from .. import _ops as _calls
 from ..temporal_shift import TemporalShiftStream as _NumpyStream
 from ..temporal_shift import params as _params
-from ._ops import OPS, _empty, native_layout, run
+from ._custom_ops import CUSTOM_OPS, TORCH, native_layout, run
 from ._tensors import require_tensor, require_input
 
 
@@ -26,14 +26,15 @@ class _TemporalShiftInPlace(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, num_segments, fold_div, mode):
-        OPS["temporal_shift_inplace_forward"](x, num_segments, fold_div, mode)
+        CUSTOM_OPS["temporal_shift_inplace_forward"](x, num_segments, fold_div, mode)
         ctx.mark_dirty(x)
         ctx.params = (num_segments, fold_div, mode)
         return x
 
     @staticmethod
     def backward(ctx, grad):
-        return OPS["temporal_shift_backward"](native_layout(grad, "temporal_shift_backward"), *ctx.params), None, None, None
+        grad = native_layout(grad, "temporal_shift_backward")
+        return CUSTOM_OPS["temporal_shift_backward"](grad, *ctx.params), None, None, None
 
 
 def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
@@ -49,12 +50,10 @@ def temporal_shift_(x, num_segments, fold_div=8, mode="bidirectional"):
     # before the kernel writes, not after.
     leaf = _private.grad_leaf(x) if torch.is_grad_enabled() and x.requires_grad else None
     if leaf is not None:
-        raise ValueError(f"{fn}: x is {'a view of ' if leaf is not x else ''}a leaf tensor that requires grad, "
-                         f"which cannot change in place; use temporal_shift, or shift under torch.no_grad()")
-    try:
-        return _TemporalShiftInPlace.apply(x, *params)
-    except (ValueError, TypeError) as error:
-        raise _calls.renamed(error, fn) from None
+        raise error(ValueError, fn, "x", f"x is {'a view of ' if leaf is not x else ''}a leaf tensor that requires "
+                                         f"grad, which cannot change in place; use temporal_shift, or shift under "
+                                         f"torch.no_grad()")
+    return checked(fn, _TemporalShiftInPlace.apply, x, *params)
 
 
 def _alias(fn, ours, value, official_name, official):
@@ -62,7 +61,7 @@ def _alias(fn, ours, value, official_name, official):
     if official is None:
         return value
     if value is not None:
-        raise TypeError(f"{fn}: got both {ours[0]}= and its official name {official_name}=; pass one")
+        raise error(TypeError, fn, ours[0], f"got both {ours[0]}= and its official name {official_name}=; pass one")
     return official
 
 
@@ -84,16 +83,20 @@ class TemporalShift(nn.Module):
         num_segments = 8 if num_segments is None else num_segments
         fold_div = 8 if fold_div is None else fold_div
         if net is not None and not isinstance(net, nn.Module):
-            raise TypeError(f"{fn}: net must be a torch.nn.Module or None, got {type(net).__name__}")
+            raise error(TypeError, fn, "net", f"net must be a torch.nn.Module or None, got {type(net).__name__}")
         self.net = nn.Identity() if net is None else net
         num_segments, fold_div, _ = _params(fn, num_segments, fold_div, mode)
         if num_segments < 1 or fold_div < 1:
-            raise ValueError(f"{fn}: num_segments={num_segments} and fold_div={fold_div} must be >= 1")
+            raise error(ValueError, fn, "num_segments" if num_segments < 1 else "fold_div",
+                        f"num_segments={num_segments} and fold_div={fold_div} must be >= 1")
         self.num_segments, self.fold_div, self.mode = num_segments, fold_div, mode
         self.inplace = _args.flag(inplace, "inplace", fn)
 
     def forward(self, x):
-        require_input(x, "x", "TemporalShift", "(N*T, C, H, W)", num_segments=self.num_segments)
+        # A wrapped convolution says how many channels it takes: a wrong input is this module's
+        # error, named, not one from inside torch's convolution.
+        channels = self.net.in_channels if isinstance(self.net, nn.Conv2d) else None
+        require_input(x, "x", "TemporalShift", "(N*T, C, H, W)", channels=channels, num_segments=self.num_segments)
         shift = temporal_shift_ if self.inplace else temporal_shift
         return self.net(shift(x, self.num_segments, self.fold_div, self.mode))
 
@@ -116,27 +119,30 @@ def make_temporal_shift(resnet, num_segments=None, fold_div=None, place=None, mo
     fn = "make_temporal_shift"
     num_segments = _alias(fn, ("num_segments",), num_segments, "n_segment", n_segment)
     if num_segments is None:
-        raise TypeError(f"{fn}: num_segments (or n_segment) is required")
+        raise error(TypeError, fn, "num_segments", "num_segments (or n_segment) is required")
     fold_div = _alias(fn, ("fold_div",), _alias(fn, ("fold_div",), fold_div, "n_div", n_div), "shift_div", shift_div)
     fold_div = 8 if fold_div is None else fold_div
     place = _alias(fn, ("place",), place, "shift_place", shift_place)
     place = "blockres" if place is None else place
     if temporal_pool:
-        raise ValueError(f"{fn}: temporal_pool=True is not supported (it halves T after layer1); pass False")
+        raise error(ValueError, fn, "temporal_pool",
+                    "temporal_pool=True is not supported (it halves T after layer1); pass False")
     if place not in PLACES:
-        raise ValueError(f"{fn}: place must be one of {PLACES}, got {place!r}")
+        raise error(ValueError, fn, "place", f"place must be one of {PLACES}, got {place!r}")
     inverted_residuals = _inverted_residuals(resnet)
     if inverted_residuals:
         if place != "blockres":
-            raise ValueError(f"{fn}: a MobileNetV2 takes place='blockres' only (the official placement), got {place!r}")
+            raise error(ValueError, fn, "place",
+                        f"a MobileNetV2 takes place='blockres' only (the official placement), got {place!r}")
         # The official TSM MobileNetV2: a shift at the start of each residual branch that expands.
         for block in inverted_residuals:
             block.conv[0] = TemporalShift(block.conv[0], num_segments, fold_div, mode)
         return resnet
     stages = [getattr(resnet, f"layer{i}", None) for i in range(1, 5)]
     if not all(isinstance(stage, nn.Sequential) for stage in stages):
-        raise TypeError(f"{fn}: resnet must be a torchvision-style ResNet with Sequential layer1..layer4 (or a "
-                        f"MobileNetV2 with features of InvertedResidual blocks), got {type(resnet).__name__}")
+        raise error(TypeError, fn, "resnet",
+                    f"resnet must be a torchvision-style ResNet with Sequential layer1..layer4 (or a "
+                    f"MobileNetV2 with features of InvertedResidual blocks), got {type(resnet).__name__}")
     every = 2 if len(resnet.layer3) >= 23 else 1
     for stage in stages:
         for i, block in enumerate(stage):
@@ -163,7 +169,7 @@ class TemporalShiftStream(_NumpyStream):
     run on the library's stream; frames on another device keep their cache on that device."""
 
     def _empty_like(self, frame, fn):
-        return _empty(frame.shape, require_tensor(frame, "frame", fn), False)
+        return TORCH(frame.shape, require_tensor(frame, "frame", fn), False)
 
     def step(self, frame, out=None):
         """Returns the shifted frame, written into ``out`` (same shape and dtype) if given."""
@@ -175,10 +181,11 @@ class TemporalShiftStream(_NumpyStream):
 
     def _step_in_torch(self, frame, out, fn):
         if frame.dim() != 4:
-            raise ValueError(f"{fn}: frame must have 4 dims (N, C, H, W), got shape {tuple(frame.shape)}")
+            raise error(ValueError, fn, "frame", f"frame must have 4 dims (N, C, H, W), got shape {tuple(frame.shape)}")
         with self._lock:
             if self._state is not None:
-                raise ValueError(f"{fn}: the stream holds CPU frames, not frames on {frame.device}; reset() it first")
+                raise error(ValueError, fn, "frame",
+                            f"the stream holds CPU frames, not frames on {frame.device}; reset() it first")
             cache = getattr(self, "_cache", None)
             if cache is None:
                 fold = frame.shape[1] // self.fold_div
@@ -186,13 +193,16 @@ class TemporalShiftStream(_NumpyStream):
                 self._frame = (frame.shape, frame.dtype, frame.device)
             shape, dtype, device = self._frame
             if frame.dtype != dtype or frame.device != device:
-                raise TypeError(f"{fn}: the stream holds {dtype} frames on {device}, not {frame.dtype} on {frame.device}")
+                raise error(TypeError, fn, "frame",
+                            f"the stream holds {dtype} frames on {device}, not {frame.dtype} on {frame.device}")
             if frame.shape != shape:
-                raise ValueError(f"{fn}: frame shape {tuple(frame.shape)} (n, c, h, w) differs from the stream's "
-                                 f"{tuple(shape)}")
+                raise error(ValueError, fn, "frame",
+                            f"frame shape {tuple(frame.shape)} (n, c, h, w) differs from the stream's "
+                            f"{tuple(shape)}")
             if out is not None and (out.shape != frame.shape or out.dtype != frame.dtype or out.device != frame.device):
-                raise ValueError(f"{fn}: out must be {dtype} of shape {tuple(shape)} on {device}, got {out.dtype} "
-                                 f"of shape {tuple(out.shape)} on {out.device}")
+                raise error(ValueError, fn, "out",
+                            f"out must be {dtype} of shape {tuple(shape)} on {device}, got {out.dtype} "
+                            f"of shape {tuple(out.shape)} on {out.device}")
             fold = cache.shape[1]
             result = torch.cat([cache, frame[:, fold:]], 1)
             cache.copy_(frame[:, :fold])

@@ -1,19 +1,19 @@
 """The ops in plain torch, for tensors on any device but the CPU (whose kernels are the Swift
-library's): the same math as SPEC, written like the official code (slicing, einsum), one file
-per op. Each file defines forward functions named and called like the C functions of the op
-table (inputs, scalars, then ``want`` where there are optional outputs; outputs returned in
-table order, an unwanted one as None). A backward the file does not define is the vector-Jacobian
-product of its forward (``torch.func.vjp``: the forward is recomputed)."""
+library's): the same math as the C functions of include/vidtemporal.h, written like the official
+code (slicing, einsum), one file per op of the op table, named after it. Each file defines
+forward functions named and called like the C functions of the op table (inputs, scalars, then
+``want`` where there are optional outputs; outputs returned in table order, an unwanted one as
+None). A backward the file does not define is the vector-Jacobian product of its forward
+(``torch.func.vjp``: the forward is recomputed)."""
+import importlib
+
 import torch
 
 from ... import _optable
-from . import (cml_localize, correlation, dam_loss, dual_attention_matching, global_temporal_attention,
-               kernel_soft_argmax, motion_squeeze, region_pool, region_unpool, spatial_attention,
-               temporal_interlace, temporal_shift)
 
-_MODULES = (cml_localize, correlation, dam_loss, dual_attention_matching, global_temporal_attention,
-            kernel_soft_argmax, motion_squeeze, region_pool, region_unpool, spatial_attention, temporal_interlace,
-            temporal_shift)
+# One module per op of the table that torch calls (not the stream, whose state lives in C).
+_MODULES = [importlib.import_module(f".{op.name}", __name__) for op in _optable.OPS
+            if not any(f.handle or f.creates for f in op.functions)]
 _DEFINED = {name: getattr(module, name) for module in _MODULES for name in _optable.FUNCTIONS if hasattr(module, name)}
 _BACKWARD_OF = {op.backward: op.forward for op in _optable.OPS if op.forward}
 
@@ -28,8 +28,10 @@ def _vjp_backward(forward_name, backward_name):
         values = dict(zip([t.name for t in tensors], args))
         scalars = dict(zip([s.name for s in b.scalars], args[len(tensors):]))
         want = dict(zip(optional_outputs, args[len(tensors) + len(b.scalars)])) if optional_outputs else {}
-        differentiable = [i for i, t in enumerate(f.outputs) if "grad_" + t.name in values]
-        grads = [values["grad_" + f.outputs[i].name] for i in differentiable]
+        gradient_of_output = {output: name for name, output in _optable.output_gradients(forward_name,
+                                                                                          backward_name).items()}
+        differentiable = [i for i, t in enumerate(f.outputs) if t.name in gradient_of_output]
+        grads = [values[gradient_of_output[f.outputs[i].name]] for i in differentiable]
         inputs = [values.get(t.name) for t in f.inputs]
         wanted = [i for i, t in enumerate(f.inputs)
                   if "grad_" + t.name in {o.name for o in b.outputs} and want.get("grad_" + t.name, True)]
@@ -55,12 +57,13 @@ def _vjp_backward(forward_name, backward_name):
     return backward
 
 
-FUNCTIONS = dict(_DEFINED)
+# Every table function torch calls, in plain torch: the files' own, and the vjp backwards.
+IMPLEMENTATIONS = dict(_DEFINED)
 for _name, _forward in _BACKWARD_OF.items():
-    if _name not in FUNCTIONS:
-        FUNCTIONS[_name] = _vjp_backward(_forward, _name)
+    if _name not in IMPLEMENTATIONS:
+        IMPLEMENTATIONS[_name] = _vjp_backward(_forward, _name)
 
 
 def run(name, args):
     """The C function `name`'s outputs for these arguments (as the custom op passes them)."""
-    return FUNCTIONS[name](*args)
+    return IMPLEMENTATIONS[name](*args)

@@ -14,7 +14,8 @@ gradients ``ctx.needs_input_grad`` asks for and passes NULL to the library for t
 import torch
 
 from .. import _glue, _optable
-from .._ops import ERRORS, renamed
+from .._errors import ERRORS, error, for_function, ours
+from .._outputs import Allocator
 from . import _eager, portable
 from ._tensors import AUTOCAST_DEVICES
 
@@ -26,7 +27,7 @@ _DLPACK_READS_GRAD = hasattr(torch.Tensor, "__dlpack_c_exchange_api__")
 _RESERVED = {"mode": "shift_mode"}
 
 
-def _empty(shape, like, index):
+def _torch_empty(shape, like, index):
     dtype = torch.int64 if index else like.dtype
     if tuple(shape) == tuple(like.shape) and channels_last(like):
         # An output shaped like a channels_last input keeps its memory format.
@@ -57,19 +58,17 @@ def layout_of(tensor, like, function):
     return tensor.contiguous()
 
 
-_empty.takes = "a torch.Tensor"
-_empty.kind = torch.Tensor
-
-
-def _sized(shape, like, index):
-    """For checking sizes only: a tensor without storage."""
+def _meta_empty(shape, like, index):
     return torch.empty(shape, dtype=torch.int64 if index else like.dtype, device="meta")
 
 
-_sized.takes, _sized.kind = _empty.takes, _empty.kind
+# The torch layer's outputs (like's dtype, device and memory format), and tensors without storage
+# for checking sizes only.
+TORCH = Allocator(torch.Tensor, "a torch.Tensor", _torch_empty)
+META = Allocator(torch.Tensor, "a torch.Tensor", _meta_empty)
 
 
-class _Function:
+class TorchFunction:
     """What the torch layer needs of one table function."""
 
     def __init__(self, function):
@@ -99,17 +98,17 @@ class _Function:
         device = args[self.like].device
         for tensor, value in zip(self.inputs, args):
             if isinstance(value, torch.Tensor) and value.device != device:
-                raise ValueError(f"{self.name}: {tensor.name} is on {value.device} but "
-                                 f"{self.inputs[self.like].name} on {device}; one call's tensors share a device")
+                raise error(ValueError, self.name, tensor.name, f"{tensor.name} is on {value.device} but "
+                            f"{self.inputs[self.like].name} on {device}; one call's tensors share a device")
         if call and (device.type != "cpu" or portable_path):
             # Sized and checked as on the CPU (the fake path), computed in plain torch: on other
             # devices, and under ONNX export, which then records standard operators only.
-            self.glue(self.name, _sized, *args[:self.arity], call=False, **self.flags(args))
+            self.glue(self.name, META, *args[:self.arity], call=False, **self.flags(args))
             outputs = portable.run(self.name, args)
         else:
             if call and not _DLPACK_READS_GRAD:
                 args = [a.detach() if isinstance(a, torch.Tensor) and a.requires_grad else a for a in args]
-            outputs = self.glue(self.name, _empty, *args[:self.arity], call=call, **self.flags(args))
+            outputs = self.glue(self.name, TORCH, *args[:self.arity], call=call, **self.flags(args))
         if not outputs:
             return None
         if len(outputs) == 1:
@@ -118,7 +117,7 @@ class _Function:
         return tuple(like.new_empty(0) if o is None else o for o in outputs)
 
 
-FUNCTIONS = {name: _Function(f) for name, f in _optable.FUNCTIONS.items() if not f.handle and not f.creates}
+TORCH_FUNCTIONS = {name: TorchFunction(f) for name, f in _optable.FUNCTIONS.items() if not f.handle and not f.creates}
 CHANNELS_LAST = {name for name, f in _optable.FUNCTIONS.items() if f.channels_last}
 
 
@@ -147,11 +146,13 @@ def _define(function):
 
 def _autograd(forward, backward, call_backward):
     """(setup_context, backward) of forward from backward, by the table's naming: backward reads
-    grad_<output> for each differentiable output and forward tensors by name, and writes
-    grad_<input>. `call_backward(*args)` runs the backward (the custom op, or its glue)."""
-    f, b = FUNCTIONS[forward], FUNCTIONS[backward]
+    the differentiable outputs' gradients (_optable.output_gradients) and forward tensors by
+    name, and writes grad_<input>. `call_backward(*args)` runs the backward (the custom op, or its
+    glue)."""
+    f, b = TORCH_FUNCTIONS[forward], TORCH_FUNCTIONS[backward]
     f_inputs, f_outputs = [t.name for t in f.inputs], [t.name for t in f.outputs]
-    differentiable = [i for i, name in enumerate(f_outputs) if "grad_" + name in {t.name for t in b.inputs}]
+    gradient_of_output = _optable.output_gradients(forward, backward)
+    differentiable = sorted(f_outputs.index(output) for output in gradient_of_output.values())
     auxiliary = tuple(i for i in range(len(f_outputs)) if i not in differentiable)
     # A backward input is a saved tensor (a forward input or output) or an output's gradient.
     saved, plan = [], []
@@ -160,7 +161,7 @@ def _autograd(forward, backward, call_backward):
             plan.append(("saved", len(saved)))
             saved.append(("input", f_inputs.index(t.name)) if t.name in f_inputs else ("output", f_outputs.index(t.name)))
         else:
-            plan.append(("grad", f_outputs.index(t.name[5:])))
+            plan.append(("grad", f_outputs.index(gradient_of_output[t.name])))
             # With one differentiable output its gradient is present (or all are absent: see
             # backward_fn); with more, any may be absent, and the kernels take that as zero.
             assert t.optional or len(differentiable) == 1, f"{backward}: {t.name} must be optional"
@@ -208,7 +209,7 @@ def _autograd(forward, backward, call_backward):
 
 def _register_adjoint_autograd(forward, backward, ops):
     """A linear op with one tensor in and out: the backward op's gradient is the forward op."""
-    scalars = len(FUNCTIONS[forward].scalars)
+    scalars = len(TORCH_FUNCTIONS[forward].scalars)
 
     def setup_context(ctx, inputs, output):
         ctx.scalars = inputs[1:]
@@ -222,7 +223,7 @@ def _register_adjoint_autograd(forward, backward, ops):
 
 # The functions autocast runs in float32 (the table's per-op policy).
 IN_FLOAT32 = {name for op in _optable.OPS if op.autocast == "float32" for f in op.functions
-              for name in [f.name] if name in FUNCTIONS}
+              for name in [f.name] if name in TORCH_FUNCTIONS}
 
 
 def _register_autocast(names):
@@ -243,7 +244,7 @@ def _register_autocast(names):
 
 
 def _make():
-    ops = {name: _define(function) for name, function in FUNCTIONS.items()}
+    ops = {name: _define(function) for name, function in TORCH_FUNCTIONS.items()}
     eager = {}
     for op in _optable.OPS:
         if op.forward:
@@ -252,13 +253,13 @@ def _make():
             if op.linear:
                 _register_adjoint_autograd(op.forward, op.backward, ops)
             if op.eager and _eager.AVAILABLE:
-                f, b = FUNCTIONS[op.forward], FUNCTIONS[op.backward]
+                f, b = TORCH_FUNCTIONS[op.forward], TORCH_FUNCTIONS[op.backward]
                 autograd = _autograd(op.forward, op.backward, lambda *args, b=b: b.run(args, call=True))
                 eager[op.forward] = _eager.function(op.forward, lambda *args, f=f: f.run(args, call=True), *autograd)
     return ops, eager
 
 
-OPS, EAGER = _make()
+CUSTOM_OPS, EAGER_FUNCTIONS = _make()
 AUTOCAST_REGISTERED = _register_autocast(sorted(IN_FLOAT32))
 
 
@@ -274,11 +275,11 @@ def _autocast_device(name, args, eager):
     return device if torch.is_autocast_enabled(device) else None
 
 
-def run(fn, name, *args, names=None):
+def run(fn, name, *args):
     """torch.ops.vidtemporal.<name>(*args) for the public function `fn` (in eager mode, for an
-    op the table marks eager, its autograd.Function); its errors name fn."""
+    op the table marks eager, its autograd.Function); its errors are fn's."""
     try:
-        eager = name in EAGER and _eager.plain(args)
+        eager = name in EAGER_FUNCTIONS and _eager.plain(args)
         device = _autocast_device(name, args, eager)
         if device is None:
             return _call(name, args, eager)
@@ -288,17 +289,17 @@ def run(fn, name, *args, names=None):
                 and a.device.type == device else a for a in args]
         with torch.autocast(device, enabled=False):
             return _call(name, args, eager)
-    except ERRORS as error:
-        if type(error) is RuntimeError and not str(error).startswith(("vt_", name)):
+    except ERRORS as failure:
+        if not ours(failure):
             raise  # torch's own
-        raise renamed(error, fn, names) from None
+        raise for_function(failure, fn) from None
 
 
 def _call(name, args, eager):
     if eager:
-        return EAGER[name].apply(*args)
+        return EAGER_FUNCTIONS[name].apply(*args)
     if torch.onnx.is_in_onnx_export():
         # ONNX has no vidtemporal operators: the export traces the plain-torch implementation
         # of the same function (inference: no autograd). Checked off the eager path (~2 us).
-        return FUNCTIONS[name].run(args, call=True, portable_path=True)
-    return OPS[name](*args)
+        return TORCH_FUNCTIONS[name].run(args, call=True, portable_path=True)
+    return CUSTOM_OPS[name](*args)
