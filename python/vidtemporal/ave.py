@@ -12,6 +12,8 @@ The demo's synthetic AVE videos and DAM training loop are in examples/demo/synth
 """
 import numpy as np
 
+from ._errors import error
+
 from .cml_localize import cml_localize
 
 
@@ -28,7 +30,7 @@ def cml_accuracy(predicted_starts, starts, lengths, num_segments):
     predicted_starts, starts, lengths = map(np.asarray, (predicted_starts, starts, lengths))
     counted = lengths < num_segments
     if not counted.any():
-        raise ValueError("cml_accuracy: every event covers all segments; nothing to count")
+        raise error(ValueError, "cml_accuracy", "lengths", "every event covers all segments; nothing to count")
     return float((predicted_starts[counted] == starts[counted]).mean())
 
 

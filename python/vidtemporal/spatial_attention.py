@@ -2,8 +2,8 @@
 
     y[b, :, i] = Σ_j softmax_j(q[b,:,i] · k[b,:,j] / sqrt(d)) * v[b, :, j]
 
-``q, k (B, d, S)``, ``v (B, dv, S)``. Stable for large logits; memory per thread is two 64 x S
-row blocks, never an S x S matrix.
+``q, k (B, d, S)``, ``v (B, dv, S)``. Stable for large logits; memory per thread is two blocks of
+rows x S scores: a whole frame's S x S while S <= 256, 64 rows beyond.
 """
 from . import _glue
 from ._outputs import NUMPY

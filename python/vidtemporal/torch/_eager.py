@@ -2,8 +2,8 @@
 without the custom op's dispatch (60 to 170 us less per forward + backward). Under
 torch.compile, tracing, torch.func, a dispatch or torch-function mode, or with tensor subclasses,
 the custom op runs instead (``plain``), so the shortcut changes only the speed. Telling those
-apart needs two torch internals (``_private``); where this torch lacks them, ``AVAILABLE`` is
-False and every call takes the custom op."""
+apart needs torch internals for two of the checks (``_private``); where this torch lacks them,
+``AVAILABLE`` is False and every call takes the custom op."""
 import torch
 
 from . import _private

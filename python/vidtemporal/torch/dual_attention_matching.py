@@ -97,5 +97,5 @@ class DualAttentionMatching(nn.Module):
 
     def classify(self, global_audio, global_visual):
         if self.classifier is None:
-            raise ValueError("DualAttentionMatching.classify: built without num_classes")
+            raise error(ValueError, "DualAttentionMatching.classify", "", "built without num_classes")
         return self.classifier(torch.cat([global_audio, global_visual], -1))

@@ -4,6 +4,8 @@ import math
 
 import torch
 
+from ..._errors import error
+
 # torch.compiler.is_exporting arrived in torch 2.7; before it, export traces with dynamo, where
 # is_compiling is true (the check is then skipped under torch.compile too: a graph cannot raise).
 _is_exporting = getattr(torch.compiler, "is_exporting", torch.compiler.is_compiling)
@@ -24,7 +26,7 @@ def dual_attention_matching_forward(audio, visual, mask, wq_a, wk_a, wv_a, wq_v,
     # As the CPU kernels check it; an exported graph cannot raise (and tracing cannot branch on data).
     exporting = _is_exporting() or torch.onnx.is_in_onnx_export()
     if not mask.is_meta and not exporting and ((mask != 0) & (mask != 1)).any():
-        raise ValueError("mask holds a value that is not 0 or 1")
+        raise error(ValueError, "dual_attention_matching_forward", "mask", "mask holds a value that is not 0 or 1")
     global_audio = global_feature(audio, mask, wq_a, wk_a, wv_a)
     global_visual = global_feature(visual, mask, wq_v, wk_v, wv_v)
     p_audio = torch.sigmoid(torch.einsum("nd,ntd->nt", global_visual, audio))

@@ -42,8 +42,8 @@ def temporal_shift_inplace_forward(x, num_segments, fold_div, mode):
     return ()
 
 
-def temporal_shift_backward(grad_y, num_segments, fold_div, mode):
-    return unshift(grad_y, num_segments, fold_div, mode),
+def temporal_shift_backward(grad, num_segments, fold_div, mode):
+    return unshift(grad, num_segments, fold_div, mode),
 
 
 def temporal_shift_inplace_backward(grad, num_segments, fold_div, mode):
