@@ -13,4 +13,6 @@ typedef void (*vts_task_function)(void *context, long task);
 /// environment sets VT_THREADING=dispatch. Each calling thread gets its own OpenMP team (the
 /// runtime's rule for threads outside a parallel region); a call from inside one runs its tasks
 /// on a team of one.
+/// Hidden: the library's own helper, not part of its exported ABI.
+__attribute__((visibility("hidden")))
 int vts_run_on_openmp(long tasks, long threads, void *context, vts_task_function fn);

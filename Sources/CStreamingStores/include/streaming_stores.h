@@ -17,5 +17,7 @@ typedef struct {
 /// Where the destination, the pixel size and every run are 16-byte aligned, runs are written with
 /// inlined vector stores, non-temporal ones if `streaming` (for outputs larger than the caches);
 /// otherwise with memcpy.
+/// Hidden: the library's own helper, not part of its exported ABI.
+__attribute__((visibility("hidden")))
 void vts_write_pixel_runs(void *destination, size_t pixel_bytes, size_t pixels,
                           const vts_pixel_run *runs, size_t count, int streaming);
