@@ -347,6 +347,45 @@ def bench_correlation(repeat, torch, sgemm):
             "targets": targets}
 
 
+def bench_spatial_correlation_sample(repeat, torch):
+    """spatial-correlation-sampler's benchmark.py at its defaults (16 x 64 x 100 x 100, float64,
+    kernel 3, patch 3, stride 2, padding 1, dilation 2, patch dilation 2), against reading both
+    inputs (a copy of each) and the plain-torch version (shifted products, window gathers)."""
+    b, c, h, w = 16, 64, 100, 100
+    arguments = (3, 3, 2, 1, 2, 2)
+    scalars = [v for a in arguments for v in (a, a)]
+    rng = np.random.default_rng(8)
+    f1, f2 = (rng.standard_normal((b, c, h, w)) for _ in range(2))
+    oh = ow = (h + 2 - 5) // 2 + 1
+    out = np.empty((b, 3, 3, oh, ow))
+    grads = np.empty_like(f1), np.empty_like(f2)
+    forward = timeit(lambda: _C.spatial_correlation_sample_forward(f1, f2, out, *scalars), repeat)
+    backward = timeit(lambda: _C.spatial_correlation_sample_backward(out, f1, f2, *grads, *scalars), repeat)
+    scratch = np.empty_like(f1)
+    copy = timeit(lambda: (np.copyto(scratch, f1), np.copyto(scratch, f2)), repeat)
+    rows = {"forward (preallocated)": forward, "backward (preallocated)": backward, "copy of both inputs": copy}
+    ratios = {"forward / copy of both inputs": forward / copy, "backward / forward": backward / forward}
+    targets = {"forward / copy of both inputs": "<= 3", "backward / forward": "<= 3"}
+    if torch is not None:
+        from vidtemporal.torch import spatial_correlation_sample
+        from vidtemporal.torch.portable.spatial_correlation_sample import spatial_correlation_sample_forward
+        t1, t2 = (torch.from_numpy(f).requires_grad_() for f in (f1, f2))
+
+        def through_autograd():
+            spatial_correlation_sample(t1, t2, *arguments).sum().backward()
+
+        def plain_torch():
+            spatial_correlation_sample_forward(t1, t2, *scalars)[0].sum().backward()
+
+        rows["forward + backward (vidtemporal.torch, autograd)"] = timeit(through_autograd, repeat)
+        rows["forward + backward (plain torch, autograd)"] = timeit(plain_torch, repeat)
+        ratios["plain torch / ours, both through autograd"] = (rows["forward + backward (plain torch, autograd)"]
+                                                               / rows["forward + backward (vidtemporal.torch, autograd)"])
+        targets["plain torch / ours, both through autograd"] = ">= 10"
+    return {"shape": [b, c, h, w, *arguments], "dtype": "float64", "seconds": rows, "ratios": ratios,
+            "targets": targets}
+
+
 def torch_motion_squeeze(torch, x, t, p, sigma=5.0, temperature=100.0):
     """Motion Squeeze composed from torch ops, the way MSNet's code does it: normalise, correlate
     each frame pair (the displacement loop), ReLU, kernel soft-argmax, repeat the last map."""
@@ -518,6 +557,7 @@ def main(argv=None):
                "spatial_attention": bench_spatial_attention(repeat, torch, sgemm),
                "dual_attention_matching": bench_dual_attention_matching(repeat, torch),
                "correlation": bench_correlation(repeat, torch, sgemm),
+               "spatial_correlation_sample": bench_spatial_correlation_sample(repeat, torch),
                "motion_squeeze": bench_motion_squeeze(repeat, torch)}
     for op, result in results.items():
         if not isinstance(result, dict) or "seconds" not in result:

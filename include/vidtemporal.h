@@ -425,6 +425,47 @@ int32_t vt_correlation_backward(const DLTensor *grad, const DLTensor *f1, const 
                                 vt_error *err);
 
 /* ---------------------------------------------------------------------------------------------
+ * Spatial correlation sampling: spatial-correlation-sampler's whole argument set (FlowNet's and
+ * PWC-Net's cost volumes with a window, stride, padding and dilation). input1, input2:
+ * (B, C, H, W); out: (B, PH, PW, OH, OW), PH = patch_h, PW = patch_w (odd or even):
+ *
+ *     out[b,p,q,h,w] = Σ_c Σ_{i<kernel_h} Σ_{j<kernel_w} input1[b,c,y,x] * input2[b,c,y+su,x+sv],
+ *     y = h*stride_h - padding_h + i*dilation_h,  x = w*stride_w - padding_w + j*dilation_w,
+ *     su = (p - (PH-1)/2) * dilation_patch_h,  sv = (q - (PW-1)/2) * dilation_patch_w
+ *
+ * ((PH-1)/2 in C integer division: an even patch reaches one further forward than back), a term
+ * counting only where both samples lie in the image, no normalisation. OH and OW are
+ * vt_spatial_correlation_sample_output_size of (H, kernel_h, padding_h, dilation_h, stride_h) and
+ * (W, kernel_w, padding_w, dilation_w, stride_w):
+ *
+ *     (size + 2*padding - ((kernel_size - 1)*dilation + 1)) / stride + 1
+ *
+ * in C integer division (truncating), as the peer sizes it. Padding and dilation_patch may be any
+ * value (negative padding crops; a negative dilation_patch mirrors the patch). Kernel 1, stride 1,
+ * padding 0 with an odd square patch and one dilation_patch >= 1 runs vt_correlation_forward's
+ * register tiles. Backward gives grad_input1 and grad_input2 (either may be NULL: not computed).
+ * Every floating dtype (a half-precision forward: the tiles read it in that case, float32 copies
+ * otherwise).
+ * Errors: kernel or patch sizes < 0, strides or dilations < 1, an output size that is negative or
+ * overflows (VT_ERR_INVALID_ARGUMENT); the shape rules above, outputs overlapping inputs
+ * (VT_ERR_SHAPE_MISMATCH); scratch for the displacements' planes (VT_ERR_ALLOCATION).
+ * ------------------------------------------------------------------------------------------ */
+
+int32_t vt_spatial_correlation_sample_output_size(int64_t size, int64_t kernel_size, int64_t padding,
+                                                  int64_t dilation, int64_t stride, int64_t *count, vt_error *err);
+int32_t vt_spatial_correlation_sample_forward(const DLTensor *input1, const DLTensor *input2, DLTensor *out,
+                                              int64_t kernel_h, int64_t kernel_w, int64_t patch_h, int64_t patch_w,
+                                              int64_t stride_h, int64_t stride_w, int64_t padding_h,
+                                              int64_t padding_w, int64_t dilation_h, int64_t dilation_w,
+                                              int64_t dilation_patch_h, int64_t dilation_patch_w, vt_error *err);
+int32_t vt_spatial_correlation_sample_backward(const DLTensor *grad, const DLTensor *input1, const DLTensor *input2,
+                                               DLTensor *grad_input1, DLTensor *grad_input2, int64_t kernel_h,
+                                               int64_t kernel_w, int64_t patch_h, int64_t patch_w, int64_t stride_h,
+                                               int64_t stride_w, int64_t padding_h, int64_t padding_w,
+                                               int64_t dilation_h, int64_t dilation_w, int64_t dilation_patch_h,
+                                               int64_t dilation_patch_w, vt_error *err);
+
+/* ---------------------------------------------------------------------------------------------
  * Kernel soft-argmax (MSNet) of a correlation volume corr (B, P, P, H, W), P odd: per pixel,
  * over its P*P scores c (index k = ky * P + kx),
  *

@@ -69,8 +69,6 @@ def swift_function(op, function):
     symbols = symbols_of(function)
     fields = [t.name for t in function.tensors] + [s.lower() for s in symbols] + [s.name for s in function.scalars]
     assert len({camel(f, upper=False) for f in fields}) == len(fields), f"{function.name}: field names collide"
-    assert len([s for s in function.scalars if s.symbol]) <= 1, f"{function.name}: one scalar binds a symbol at most"
-    assert len(function.derived) <= 1, f"{function.name}: one derived size at most"
     counts = f"{len(function.tensors)}, {len(symbols)}"
     lines = [f"// MARK: vt_{function.name}", "", f"/// vt_{function.name}'s arguments, checked against the op table.",
              f"struct {name} {{", f"    static let signature = Signature<{counts}>(",
@@ -87,15 +85,16 @@ def swift_function(op, function):
         lines.append(f'                  dims: [{", ".join(dims)}], layout: "{t.layout}"),')
     lines.append("        ]" + ("," if function.derived else ""))
     if function.derived:
-        (symbol, (source, inputs)), = function.derived.items()
-        assert source.startswith(op.name + "_") and len(inputs) == 4, f"{source}: a 4-input size of its own op"
-        call = camel(source[len(op.name) + 1:], upper=False)
-        arguments = ", ".join(f"{s.lower()}: sizes[{i}]" for i, s in enumerate(inputs))
-        lines.append(f'        derived: Derived(function: "vt_{source}", symbol: {symbols.index(symbol)}, '
-                     f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{")
-        lines.append("            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in")
-        lines.append(f"            try {camel(op.name)}.{call}({arguments})")
-        lines.append("        }")
+        lines.append("        derived: [")
+        for symbol, (source, inputs) in function.derived.items():
+            assert source.startswith(op.name + "_"), f"{source}: a size of its own op"
+            call = camel(source[len(op.name) + 1:], upper=False)
+            lines.append(f'            Derived(function: "vt_{source}", symbol: {symbols.index(symbol)}, '
+                         f"inputs: [{', '.join(str(symbols.index(s)) for s in inputs)}]) {{")
+            lines.append(f"                (sizes: InlineArray<{len(symbols)}, Int>) throws(VTError) -> Int in")
+            lines.append(f"                try {camel(op.name)}.{call}({', '.join(f'sizes[{symbols.index(s)}]' for s in inputs)})")
+            lines.append("            },")
+        lines.append("        ]")
     lines.append("    )")
     lines.append("")
     lines.append("    let dtype: DType")
@@ -152,8 +151,11 @@ def swift_function(op, function):
     arguments = [t.name if t.role == "in" else f"UnsafePointer({t.name})" for t in function.tensors]
     arguments[0] = "[" + arguments[0]
     arguments[-1] += "]"
-    bound = [f'scalar: .init(symbol: {symbols.index(s.symbol)}, name: "{s.name}", value: {s.name})'
+    bound = [f'.init(symbol: {symbols.index(s.symbol)}, name: "{s.name}", value: {s.name})'
              for s in function.scalars if s.symbol]
+    if bound:
+        bound[0] = "scalars: [" + bound[0]
+        bound[-1] += "]"
     lines += wrap(f"        let call = try {name}.signature.bind(", arguments + bound, ")", indent="            ")
     values = ["call"] + ([f"{camel(function.handle, upper=False)}: {function.handle}"] if function.handle else [])
     values += [f"{camel(s.name, upper=False)}: {s.name}" for s in function.scalars]
@@ -247,18 +249,48 @@ def c_function(function):
     return lines
 
 
+def sizes_of(table):
+    """{size function: its parameters}: the functions the table's derived dims come from."""
+    return {source: tuple(s.lower() for s in inputs)
+            for op in table.OPS for f in op.functions for source, inputs in f.derived.values()}
+
+
+def c_size_function(name, params):
+    """The entry point vidtemporal._C.<name>(params...) -> int of a size function."""
+    n = len(params)
+    lines = [f"/* {name}({', '.join(params)}) -> int */",
+             f"static PyObject *{name}(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {{",
+             f'    static const char fn[] = "{name}";',
+             f"    static const char *const names[{n}] = {{{', '.join(chr(34) + p + chr(34) for p in params)}}};",
+             f"    int64_t v[{n}], count = 0;",
+             f"    if (vtx_arity(fn, nargs, {n}) < 0) return NULL;",
+             f"    for (int i = 0; i < {n}; i++)",
+             "        if (vtx_int64(args[i], fn, names[i], &v[i]) < 0) return NULL;",
+             "    vt_error error;",
+             f"    int32_t status = vt_{name}({', '.join(f'v[{i}]' for i in range(n))}, &count, &error);",
+             "    if (status != VT_OK) return vtx_result(module, fn, status, &error);",
+             "    return PyLong_FromLongLong(count);", "}", ""]
+    return lines
+
+
 def c_file(table):
-    lines = [f"/* {HEADER} */", "/* The entry points of vidtemporal._C, one per tensor function of the C ABI. */",
-             '#include "vidtemporal_ext.h"', ""]
+    lines = [f"/* {HEADER} */", "/* The entry points of vidtemporal._C, one per tensor function of the C ABI and one per",
+             " * size function the op table derives a dim from. */", '#include "vidtemporal_ext.h"', ""]
     functions = [f for op in table.OPS for f in op.functions if not f.creates]
     for function in functions:
         lines += c_function(function)
+    sizes = sizes_of(table)
+    for name, params in sizes.items():
+        lines += c_size_function(name, params)
     lines.append("PyMethodDef vtx_op_methods[] = {")
     for f in functions:
         args = ([f.handle] if f.handle else []) + [t.name for t in f.tensors] + [s.name for s in f.scalars]
         lines.append(f'    {{"{f.name}", (PyCFunction)(void (*)(void)){f.name}, METH_FASTCALL,')
         doc = wrap(f'     "{f.name}(', args, ') -> None"},', width=112, indent='     " ')
         lines += [line + '"' if i + 1 < len(doc) else line for i, line in enumerate(doc)]
+    for name, params in sizes.items():
+        lines.append(f'    {{"{name}", (PyCFunction)(void (*)(void)){name}, METH_FASTCALL,')
+        lines.append(f'     "{name}({", ".join(params)}) -> int"}},')
     lines += ["    {NULL, NULL, 0, NULL},", "};"]
     return "\n".join(lines) + "\n"
 
@@ -350,7 +382,7 @@ def python_function(function):
         elif source[0] == "quotient":
             value = f"{inputs[source[1]].name}_shape[{source[2]}] // {source[3]}"
         else:
-            value = f"_C.{source[1]}({', '.join(f'int({s})' for s in source[2])})"
+            value = f"checked(fn, _C.{source[1]}, {', '.join(f'int({s})' for s in source[2])})"
             users = [t for t, plan in zip(outputs, plans) if plan[0] == "dims" and symbol in plan[1]]
             if all(t.optional for t in users):  # computed only when one of its outputs is wanted
                 value += " if " + " or ".join(t.name for t in users) + " else 0"
@@ -405,6 +437,11 @@ def fuzz_file(table):
     lines = [f"/* {HEADER} */", "/* Every tensor function of include/vidtemporal.h, for Tests/fuzz/fuzz_abi.c. */",
              "#include \"fuzz.h\"", ""]
     functions = [f for op in table.OPS for f in op.functions]
+    for name, params in sizes_of(table).items():
+        lines.append(f"static int32_t fz_size_{name}(const int64_t *v, int64_t *count, vt_error *err) {{")
+        lines += wrap(f"    return vt_{name}(", [f"v[{i}]" for i in range(len(params))] + ["count", "err"], ");",
+                      indent="        ")
+        lines += ["}", ""]
     for f in functions:
         call = ["(vt_temporal_shift_stream *)handle"] if f.handle else []
         call += [f"{'(const DLTensor *)' if t.role == 'in' else ''}t[{i}]" for i, t in enumerate(f.tensors)]
@@ -420,14 +457,12 @@ def fuzz_file(table):
     lines.append(f"static const fz_function fz_functions[{len(functions)}] = {{")
     for f in functions:
         symbols = symbols_of(f)
-        derived = -1
-        derived_inputs = [0, 0, 0, 0]
-        if f.derived:
-            (symbol, (_, inputs)), = f.derived.items()
-            derived, derived_inputs = symbols.index(symbol), [symbols.index(x) for x in inputs]
+        derived = [f"{{{symbols.index(symbol)}, fz_size_{source}, {len(inputs)}, "
+                   f"{{{', '.join(str(symbols.index(x)) for x in inputs)}}}}}"
+                   for symbol, (source, inputs) in f.derived.items()]
         lines.append(f'    {{"vt_{f.name}", fz_call_{f.name}, {int(bool(f.handle))}, {int(bool(f.creates))}, '
-                     f"{len(symbols)}, {{{', '.join(chr(34) + x + chr(34) for x in symbols)}}}, {derived}, "
-                     f"{{{', '.join(map(str, derived_inputs))}}},")
+                     f"{len(symbols)}, {{{', '.join(chr(34) + x + chr(34) for x in symbols)}}}, {len(derived)}, "
+                     f"{{{', '.join(derived)}}},")
         lines.append(f"     {len(f.tensors)}, {{")
         for t in f.tensors:
             rank = -1 if t.dims is None else len(t.dims)

@@ -2,6 +2,14 @@
 /* Every tensor function of include/vidtemporal.h, for Tests/fuzz/fuzz_abi.c. */
 #include "fuzz.h"
 
+static int32_t fz_size_dual_attention_matching_workspace_count(const int64_t *v, int64_t *count, vt_error *err) {
+    return vt_dual_attention_matching_workspace_count(v[0], v[1], v[2], v[3], count, err);
+}
+
+static int32_t fz_size_spatial_correlation_sample_output_size(const int64_t *v, int64_t *count, vt_error *err) {
+    return vt_spatial_correlation_sample_output_size(v[0], v[1], v[2], v[3], v[4], count, err);
+}
+
 static int32_t fz_call_temporal_shift_forward(void *handle, DLTensor *const *t, const fz_value *s, void **created,
     vt_error *err) {
     (void)handle, (void)t, (void)s, (void)created;
@@ -155,6 +163,21 @@ static int32_t fz_call_correlation_backward(void *handle, DLTensor *const *t, co
         s[0].i, s[1].i, err);
 }
 
+static int32_t fz_call_spatial_correlation_sample_forward(void *handle, DLTensor *const *t, const fz_value *s,
+    void **created, vt_error *err) {
+    (void)handle, (void)t, (void)s, (void)created;
+    return vt_spatial_correlation_sample_forward((const DLTensor *)t[0], (const DLTensor *)t[1], t[2], s[0].i, s[1].i,
+        s[2].i, s[3].i, s[4].i, s[5].i, s[6].i, s[7].i, s[8].i, s[9].i, s[10].i, s[11].i, err);
+}
+
+static int32_t fz_call_spatial_correlation_sample_backward(void *handle, DLTensor *const *t, const fz_value *s,
+    void **created, vt_error *err) {
+    (void)handle, (void)t, (void)s, (void)created;
+    return vt_spatial_correlation_sample_backward((const DLTensor *)t[0], (const DLTensor *)t[1],
+        (const DLTensor *)t[2], t[3], t[4], s[0].i, s[1].i, s[2].i, s[3].i, s[4].i, s[5].i, s[6].i, s[7].i, s[8].i,
+        s[9].i, s[10].i, s[11].i, err);
+}
+
 static int32_t fz_call_kernel_soft_argmax_forward(void *handle, DLTensor *const *t, const fz_value *s, void **created,
     vt_error *err) {
     (void)handle, (void)t, (void)s, (void)created;
@@ -182,8 +205,8 @@ static int32_t fz_call_motion_squeeze_backward(void *handle, DLTensor *const *t,
         s[3].d, (int32_t)s[4].i, err);
 }
 
-static const fz_function fz_functions[27] = {
-    {"vt_temporal_shift_forward", fz_call_temporal_shift_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+static const fz_function fz_functions[29] = {
+    {"vt_temporal_shift_forward", fz_call_temporal_shift_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, 0, {},
      2, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"y", FZ_OUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -192,7 +215,7 @@ static const fz_function fz_functions[27] = {
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
      }, 1},
-    {"vt_temporal_shift_backward", fz_call_temporal_shift_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_shift_backward", fz_call_temporal_shift_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, 0, {},
      2, {
         {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"grad_x", FZ_OUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -201,7 +224,7 @@ static const fz_function fz_functions[27] = {
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
      }, 1},
-    {"vt_temporal_shift_inplace_forward", fz_call_temporal_shift_inplace_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_shift_inplace_forward", fz_call_temporal_shift_inplace_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, 0, {},
      1, {
         {"x", FZ_INOUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
      }, 3, {
@@ -209,7 +232,7 @@ static const fz_function fz_functions[27] = {
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
      }, 1},
-    {"vt_temporal_shift_inplace_backward", fz_call_temporal_shift_inplace_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_shift_inplace_backward", fz_call_temporal_shift_inplace_backward, 0, 0, 5, {"T", "N", "C", "H", "W"}, 0, {},
      1, {
         {"grad", FZ_INOUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
      }, 3, {
@@ -217,19 +240,19 @@ static const fz_function fz_functions[27] = {
         {"fold_div", FZ_INT64, 1, -1},
         {"mode", FZ_INT32, INT64_MIN, -1},
      }, 1},
-    {"vt_temporal_shift_stream_create", fz_call_temporal_shift_stream_create, 0, 1, 4, {"N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_shift_stream_create", fz_call_temporal_shift_stream_create, 0, 1, 4, {"N", "C", "H", "W"}, 0, {},
      1, {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 1, {
         {"fold_div", FZ_INT64, 1, -1},
      }, 1},
-    {"vt_temporal_shift_stream_step", fz_call_temporal_shift_stream_step, 1, 0, 4, {"N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_shift_stream_step", fz_call_temporal_shift_stream_step, 1, 0, 4, {"N", "C", "H", "W"}, 0, {},
      2, {
         {"frame", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"out", FZ_OUT, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 0, {
      }, 1},
-    {"vt_temporal_interlace_forward", fz_call_temporal_interlace_forward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_interlace_forward", fz_call_temporal_interlace_forward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, 0, {},
      4, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"offsets", FZ_IN, 0, 0, 2, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 5, 0}}},
@@ -239,7 +262,7 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
      }, 1},
-    {"vt_temporal_interlace_backward", fz_call_temporal_interlace_backward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, -1, {0, 0, 0, 0},
+    {"vt_temporal_interlace_backward", fz_call_temporal_interlace_backward, 0, 0, 6, {"T", "N", "C", "H", "W", "G"}, 0, {},
      7, {
         {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -252,7 +275,7 @@ static const fz_function fz_functions[27] = {
         {"num_segments", FZ_INT64, 1, 0},
         {"shift_div", FZ_INT64, 1, -1},
      }, 1},
-    {"vt_global_temporal_attention_forward", fz_call_global_temporal_attention_forward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
+    {"vt_global_temporal_attention_forward", fz_call_global_temporal_attention_forward, 0, 0, 5, {"T", "N", "C", "S", "G"}, 0, {},
      3, {
         {"v", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"attn", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}}},
@@ -260,7 +283,7 @@ static const fz_function fz_functions[27] = {
      }, 1, {
         {"num_segments", FZ_INT64, 1, 0},
      }, 0},
-    {"vt_global_temporal_attention_backward", fz_call_global_temporal_attention_backward, 0, 0, 5, {"T", "N", "C", "S", "G"}, -1, {0, 0, 0, 0},
+    {"vt_global_temporal_attention_backward", fz_call_global_temporal_attention_backward, 0, 0, 5, {"T", "N", "C", "S", "G"}, 0, {},
      5, {
         {"grad", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"v", FZ_IN, 0, 0, 3, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -270,7 +293,7 @@ static const fz_function fz_functions[27] = {
      }, 1, {
         {"num_segments", FZ_INT64, 1, 0},
      }, 0},
-    {"vt_region_pool_forward", fz_call_region_pool_forward, 0, 0, 4, {"B", "C", "S", "K"}, -1, {0, 0, 0, 0},
+    {"vt_region_pool_forward", fz_call_region_pool_forward, 0, 0, 4, {"B", "C", "S", "K"}, 0, {},
      3, {
         {"x", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"assign", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -278,7 +301,7 @@ static const fz_function fz_functions[27] = {
      }, 1, {
         {"normalize", FZ_BOOL, INT64_MIN, -1},
      }, 0},
-    {"vt_region_pool_backward", fz_call_region_pool_backward, 0, 0, 4, {"B", "C", "K", "S"}, -1, {0, 0, 0, 0},
+    {"vt_region_pool_backward", fz_call_region_pool_backward, 0, 0, 4, {"B", "C", "K", "S"}, 0, {},
      5, {
         {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"x", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -288,14 +311,14 @@ static const fz_function fz_functions[27] = {
      }, 1, {
         {"normalize", FZ_BOOL, INT64_MIN, -1},
      }, 0},
-    {"vt_region_unpool_forward", fz_call_region_unpool_forward, 0, 0, 4, {"B", "C", "K", "S"}, -1, {0, 0, 0, 0},
+    {"vt_region_unpool_forward", fz_call_region_unpool_forward, 0, 0, 4, {"B", "C", "K", "S"}, 0, {},
      3, {
         {"r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"assign", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"y", FZ_OUT, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
      }, 0, {
      }, 0},
-    {"vt_region_unpool_backward", fz_call_region_unpool_backward, 0, 0, 4, {"B", "C", "S", "K"}, -1, {0, 0, 0, 0},
+    {"vt_region_unpool_backward", fz_call_region_unpool_backward, 0, 0, 4, {"B", "C", "S", "K"}, 0, {},
      5, {
         {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"r", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -304,7 +327,7 @@ static const fz_function fz_functions[27] = {
         {"grad_assign", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
      }, 0},
-    {"vt_spatial_attention_forward", fz_call_spatial_attention_forward, 0, 0, 4, {"B", "D", "S", "DV"}, -1, {0, 0, 0, 0},
+    {"vt_spatial_attention_forward", fz_call_spatial_attention_forward, 0, 0, 4, {"B", "D", "S", "DV"}, 0, {},
      5, {
         {"q", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"k", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -313,7 +336,7 @@ static const fz_function fz_functions[27] = {
         {"lse", FZ_OUT, 1, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
      }, 0},
-    {"vt_spatial_attention_backward", fz_call_spatial_attention_backward, 0, 0, 4, {"B", "DV", "S", "D"}, -1, {0, 0, 0, 0},
+    {"vt_spatial_attention_backward", fz_call_spatial_attention_backward, 0, 0, 4, {"B", "DV", "S", "D"}, 0, {},
      8, {
         {"grad", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"q", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -325,7 +348,7 @@ static const fz_function fz_functions[27] = {
         {"grad_v", FZ_OUT, 1, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
      }, 0},
-    {"vt_dual_attention_matching_forward", fz_call_dual_attention_matching_forward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 4, {0, 1, 2, 3},
+    {"vt_dual_attention_matching_forward", fz_call_dual_attention_matching_forward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 1, {{4, fz_size_dual_attention_matching_workspace_count, 4, {0, 1, 2, 3}}},
      15, {
         {"audio", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"visual", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -344,7 +367,7 @@ static const fz_function fz_functions[27] = {
         {"workspace", FZ_OUT, 1, 0, 1, {{FZ_SYMBOL, 4, 0}}},
      }, 0, {
      }, 0},
-    {"vt_dual_attention_matching_backward", fz_call_dual_attention_matching_backward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 4, {0, 1, 2, 3},
+    {"vt_dual_attention_matching_backward", fz_call_dual_attention_matching_backward, 0, 0, 5, {"N", "T", "D", "DK", "W"}, 1, {{4, fz_size_dual_attention_matching_workspace_count, 4, {0, 1, 2, 3}}},
      23, {
         {"grad_p", FZ_IN, 1, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}}},
         {"grad_p_audio", FZ_IN, 1, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}}},
@@ -371,14 +394,14 @@ static const fz_function fz_functions[27] = {
         {"grad_wv_v", FZ_OUT, 1, 0, 2, {{FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 2, 0}}},
      }, 0, {
      }, 0},
-    {"vt_dam_loss_forward", fz_call_dam_loss_forward, 0, 0, 0, {}, -1, {0, 0, 0, 0},
+    {"vt_dam_loss_forward", fz_call_dam_loss_forward, 0, 0, 0, {}, 0, {},
      3, {
         {"p", FZ_IN, 0, 0, -1, {}},
         {"labels", FZ_IN, 0, 0, -1, {}},
         {"loss", FZ_OUT, 0, 0, 0, {}},
      }, 0, {
      }, 0},
-    {"vt_dam_loss_backward", fz_call_dam_loss_backward, 0, 0, 0, {}, -1, {0, 0, 0, 0},
+    {"vt_dam_loss_backward", fz_call_dam_loss_backward, 0, 0, 0, {}, 0, {},
      5, {
         {"grad", FZ_IN, 0, 0, 0, {}},
         {"p", FZ_IN, 0, 0, -1, {}},
@@ -387,7 +410,7 @@ static const fz_function fz_functions[27] = {
         {"grad_labels", FZ_OUT, 1, 0, -1, {}},
      }, 0, {
      }, 0},
-    {"vt_cml_localize", fz_call_cml_localize, 0, 0, 3, {"N", "D", "T"}, -1, {0, 0, 0, 0},
+    {"vt_cml_localize", fz_call_cml_localize, 0, 0, 3, {"N", "D", "T"}, 0, {},
      3, {
         {"query_global", FZ_IN, 0, 0, 2, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}}},
         {"other_local", FZ_IN, 0, 0, 3, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 1, 0}}},
@@ -395,7 +418,7 @@ static const fz_function fz_functions[27] = {
      }, 1, {
         {"length", FZ_INT64, 1, -1},
      }, 0},
-    {"vt_correlation_forward", fz_call_correlation_forward, 0, 0, 5, {"P", "B", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_correlation_forward", fz_call_correlation_forward, 0, 0, 5, {"P", "B", "C", "H", "W"}, 0, {},
      3, {
         {"f1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"f2", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -404,7 +427,7 @@ static const fz_function fz_functions[27] = {
         {"patch_size", FZ_INT64, 1, 0},
         {"dilation_patch", FZ_INT64, 1, -1},
      }, 0},
-    {"vt_correlation_backward", fz_call_correlation_backward, 0, 0, 5, {"P", "B", "H", "W", "C"}, -1, {0, 0, 0, 0},
+    {"vt_correlation_backward", fz_call_correlation_backward, 0, 0, 5, {"P", "B", "H", "W", "C"}, 0, {},
      5, {
         {"grad", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"f1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -415,7 +438,47 @@ static const fz_function fz_functions[27] = {
         {"patch_size", FZ_INT64, 1, 0},
         {"dilation_patch", FZ_INT64, 1, -1},
      }, 0},
-    {"vt_kernel_soft_argmax_forward", fz_call_kernel_soft_argmax_forward, 0, 0, 4, {"B", "P", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_spatial_correlation_sample_forward", fz_call_spatial_correlation_sample_forward, 0, 0, 16, {"KH", "KW", "PH", "PW", "SH", "SW", "PADH", "PADW", "DILH", "DILW", "B", "C", "H", "W", "OH", "OW"}, 2, {{14, fz_size_spatial_correlation_sample_output_size, 5, {12, 0, 6, 8, 4}}, {15, fz_size_spatial_correlation_sample_output_size, 5, {13, 1, 7, 9, 5}}},
+     3, {
+        {"input1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 11, 0}, {FZ_SYMBOL, 12, 0}, {FZ_SYMBOL, 13, 0}}},
+        {"input2", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 11, 0}, {FZ_SYMBOL, 12, 0}, {FZ_SYMBOL, 13, 0}}},
+        {"out", FZ_OUT, 0, 0, 5, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 14, 0}, {FZ_SYMBOL, 15, 0}}},
+     }, 12, {
+        {"kernel_h", FZ_INT64, 0, 0},
+        {"kernel_w", FZ_INT64, 0, 1},
+        {"patch_h", FZ_INT64, 0, 2},
+        {"patch_w", FZ_INT64, 0, 3},
+        {"stride_h", FZ_INT64, 1, 4},
+        {"stride_w", FZ_INT64, 1, 5},
+        {"padding_h", FZ_INT64, INT64_MIN, 6},
+        {"padding_w", FZ_INT64, INT64_MIN, 7},
+        {"dilation_h", FZ_INT64, 1, 8},
+        {"dilation_w", FZ_INT64, 1, 9},
+        {"dilation_patch_h", FZ_INT64, INT64_MIN, -1},
+        {"dilation_patch_w", FZ_INT64, INT64_MIN, -1},
+     }, 0},
+    {"vt_spatial_correlation_sample_backward", fz_call_spatial_correlation_sample_backward, 0, 0, 16, {"KH", "KW", "PH", "PW", "SH", "SW", "PADH", "PADW", "DILH", "DILW", "B", "OH", "OW", "C", "H", "W"}, 2, {{11, fz_size_spatial_correlation_sample_output_size, 5, {14, 0, 6, 8, 4}}, {12, fz_size_spatial_correlation_sample_output_size, 5, {15, 1, 7, 9, 5}}},
+     5, {
+        {"grad", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 11, 0}, {FZ_SYMBOL, 12, 0}}},
+        {"input1", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 13, 0}, {FZ_SYMBOL, 14, 0}, {FZ_SYMBOL, 15, 0}}},
+        {"input2", FZ_IN, 0, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 13, 0}, {FZ_SYMBOL, 14, 0}, {FZ_SYMBOL, 15, 0}}},
+        {"grad_input1", FZ_OUT, 1, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 13, 0}, {FZ_SYMBOL, 14, 0}, {FZ_SYMBOL, 15, 0}}},
+        {"grad_input2", FZ_OUT, 1, 0, 4, {{FZ_SYMBOL, 10, 0}, {FZ_SYMBOL, 13, 0}, {FZ_SYMBOL, 14, 0}, {FZ_SYMBOL, 15, 0}}},
+     }, 12, {
+        {"kernel_h", FZ_INT64, 0, 0},
+        {"kernel_w", FZ_INT64, 0, 1},
+        {"patch_h", FZ_INT64, 0, 2},
+        {"patch_w", FZ_INT64, 0, 3},
+        {"stride_h", FZ_INT64, 1, 4},
+        {"stride_w", FZ_INT64, 1, 5},
+        {"padding_h", FZ_INT64, INT64_MIN, 6},
+        {"padding_w", FZ_INT64, INT64_MIN, 7},
+        {"dilation_h", FZ_INT64, 1, 8},
+        {"dilation_w", FZ_INT64, 1, 9},
+        {"dilation_patch_h", FZ_INT64, INT64_MIN, -1},
+        {"dilation_patch_w", FZ_INT64, INT64_MIN, -1},
+     }, 0},
+    {"vt_kernel_soft_argmax_forward", fz_call_kernel_soft_argmax_forward, 0, 0, 4, {"B", "P", "H", "W"}, 0, {},
      3, {
         {"corr", FZ_IN, 0, 0, 5, {{FZ_SYMBOL, 0, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"displacement", FZ_OUT, 0, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_CONSTANT, 2, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
@@ -424,7 +487,7 @@ static const fz_function fz_functions[27] = {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
      }, 0},
-    {"vt_kernel_soft_argmax_backward", fz_call_kernel_soft_argmax_backward, 0, 0, 4, {"B", "H", "W", "P"}, -1, {0, 0, 0, 0},
+    {"vt_kernel_soft_argmax_backward", fz_call_kernel_soft_argmax_backward, 0, 0, 4, {"B", "H", "W", "P"}, 0, {},
      4, {
         {"grad_displacement", FZ_IN, 1, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_CONSTANT, 2, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
         {"grad_confidence", FZ_IN, 1, 0, 4, {{FZ_SYMBOL, 0, 0}, {FZ_CONSTANT, 1, 0}, {FZ_SYMBOL, 1, 0}, {FZ_SYMBOL, 2, 0}}},
@@ -434,7 +497,7 @@ static const fz_function fz_functions[27] = {
         {"sigma", FZ_DOUBLE, INT64_MIN, -1},
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
      }, 0},
-    {"vt_motion_squeeze_forward", fz_call_motion_squeeze_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, -1, {0, 0, 0, 0},
+    {"vt_motion_squeeze_forward", fz_call_motion_squeeze_forward, 0, 0, 5, {"T", "N", "C", "H", "W"}, 0, {},
      2, {
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
         {"out", FZ_OUT, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_CONSTANT, 3, 0}, {FZ_SYMBOL, 3, 0}, {FZ_SYMBOL, 4, 0}}},
@@ -445,7 +508,7 @@ static const fz_function fz_functions[27] = {
         {"temperature", FZ_DOUBLE, INT64_MIN, -1},
         {"normalize", FZ_BOOL, INT64_MIN, -1},
      }, 0},
-    {"vt_motion_squeeze_backward", fz_call_motion_squeeze_backward, 0, 0, 5, {"T", "N", "H", "W", "C"}, -1, {0, 0, 0, 0},
+    {"vt_motion_squeeze_backward", fz_call_motion_squeeze_backward, 0, 0, 5, {"T", "N", "H", "W", "C"}, 0, {},
      3, {
         {"grad", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_CONSTANT, 3, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},
         {"x", FZ_IN, 0, 0, 4, {{FZ_PRODUCT, 1, 0}, {FZ_SYMBOL, 4, 0}, {FZ_SYMBOL, 2, 0}, {FZ_SYMBOL, 3, 0}}},

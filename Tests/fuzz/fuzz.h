@@ -37,9 +37,23 @@ typedef struct {
 
 typedef int32_t (*fz_caller)(void *handle, DLTensor *const *t, const fz_value *s, void **created, vt_error *err);
 
-#define FZ_MAX_SYMBOLS 8
+#define FZ_MAX_SYMBOLS 16
 #define FZ_MAX_TENSORS 24
-#define FZ_MAX_SCALARS 6
+#define FZ_MAX_SCALARS 12
+#define FZ_MAX_DERIVED 2
+#define FZ_MAX_DERIVED_INPUTS 5
+
+/* A size function of the ABI on an array of its int64 parameters. */
+typedef int32_t (*fz_sizer)(const int64_t *v, int64_t *count, vt_error *err);
+
+/* A symbol a size function computes from others (the DAM workspace, a sampled correlation's
+ * output height). */
+typedef struct {
+    int symbol;
+    fz_sizer size;
+    int ninputs;
+    int inputs[FZ_MAX_DERIVED_INPUTS];
+} fz_derived;
 
 typedef struct {
     const char *name;
@@ -47,8 +61,8 @@ typedef struct {
     int handle, creates; /* takes a stream first; creates one */
     int nsymbols;
     const char *symbols[FZ_MAX_SYMBOLS];
-    int derived; /* the symbol vt_dual_attention_matching_workspace_count gives, or -1 */
-    int derived_inputs[4];
+    int nderived;
+    fz_derived derived[FZ_MAX_DERIVED];
     int ntensors;
     fz_tensor tensors[FZ_MAX_TENSORS];
     int nscalars;

@@ -230,16 +230,13 @@ static const int64_t extreme_ints[] = {0, 1, 2, 3, (1ll << 31) - 1, 1ll << 31, (
                                        1ll << 62, INT64_MAX, -1, INT64_MIN};
 static const double extreme_doubles[] = {0.0, -0.0, 5e-324, 1e-300, 1.0, 5.0, 1e300, INFINITY, -INFINITY, NAN, -1.0};
 
-/* A workspace size, or -1 when the function refuses these dims. */
-static int64_t workspace(const call_case *c) {
-    const fz_function *f = c->f;
-    int64_t count = -1;
+/* The derived size k, or -1 when its function refuses these symbols. */
+static int64_t derived_size(const call_case *c, int k) {
+    const fz_derived *d = &c->f->derived[k];
+    int64_t inputs[FZ_MAX_DERIVED_INPUTS], count = -1;
+    for (int i = 0; i < d->ninputs; i++) inputs[i] = c->sym[d->inputs[i]];
     vt_error err;
-    if (vt_dual_attention_matching_workspace_count(c->sym[f->derived_inputs[0]], c->sym[f->derived_inputs[1]],
-                                                   c->sym[f->derived_inputs[2]], c->sym[f->derived_inputs[3]],
-                                                   &count, &err) != VT_OK)
-        return -1;
-    return count;
+    return d->size(inputs, &count, &err) == VT_OK ? count : -1;
 }
 
 static void choose_scalars(call_case *c, rng *r, bool extreme) {
@@ -270,7 +267,10 @@ static void choose_valid(call_case *c, rng *r) {
     c->any_ndim = (int)below(r, 4);
     for (int d = 0; d < c->any_ndim; d++) c->any_shape[d] = chance(r, 5) ? 0 : 1 + below(r, 5);
     choose_scalars(c, r, false);
-    if (f->derived >= 0) c->sym[f->derived] = workspace(c) < 0 ? 0 : workspace(c);
+    for (int k = 0; k < f->nderived; k++) {
+        int64_t size = derived_size(c, k);
+        c->sym[f->derived[k].symbol] = size < 0 ? 0 : size;
+    }
 }
 
 /* A zero dim beside huge ones; false when the draw gives a tensor too big to allocate. */
@@ -283,9 +283,9 @@ static bool choose_extreme(call_case *c, rng *r) {
     for (int d = 0; d < c->any_ndim; d++) c->any_shape[d] = chance(r, 50) ? PICK(r, huge_dims) : below(r, 3);
     c->any_shape[below(r, c->any_ndim)] = 0;
     choose_scalars(c, r, true);
-    if (f->derived >= 0) {
-        int64_t w = workspace(c);
-        c->sym[f->derived] = w < 0 ? 1 + below(r, 4) : w;
+    for (int k = 0; k < f->nderived; k++) {
+        int64_t size = derived_size(c, k);
+        c->sym[f->derived[k].symbol] = size < 0 ? 1 + below(r, 4) : size;
     }
     for (int i = 0; i < f->ntensors; i++)
         if (!f->tensors[i].optional && tensor_count(c, i) > CAP_ELEMENTS) return false;

@@ -74,29 +74,12 @@ static PyObject *blas_info(PyObject *module, PyObject *unused) {
                          "threads", (int)info.threads);
 }
 
-/* dual_attention_matching_workspace_count(n, t, d, dk) -> int: the one size another function
- * derives (the op table's derived dim W). */
-static PyObject *workspace_count(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    const char *fn = "dual_attention_matching_workspace_count";
-    int64_t dims[4], count = 0;
-    static const char *names[4] = {"n", "t", "d", "dk"};
-    if (vtx_arity(fn, nargs, 4) < 0) return NULL;
-    for (int i = 0; i < 4; i++)
-        if (vtx_int64(args[i], fn, names[i], &dims[i]) < 0) return NULL;
-    vt_error error;
-    int32_t status = vt_dual_attention_matching_workspace_count(dims[0], dims[1], dims[2], dims[3], &count, &error);
-    if (status != VT_OK) return vtx_result(module, fn, status, &error);
-    return PyLong_FromLongLong(count);
-}
-
 static PyMethodDef library_methods[] = {
     {"set_num_threads", set_num_threads, METH_O, "set_num_threads(n): threads per call; 0 = one per CPU."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "get_num_threads() -> int"},
     {"version", version, METH_NOARGS, "version() -> the library's version string"},
     {"cpu_dispatch", cpu_dispatch, METH_NOARGS, "cpu_dispatch() -> the kernel build that runs"},
     {"blas_info", blas_info, METH_NOARGS, "blas_info() -> the BLAS and the kernel set it runs"},
-    {"dual_attention_matching_workspace_count", (PyCFunction)(void (*)(void))workspace_count, METH_FASTCALL,
-     "dual_attention_matching_workspace_count(n, t, d, dk) -> int"},
     {NULL, NULL, 0, NULL},
 };
 

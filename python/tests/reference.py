@@ -209,3 +209,58 @@ def kernel_soft_argmax(corr, sigma=5.0, temperature=100.0):
         v = (probabilities * offsets[1][None, :, None, None]).sum(1)
         displacement = xp.stack([u, v], 1)
     return displacement, confidence
+
+
+def _truncating_divide(a, b):
+    return abs(a) // b * (1 if a >= 0 else -1)
+
+
+def spatial_correlation_sample(input1, input2, kernel_size, patch_size, stride, padding, dilation, dilation_patch):
+    """spatial-correlation-sampler's CPU forward as its source defines it (correlation.cpp): one
+    output element at a time, summing over channels and the window's taps where both samples lie
+    in the image. Arguments are (h, w) pairs; numpy float64 only (a loop oracle for small cases)."""
+    import numpy as np
+    (kh, kw), (ph, pw), (sh, sw), (padh, padw), (dh, dw), (dph, dpw) = (kernel_size, patch_size, stride, padding,
+                                                                         dilation, dilation_patch)
+    b, _, h, w = input1.shape
+    oh = _truncating_divide(h + 2 * padh - ((kh - 1) * dh + 1), sh) + 1
+    ow = _truncating_divide(w + 2 * padw - ((kw - 1) * dw + 1), sw) + 1
+    out = np.zeros((b, ph, pw, oh, ow))
+    for n in range(b):
+        for p in range(ph):
+            for q in range(pw):
+                su, sv = (p - _truncating_divide(ph - 1, 2)) * dph, (q - _truncating_divide(pw - 1, 2)) * dpw
+                for y in range(oh):
+                    for x in range(ow):
+                        for i in range(kh):
+                            y1 = y * sh - padh + i * dh
+                            if not (0 <= y1 < h and 0 <= y1 + su < h):
+                                continue
+                            for j in range(kw):
+                                x1 = x * sw - padw + j * dw
+                                if 0 <= x1 < w and 0 <= x1 + sv < w:
+                                    out[n, p, q, y, x] += input1[n, :, y1, x1] @ input2[n, :, y1 + su, x1 + sv]
+    return out
+
+
+def spatial_correlation_sample_backward(grad, input1, input2, kernel_size, patch_size, stride, padding, dilation,
+                                        dilation_patch):
+    """The peer's CPU backward (correlate_patch_grad): each output's gradient scattered onto both
+    inputs' samples."""
+    import numpy as np
+    (kh, kw), (ph, pw), (sh, sw), (padh, padw), (dh, dw), (dph, dpw) = (kernel_size, patch_size, stride, padding,
+                                                                         dilation, dilation_patch)
+    b, _, h, w = input1.shape
+    grad1, grad2 = np.zeros(input1.shape), np.zeros(input2.shape)
+    for n, p, q, y, x in np.ndindex(*grad.shape):
+        su, sv = (p - _truncating_divide(ph - 1, 2)) * dph, (q - _truncating_divide(pw - 1, 2)) * dpw
+        for i in range(kh):
+            y1 = y * sh - padh + i * dh
+            if not (0 <= y1 < h and 0 <= y1 + su < h):
+                continue
+            for j in range(kw):
+                x1 = x * sw - padw + j * dw
+                if 0 <= x1 < w and 0 <= x1 + sv < w:
+                    grad1[n, :, y1, x1] += grad[n, p, q, y, x] * input2[n, :, y1 + su, x1 + sv]
+                    grad2[n, :, y1 + su, x1 + sv] += grad[n, p, q, y, x] * input1[n, :, y1, x1]
+    return grad1, grad2

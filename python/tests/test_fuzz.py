@@ -50,6 +50,11 @@ NUMPY_CALLS = {
     "spatial_attention_backward": ((a(2, 2, 5), a(2, 3, 5), a(2, 3, 5), a(2, 2, 5)), {}),
     "correlation": ((a(1, 2, 4, 5), a(1, 2, 4, 5)), dict(patch_size=3, dilation_patch=1)),
     "correlation_backward": ((a(1, 3, 3, 4, 5), a(1, 2, 4, 5), a(1, 2, 4, 5)), dict(patch_size=3, dilation_patch=2)),
+    "spatial_correlation_sample": ((a(1, 2, 4, 5), a(1, 2, 4, 5)),
+                                   dict(kernel_size=3, patch_size=(2, 3), stride=2, padding=1, dilation=1,
+                                        dilation_patch=2)),
+    "spatial_correlation_sample_backward": ((a(1, 2, 3, 2, 3), a(1, 2, 4, 5), a(1, 2, 4, 5)),
+                                            dict(kernel_size=3, patch_size=(2, 3), stride=2, padding=1)),
     "kernel_soft_argmax": ((a(1, 3, 3, 2, 2),), dict(sigma=5.0, temperature=100.0)),
     "kernel_soft_argmax_backward": ((a(1, 2, 2, 2), a(1, 1, 2, 2), a(1, 3, 3, 2, 2)), dict(sigma=2.0, temperature=10.0)),
     "motion_squeeze": ((a(4, 3, 3, 3), 2), dict(patch_size=3, sigma=5.0, temperature=100.0, normalize=True)),
@@ -68,7 +73,8 @@ NUMPY_CALLS = {
 
 # The torch level's functions take the same arguments as tensors (no _backward functions).
 TORCH_FUNCTIONS = ["temporal_shift", "temporal_shift_", "temporal_interlace", "global_temporal_attention",
-                   "region_pool", "region_unpool", "spatial_attention", "correlation", "kernel_soft_argmax",
+                   "region_pool", "region_unpool", "spatial_attention", "correlation",
+                   "spatial_correlation_sample", "kernel_soft_argmax",
                    "motion_squeeze", "dual_attention_matching", "dam_loss", "cml_localize",
                    "TemporalShiftStream", "TemporalShiftStream.step"]
 
@@ -85,6 +91,9 @@ MODULE_CALLS = {
     "MotionSqueeze.forward": ((a(4, 4, 5, 5),), {}),
     "DualAttentionMatching": ((), dict(audio_dim=6, visual_dim=5, dim=D, key_dim=DK, num_classes=3)),
     "DualAttentionMatching.forward": ((a(N, T, 6), a(N, T, 5), mask(N, T)), {}),
+    "SpatialCorrelationSampler": ((), dict(kernel_size=3, patch_size=(2, 3), stride=2, padding=1, dilation=1,
+                                           dilation_patch=2)),
+    "SpatialCorrelationSampler.forward": ((a(1, 2, 4, 5), a(1, 2, 4, 5)), {}),
 }
 
 

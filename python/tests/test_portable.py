@@ -56,6 +56,12 @@ def cases(dtype):
         ("correlation_forward", (f1, f2, 5, 2)),
         ("correlation_forward", (f1, f2, 3, 2 ** 40)),  # only the centre reaches the image
         ("correlation_backward", (randn(2, 5, 5, 5, 6), f1, f2, 5, 2, [True, True])),
+        # kernel 3, patch (2, 3), stride (2, 1), padding 1, dilation (1, 2), dilation_patch (2, 1); then the
+        # correlation's own case.
+        ("spatial_correlation_sample_forward", (f1, f2, 3, 3, 2, 3, 2, 1, 1, 1, 1, 2, 2, 1)),
+        ("spatial_correlation_sample_forward", (f1, f2, 1, 1, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2)),
+        ("spatial_correlation_sample_backward", (randn(2, 2, 3, 3, 4), f1, f2, 3, 3, 2, 3, 2, 1, 1, 1, 1, 2, 2, 1,
+                                                 [True, True])),
         ("kernel_soft_argmax_forward", (corr, 5.0, 10.0)),
         ("kernel_soft_argmax_forward", (randn(2, 1, 1, 4, 3), 5.0, 10.0)),
         ("kernel_soft_argmax_backward", (randn(2, 2, 4, 3), randn(2, 1, 4, 3), corr, 5.0, 10.0)),

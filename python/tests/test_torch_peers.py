@@ -18,24 +18,50 @@ def test_spatial_correlation_sample_has_the_peer_signature_and_layout():
     torch.testing.assert_close(out, reference.correlation(f1, f2, 5, 2), rtol=1e-12, atol=1e-12)
     module = vtt.SpatialCorrelationSampler(kernel_size=1, patch_size=3, stride=1, padding=0, dilation_patch=1)
     torch.testing.assert_close(module(f1, f2), reference.correlation(f1, f2, 3, 1), rtol=1e-12, atol=1e-12)
-    f1.requires_grad_(True)
-    torch.autograd.gradcheck(lambda a: vtt.spatial_correlation_sample(a, f2, patch_size=3), (f1,))
+    # The peer's positional order: kernel_size, patch_size, stride, padding, dilation, dilation_patch.
+    out = vtt.SpatialCorrelationSampler(3, 3, 2, 1, 2, 2)(f1, f2)
+    expected = reference.spatial_correlation_sample(f1.numpy(), f2.numpy(), *[(v, v) for v in (3, 3, 2, 1, 2, 2)])
+    assert out.shape == (2, 3, 3, 2, 3)
+    torch.testing.assert_close(out, torch.from_numpy(expected), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"kernel_size": 3}, r"kernel_size=3 is not supported; vidtemporal's correlation covers kernel_size=1"),
-    ({"stride": 2}, r"stride=2 is not supported"),
-    ({"padding": (1, 1)}, r"padding=\(1, 1\) is not supported"),
-    ({"dilation": 2}, r"dilation=2 is not supported"),
-    ({"patch_size": (3, 5)}, r"patch_size=\(3, 5\), dilation_patch=1: only square patches"),
-    ({"patch_size": 4}, r"patch_size=4 must be odd"),
+# The peer's scripts' arguments (grad_check.py's and benchmark.py's defaults, FlowNet's) and the
+# shapes the fast path does not take: even and rectangular patches, rectangular windows.
+GRADCHECK_ARGUMENTS = [(3, 3, 2, 1, 2, 2), (1, 3, 1, 0, 2, 2), (1, 21, 1, 0, 1, 2), (2, 4, 1, 1, 1, 1),
+                       ((3, 1), (2, 3), (1, 2), (1, 0), (1, 2), (2, 1))]
+
+
+@pytest.mark.parametrize("arguments", GRADCHECK_ARGUMENTS, ids=str)
+def test_spatial_correlation_sample_gradcheck(arguments):
+    g = torch.Generator().manual_seed(4)
+    f1, f2 = (torch.randn(2, 2, 7, 6, dtype=torch.float64, generator=g, requires_grad=True) for _ in range(2))
+    torch.autograd.gradcheck(lambda a, b: vtt.spatial_correlation_sample(a, b, *arguments), (f1, f2))
+
+
+def test_spatial_correlation_sampler_module_and_opcheck():
+    module = vtt.SpatialCorrelationSampler(kernel_size=3, patch_size=(2, 3), stride=2, padding=1)
+    assert "kernel_size=3, patch_size=(2, 3), stride=2, padding=1" in repr(module)
+    f1, f2 = torch.randn(1, 4, 8, 9), torch.randn(1, 4, 8, 9)
+    torch.testing.assert_close(module(f1, f2), vtt.spatial_correlation_sample(f1, f2, 3, (2, 3), 2, 1))
+    if hasattr(torch.library, "opcheck"):
+        op = torch.ops.vidtemporal.spatial_correlation_sample_forward
+        torch.library.opcheck(op, (f1.requires_grad_(), f2, 3, 3, 2, 3, 2, 2, 1, 1, 1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ({"stride": 0}, ValueError, r"stride=0 must be >= 1"),
+    ({"dilation": -1}, ValueError, r"dilation=-1 must be >= 1"),
+    ({"patch_size": (3, 5, 1)}, ValueError, r"patch_size must be an int or a pair"),
+    ({"kernel_size": 7}, ValueError, r"the output size .* is negative"),
+    ({"padding": "1"}, TypeError, r"padding must be an int"),
 ])
-def test_spatial_correlation_sample_names_what_it_does_not_cover(arguments, message):
+def test_spatial_correlation_sample_refuses_what_the_peer_cannot_run(arguments, error, message):
     f = torch.ones(1, 1, 3, 3)
-    with pytest.raises(ValueError, match="spatial_correlation_sample: " + message):
+    with pytest.raises(error, match="spatial_correlation_sample: " + message):
         vtt.spatial_correlation_sample(f, f, **arguments)
-    with pytest.raises(ValueError, match="SpatialCorrelationSampler: " + message):
-        vtt.SpatialCorrelationSampler(**arguments)
+    if arguments.get("kernel_size") != 7:   # the output size depends on the input: known at the call
+        with pytest.raises(error, match="SpatialCorrelationSampler: " + message):
+            vtt.SpatialCorrelationSampler(**arguments)
 
 
 def _tin_shift_reference(x, shift):

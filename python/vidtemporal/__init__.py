@@ -13,6 +13,7 @@ from . import _args, _blas, _errors
 from ._blas import blas_info
 from .cml_localize import cml_localize
 from .correlation import correlation, correlation_backward
+from .spatial_correlation_sample import spatial_correlation_sample, spatial_correlation_sample_backward
 from .kernel_soft_argmax import kernel_soft_argmax, kernel_soft_argmax_backward
 from .motion_squeeze import motion_squeeze, motion_squeeze_backward
 from .dam_loss import dam_loss, dam_loss_backward
@@ -65,7 +66,8 @@ __all__ = [
     "temporal_interlace", "temporal_interlace_backward",
     "global_temporal_attention", "global_temporal_attention_backward", "region_pool", "region_pool_backward",
     "region_unpool", "region_unpool_backward", "spatial_attention", "spatial_attention_backward",
-    "correlation", "correlation_backward", "kernel_soft_argmax", "kernel_soft_argmax_backward",
+    "correlation", "correlation_backward", "spatial_correlation_sample", "spatial_correlation_sample_backward",
+    "kernel_soft_argmax", "kernel_soft_argmax_backward",
     "motion_squeeze", "motion_squeeze_backward",
     "dual_attention_matching", "dual_attention_matching_backward", "dam_loss", "dam_loss_backward", "cml_localize",
     "set_num_threads", "get_num_threads", "UnsupportedError", "__version__",

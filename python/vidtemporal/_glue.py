@@ -237,7 +237,7 @@ def dual_attention_matching_forward(fn, allocator, audio, visual, mask, wq_a, wk
     D = audio_shape[2]
     T = audio_shape[1]
     DK = wq_a_shape[1]
-    W = _C.dual_attention_matching_workspace_count(int(N), int(T), int(D), int(DK)) if workspace else 0
+    W = checked(fn, _C.dual_attention_matching_workspace_count, int(N), int(T), int(D), int(DK)) if workspace else 0
     p = allocate(fn, allocator, "p", mask_shape, "(N, T)", audio, False)
     p_audio = allocate(fn, allocator, "p_audio", mask_shape, "(N, T)", audio, False)
     p_visual = allocate(fn, allocator, "p_visual", mask_shape, "(N, T)", audio, False)
@@ -350,6 +350,85 @@ def correlation_backward(fn, allocator, grad, f1, f2, patch_size, dilation_patch
         return grad_f1, grad_f2
     checked(fn, _C.correlation_backward, grad, f1, f2, grad_f1, grad_f2, patch_size, dilation_patch)
     return grad_f1, grad_f2
+
+
+def spatial_correlation_sample_forward(fn, allocator, input1, input2, kernel_h, kernel_w, patch_h, patch_w, stride_h,
+                                       stride_w, padding_h, padding_w, dilation_h, dilation_w, dilation_patch_h,
+                                       dilation_patch_w, *, call=True):
+    """vt_spatial_correlation_sample_forward for the public function fn -> (out,). call=False: the outputs only, not
+    computed (fake tensors)."""
+    if kernel_h < 0:
+        raise error(ValueError, fn, "kernel_h", f"kernel_h={kernel_h} must be >= 0")
+    if kernel_w < 0:
+        raise error(ValueError, fn, "kernel_w", f"kernel_w={kernel_w} must be >= 0")
+    if patch_h < 0:
+        raise error(ValueError, fn, "patch_h", f"patch_h={patch_h} must be >= 0")
+    if patch_w < 0:
+        raise error(ValueError, fn, "patch_w", f"patch_w={patch_w} must be >= 0")
+    if stride_h < 1:
+        raise error(ValueError, fn, "stride_h", f"stride_h={stride_h} must be >= 1")
+    if stride_w < 1:
+        raise error(ValueError, fn, "stride_w", f"stride_w={stride_w} must be >= 1")
+    if dilation_h < 1:
+        raise error(ValueError, fn, "dilation_h", f"dilation_h={dilation_h} must be >= 1")
+    if dilation_w < 1:
+        raise error(ValueError, fn, "dilation_w", f"dilation_w={dilation_w} must be >= 1")
+    input1_shape = dims(fn, allocator, input1, 4, "input1", "(B, C, H, W)")
+    B = input1_shape[0]
+    PH = patch_h
+    PW = patch_w
+    H = input1_shape[2]
+    KH = kernel_h
+    PADH = padding_h
+    DILH = dilation_h
+    SH = stride_h
+    OH = checked(fn, _C.spatial_correlation_sample_output_size, int(H), int(KH), int(PADH), int(DILH), int(SH))
+    W = input1_shape[3]
+    KW = kernel_w
+    PADW = padding_w
+    DILW = dilation_w
+    SW = stride_w
+    OW = checked(fn, _C.spatial_correlation_sample_output_size, int(W), int(KW), int(PADW), int(DILW), int(SW))
+    out = allocate(fn, allocator, "out", (B, PH, PW, OH, OW), "(B, PH, PW, OH, OW)", input1, False)
+    if not call:
+        return out,
+    checked(fn, _C.spatial_correlation_sample_forward, input1, input2, out, kernel_h, kernel_w, patch_h, patch_w,
+            stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, dilation_patch_h, dilation_patch_w)
+    return out,
+
+
+def spatial_correlation_sample_backward(fn, allocator, grad, input1, input2, kernel_h, kernel_w, patch_h, patch_w,
+                                        stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w,
+                                        dilation_patch_h, dilation_patch_w, *, grad_input1=True, grad_input2=True,
+                                        call=True):
+    """vt_spatial_correlation_sample_backward for the public function fn -> (grad_input1, grad_input2); an optional
+    output passed False is None. call=False: the outputs only, not computed (fake tensors)."""
+    if kernel_h < 0:
+        raise error(ValueError, fn, "kernel_h", f"kernel_h={kernel_h} must be >= 0")
+    if kernel_w < 0:
+        raise error(ValueError, fn, "kernel_w", f"kernel_w={kernel_w} must be >= 0")
+    if patch_h < 0:
+        raise error(ValueError, fn, "patch_h", f"patch_h={patch_h} must be >= 0")
+    if patch_w < 0:
+        raise error(ValueError, fn, "patch_w", f"patch_w={patch_w} must be >= 0")
+    if stride_h < 1:
+        raise error(ValueError, fn, "stride_h", f"stride_h={stride_h} must be >= 1")
+    if stride_w < 1:
+        raise error(ValueError, fn, "stride_w", f"stride_w={stride_w} must be >= 1")
+    if dilation_h < 1:
+        raise error(ValueError, fn, "dilation_h", f"dilation_h={dilation_h} must be >= 1")
+    if dilation_w < 1:
+        raise error(ValueError, fn, "dilation_w", f"dilation_w={dilation_w} must be >= 1")
+    grad_shape = dims(fn, allocator, grad, 5, "grad", "(B, PH, PW, OH, OW)")
+    input1_shape = dims(fn, allocator, input1, 4, "input1", "(B, C, H, W)")
+    grad_input1 = allocate(fn, allocator, "grad_input1", input1_shape, "(B, C, H, W)", grad, False) if grad_input1 else None
+    grad_input2 = allocate(fn, allocator, "grad_input2", input1_shape, "(B, C, H, W)", grad, False) if grad_input2 else None
+    if not call:
+        return grad_input1, grad_input2
+    checked(fn, _C.spatial_correlation_sample_backward, grad, input1, input2, grad_input1, grad_input2, kernel_h,
+            kernel_w, patch_h, patch_w, stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w,
+            dilation_patch_h, dilation_patch_w)
+    return grad_input1, grad_input2
 
 
 def kernel_soft_argmax_forward(fn, allocator, corr, sigma, temperature, *, call=True):

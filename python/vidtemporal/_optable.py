@@ -88,7 +88,8 @@ class Function:
     """One exported function, vt_<name>. ``handle`` names an opaque state argument (the stream)
     that comes first; ``creates`` names one that the function creates, returned through a last
     ``**out`` argument; ``derived`` maps a symbol to (function, its symbols): a size computed by
-    another exported function (the DAM workspace)."""
+    another exported function of the op from those symbols, in that order (the DAM workspace, a
+    sampled correlation's output height); a scalar that feeds one binds a symbol of its own."""
 
     def __init__(self, name, tensors, scalars=(), dtypes=FLOAT, handle=None, creates=None, derived=None,
                  half="float32", channels_last=False):
@@ -132,6 +133,16 @@ VIDEO = "N*T C H W"
 SHIFT = [SEGMENTS, Int64("fold_div", minimum=1), Int32("mode")]
 INTERLACE = [SEGMENTS, Int64("shift_div", minimum=1)]
 CORRELATION = [Int64("patch_size", minimum=1, symbol="P"), Int64("dilation_patch", minimum=1)]
+# spatial-correlation-sampler's arguments, each axis's own: the window's kernel, stride, padding
+# and dilation, the patch of displacements and its dilation. The output's size is the peer's.
+SAMPLER = [Int64("kernel_h", minimum=0, symbol="KH"), Int64("kernel_w", minimum=0, symbol="KW"),
+           Int64("patch_h", minimum=0, symbol="PH"), Int64("patch_w", minimum=0, symbol="PW"),
+           Int64("stride_h", minimum=1, symbol="SH"), Int64("stride_w", minimum=1, symbol="SW"),
+           Int64("padding_h", symbol="PADH"), Int64("padding_w", symbol="PADW"),
+           Int64("dilation_h", minimum=1, symbol="DILH"), Int64("dilation_w", minimum=1, symbol="DILW"),
+           Int64("dilation_patch_h"), Int64("dilation_patch_w")]
+SAMPLED = {"OH": ("spatial_correlation_sample_output_size", ("H", "KH", "PADH", "DILH", "SH")),
+           "OW": ("spatial_correlation_sample_output_size", ("W", "KW", "PADW", "DILW", "SW"))}
 SOFT_ARGMAX = [Double("sigma"), Double("temperature")]
 SQUEEZE = [SEGMENTS, Int64("patch_size", minimum=1), Double("sigma"), Double("temperature"), Bool("normalize")]
 DAM_INPUTS = [In("audio", "N T D"), In("visual", "N T D"), In("mask", "N T"),
@@ -233,6 +244,15 @@ OPS = [
                  [In("grad", "B P P H W"), In("f1", "B C H W"), In("f2", "B C H W"),
                   *gradients([In("f1", "B C H W"), In("f2", "B C H W")])], CORRELATION),
     ], forward="correlation_forward", backward="correlation_backward"),
+    Op("spatial_correlation_sample", [
+        # Half precision: the correlation's tiles read it in the kernel-1 case, float32 copies otherwise.
+        Function("spatial_correlation_sample_forward",
+                 [In("input1", "B C H W"), In("input2", "B C H W"), Out("out", "B PH PW OH OW")], SAMPLER,
+                 derived=SAMPLED, half="kernel"),
+        Function("spatial_correlation_sample_backward",
+                 [In("grad", "B PH PW OH OW"), In("input1", "B C H W"), In("input2", "B C H W"),
+                  *gradients([In("input1", "B C H W"), In("input2", "B C H W")])], SAMPLER, derived=SAMPLED),
+    ], forward="spatial_correlation_sample_forward", backward="spatial_correlation_sample_backward"),
     Op("kernel_soft_argmax", [
         Function("kernel_soft_argmax_forward",
                  [In("corr", "B P P H W"), Out("displacement", "B 2 H W"), Out("confidence", "B 1 H W")],

@@ -11,6 +11,6 @@ public func vt_dual_attention_matching_workspace_count(_ n: Int64, _ t: Int64, _
         guard n >= 0, t >= 0, d >= 0, dk >= 0 else {
             throw .invalidArgument("n=\(n), t=\(t), d=\(d) and dk=\(dk) must be >= 0", argument: "n")
         }
-        count.pointee = Int64(try DualAttentionMatching.workspaceCount(n: Int(n), t: Int(t), d: Int(d), dk: Int(dk)))
+        count.pointee = Int64(try DualAttentionMatching.workspaceCount(Int(n), Int(t), Int(d), Int(dk)))
     }
 }

@@ -49,7 +49,7 @@ public func vt_correlation_forward(_ f1: UnsafePointer<DLTensor>?, _ f2: UnsafeP
         try requireAtLeast(patch_size, 1, "patch_size")
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationForwardArguments.signature.bind([f1, f2, UnsafePointer(out)],
-            scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
+            scalars: [.init(symbol: 0, name: "patch_size", value: patch_size)])
         let arguments = CorrelationForwardArguments(call, patchSize: patch_size, dilationPatch: dilation_patch)
         switch arguments.dtype {
         case .float32: try Correlation.forward(arguments, Float.self)
@@ -118,7 +118,7 @@ public func vt_correlation_backward(_ grad: UnsafePointer<DLTensor>?, _ f1: Unsa
         try requireAtLeast(patch_size, 1, "patch_size")
         try requireAtLeast(dilation_patch, 1, "dilation_patch")
         let call = try CorrelationBackwardArguments.signature.bind([grad, f1, f2, UnsafePointer(grad_f1),
-            UnsafePointer(grad_f2)], scalar: .init(symbol: 0, name: "patch_size", value: patch_size))
+            UnsafePointer(grad_f2)], scalars: [.init(symbol: 0, name: "patch_size", value: patch_size)])
         try CorrelationBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
             let arguments = CorrelationBackwardArguments(call, patchSize: patch_size, dilationPatch: dilation_patch)
             switch arguments.dtype {

@@ -40,10 +40,12 @@ struct DualAttentionMatchingForwardArguments {
             .init(name: "workspace", role: .output, optional: true, index: false, rank: 1,
                   dims: [.derived(4), .constant(0), .constant(0), .constant(0), .constant(0)], layout: "(W,)"),
         ],
-        derived: Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
-            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
-            try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
-        }
+        derived: [
+            Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
+                (sizes: InlineArray<5, Int>) throws(VTError) -> Int in
+                try DualAttentionMatching.workspaceCount(sizes[0], sizes[1], sizes[2], sizes[3])
+            },
+        ]
     )
 
     let dtype: DType
@@ -167,10 +169,12 @@ struct DualAttentionMatchingBackwardArguments {
             .init(name: "grad_wv_v", role: .output, optional: true, index: false, rank: 2,
                   dims: [.symbol(2), .symbol(2), .constant(0), .constant(0), .constant(0)], layout: "(D, D)"),
         ],
-        derived: Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
-            (sizes: InlineArray<4, Int>) throws(VTError) -> Int in
-            try DualAttentionMatching.workspaceCount(n: sizes[0], t: sizes[1], d: sizes[2], dk: sizes[3])
-        }
+        derived: [
+            Derived(function: "vt_dual_attention_matching_workspace_count", symbol: 4, inputs: [0, 1, 2, 3]) {
+                (sizes: InlineArray<5, Int>) throws(VTError) -> Int in
+                try DualAttentionMatching.workspaceCount(sizes[0], sizes[1], sizes[2], sizes[3])
+            },
+        ]
     )
 
     let dtype: DType

@@ -45,7 +45,7 @@ public func vt_global_temporal_attention_forward(_ v: UnsafePointer<DLTensor>?, 
     cabiCall("vt_global_temporal_attention_forward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionForwardArguments.signature.bind([v, attn, UnsafePointer(y)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = GlobalTemporalAttentionForwardArguments(call, numSegments: num_segments)
         switch arguments.dtype {
         case .float32: try GlobalTemporalAttention.forward(arguments, Float.self)
@@ -111,7 +111,7 @@ public func vt_global_temporal_attention_backward(_ grad: UnsafePointer<DLTensor
     cabiCall("vt_global_temporal_attention_backward", err) { () throws(VTError) in
         try requireAtLeast(num_segments, 1, "num_segments")
         let call = try GlobalTemporalAttentionBackwardArguments.signature.bind([grad, v, attn, UnsafePointer(grad_v),
-            UnsafePointer(grad_attn)], scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            UnsafePointer(grad_attn)], scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = GlobalTemporalAttentionBackwardArguments(call, numSegments: num_segments)
         switch arguments.dtype {
         case .float32: try GlobalTemporalAttention.backward(arguments, Float.self)

@@ -52,7 +52,7 @@ public func vt_motion_squeeze_forward(_ x: UnsafePointer<DLTensor>?, _ out: Unsa
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeForwardArguments.signature.bind([x, UnsafePointer(out)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         try MotionSqueezeForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
             let arguments = MotionSqueezeForwardArguments(call, numSegments: num_segments, patchSize: patch_size,
                 sigma: sigma, temperature: temperature, normalize: normalize)
@@ -120,7 +120,7 @@ public func vt_motion_squeeze_backward(_ grad: UnsafePointer<DLTensor>?, _ x: Un
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(patch_size, 1, "patch_size")
         let call = try MotionSqueezeBackwardArguments.signature.bind([grad, x, UnsafePointer(grad_x)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         try MotionSqueezeBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
             let arguments = MotionSqueezeBackwardArguments(call, numSegments: num_segments, patchSize: patch_size,
                 sigma: sigma, temperature: temperature, normalize: normalize)

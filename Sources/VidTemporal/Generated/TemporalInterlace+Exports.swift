@@ -54,7 +54,7 @@ public func vt_temporal_interlace_forward(_ x: UnsafePointer<DLTensor>?, _ offse
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(shift_div, 1, "shift_div")
         let call = try TemporalInterlaceForwardArguments.signature.bind([x, offsets, weights, UnsafePointer(y)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         try TemporalInterlaceForwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
             let arguments = TemporalInterlaceForwardArguments(call, numSegments: num_segments, shiftDiv: shift_div)
             switch arguments.dtype {
@@ -134,7 +134,7 @@ public func vt_temporal_interlace_backward(_ grad: UnsafePointer<DLTensor>?, _ x
         try requireAtLeast(shift_div, 1, "shift_div")
         let call = try TemporalInterlaceBackwardArguments.signature.bind([grad, x, offsets, weights,
             UnsafePointer(grad_x), UnsafePointer(grad_offsets), UnsafePointer(grad_weights)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         try TemporalInterlaceBackwardArguments.signature.inFloat32(call) { (call) throws(VTError) in
             let arguments = TemporalInterlaceBackwardArguments(call, numSegments: num_segments, shiftDiv: shift_div)
             switch arguments.dtype {

@@ -46,7 +46,7 @@ public func vt_temporal_shift_forward(_ x: UnsafePointer<DLTensor>?, _ y: Unsafe
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftForwardArguments.signature.bind([x, UnsafePointer(y)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = TemporalShiftForwardArguments(call, numSegments: num_segments, foldDiv: fold_div, mode: mode)
         try TemporalShift.forward(arguments)
     }
@@ -97,7 +97,7 @@ public func vt_temporal_shift_backward(_ grad: UnsafePointer<DLTensor>?, _ grad_
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftBackwardArguments.signature.bind([grad, UnsafePointer(grad_x)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = TemporalShiftBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div, mode: mode)
         try TemporalShift.backward(arguments)
     }
@@ -144,7 +144,7 @@ public func vt_temporal_shift_inplace_forward(_ x: UnsafeMutablePointer<DLTensor
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceForwardArguments.signature.bind([UnsafePointer(x)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = TemporalShiftInplaceForwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
             mode: mode)
         try TemporalShift.inplaceForward(arguments)
@@ -192,7 +192,7 @@ public func vt_temporal_shift_inplace_backward(_ grad: UnsafeMutablePointer<DLTe
         try requireAtLeast(num_segments, 1, "num_segments")
         try requireAtLeast(fold_div, 1, "fold_div")
         let call = try TemporalShiftInplaceBackwardArguments.signature.bind([UnsafePointer(grad)],
-            scalar: .init(symbol: 0, name: "num_segments", value: num_segments))
+            scalars: [.init(symbol: 0, name: "num_segments", value: num_segments)])
         let arguments = TemporalShiftInplaceBackwardArguments(call, numSegments: num_segments, foldDiv: fold_div,
             mode: mode)
         try TemporalShift.inplaceBackward(arguments)

@@ -5,8 +5,8 @@
 ///
 /// with samples outside the image counting 0 and no division by C. float32 images at least 8
 /// pixels wide run register-tiled kernels (Correlation+Tiles.swift); float64 and narrower images
-/// keep the plain loops, vectorised along x. Every output and gradient element is written by one
-/// task with its sums in a fixed order, so results do not depend on the thread count.
+/// keep the plain loops, vectorised along x (`addProducts`). Every output and gradient element is
+/// written by one task with its sums in a fixed order, so results do not depend on the thread count.
 enum Correlation {
     /// The register tiles (Correlation+Tiles.swift) in 8-lane (AVX2) and 16-lane (AVX-512) vectors.
     typealias NarrowTiles = Tiles<SIMD8<Float>>
@@ -123,7 +123,8 @@ enum Correlation {
                     for j in 0..<p {
                         let dx = shape.displacement(j)
                         let o = out + ((b * p + i) * p + j) * plane + y * w
-                        for x in columns(dx, w) { o[x] += a[x] * s[x + dx] }
+                        let x = columns(dx, w)
+                        addProducts(o + x.lowerBound, a + x.lowerBound, s + x.lowerBound + dx, count: x.count)
                     }
                 }
             }
@@ -169,7 +170,8 @@ enum Correlation {
                         for j in 0..<p {
                             let dx = shape.displacement(j)
                             let g = grad + ((b * p + i) * p + j) * plane + y * w
-                            for x in columns(dx, w) { ga[x] += g[x] * s[x + dx] }
+                            let x = columns(dx, w)
+                            addProducts(ga + x.lowerBound, g + x.lowerBound, s + x.lowerBound + dx, count: x.count)
                         }
                     }
                 }
@@ -187,7 +189,8 @@ enum Correlation {
                             let dx = shape.displacement(j)
                             let g = grad + ((b * p + i) * p + j) * plane + y1 * w
                             // x1 = x - dx ranges over columns(dx): gb[x1 + dx] += g[x1] a[x1]
-                            for x1 in columns(dx, w) { gb[x1 + dx] += g[x1] * a[x1] }
+                            let x1 = columns(dx, w)
+                            addProducts(gb + x1.lowerBound + dx, g + x1.lowerBound, a + x1.lowerBound, count: x1.count)
                         }
                     }
                 }
@@ -214,18 +217,24 @@ extension Correlation {
     static func forwardHalf<E: FloatLanes>(_ a: CorrelationForwardArguments, _: E.Type) throws(VTError) {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<Float>.stride, reachable: true)
+        try forwardHalf(a.f1, a.f2, a.out, shape, E.self)
+    }
+
+    /// The half-precision forward on checked tensors (spatial correlation sampling's fast case too).
+    static func forwardHalf<E: FloatLanes>(_ f1: Tensor, _ f2: Tensor, _ out: Tensor, _ shape: Shape,
+                                           _: E.Type) throws(VTError) {
         guard shape.outputCount > 0 else { return }
         guard shape.tiled, shape.reachable.patch == shape.patch else {
-            return try HalfPrecision.withFloat32Copies([a.f1, a.f2, a.out], outputs: [false, false, true],
+            return try HalfPrecision.withFloat32Copies([f1, f2, out], outputs: [false, false, true],
                                                        inputs: [true, true, false]) { (copies) throws(VTError) in
                 try forwardReachable(copies[0].pointer(Float.self), copies[1].pointer(), copies[2].mutablePointer(), shape)
             }
         }
         try withScratch(scratchCount(shape, of: Float.self), of: Float.self) { scratch in
             if shape.wide {
-                WideTiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
+                WideTiles.forward(f1.pointer(E.self), f2.pointer(E.self), out.mutablePointer(E.self), scratch, shape)
             } else {
-                NarrowTiles.forward(a.f1.pointer(E.self), a.f2.pointer(E.self), a.out.mutablePointer(E.self), scratch, shape)
+                NarrowTiles.forward(f1.pointer(E.self), f2.pointer(E.self), out.mutablePointer(E.self), scratch, shape)
             }
         }
     }
@@ -238,8 +247,8 @@ extension Correlation {
     }
 
     /// The forward over the displacements that reach the image, zeros for the others.
-    private static func forwardReachable<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
-                                                          _ out: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
+    static func forwardReachable<T: KernelScalar>(_ f1: UnsafePointer<T>, _ f2: UnsafePointer<T>,
+                                                  _ out: UnsafeMutablePointer<T>, _ shape: Shape) throws(VTError) {
         let inner = shape.reachable
         guard inner.patch < shape.patch else { return try forward(f1, f2, out, inner) }
         // Displacements past the image: the reachable patch's planes, zeros around them.
@@ -256,8 +265,14 @@ extension Correlation {
         let shape = try shape(b: a.b, c: a.c, h: a.h, w: a.w, patchSize: a.patchSize, dilationPatch: a.dilationPatch,
                               elementSize: MemoryLayout<T>.stride, reachable: true)
         guard shape.featureCount > 0 else { return }
-        let (grad, f1, f2) = (a.grad.pointer(T.self), a.f1.pointer(T.self), a.f2.pointer(T.self))
-        let (gradF1, gradF2) = (a.gradF1?.mutablePointer(T.self), a.gradF2?.mutablePointer(T.self))
+        try backwardReachable(a.grad.pointer(T.self), a.f1.pointer(), a.f2.pointer(), gradF1: a.gradF1?.mutablePointer(),
+                              gradF2: a.gradF2?.mutablePointer(), shape)
+    }
+
+    /// The backward reading only the displacements that reach the image.
+    static func backwardReachable<T: KernelScalar>(_ grad: UnsafePointer<T>, _ f1: UnsafePointer<T>,
+                                                   _ f2: UnsafePointer<T>, gradF1: UnsafeMutablePointer<T>?,
+                                                   gradF2: UnsafeMutablePointer<T>?, _ shape: Shape) throws(VTError) {
         let inner = shape.reachable
         guard inner.patch < shape.patch else {
             return try backward(grad, f1, f2, gradF1: gradF1, gradF2: gradF2, inner)

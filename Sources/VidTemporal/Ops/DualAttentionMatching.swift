@@ -471,7 +471,7 @@ enum DualAttentionMatching {
 
 extension DualAttentionMatching {
     /// The workspace's element count for these dims (the op table's derived size W).
-    static func workspaceCount(n: Int, t: Int, d: Int, dk: Int) throws(VTError) -> Int {
+    static func workspaceCount(_ n: Int, _ t: Int, _ d: Int, _ dk: Int) throws(VTError) -> Int {
         workspaceCount(try shape(n: n, t: t, d: d, dk: dk, elementSize: 8))
     }
 

@@ -50,6 +50,24 @@ func scaledAdd<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ a: T, _ x: Unsaf
     }
 }
 
+/// y[i] += a[i] * b[i], in vectors (y may alias nothing the loop reads, which the compiler
+/// cannot know).
+@inline(__always)
+func addProducts<T: KernelScalar>(_ y: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let product = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<T>.self)
+            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<T>.self)
+        let value = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<T>.self) + product
+        UnsafeMutableRawPointer(y + i).storeBytes(of: value, as: SIMD8<T>.self)
+        i += 8
+    }
+    while i < count {
+        y[i] += a[i] * b[i]
+        i += 1
+    }
+}
+
 /// Σ a[i] * b[i]. Each of 16 lanes accumulates in T over a chunk of 256 elements (16 products
 /// per lane), then the chunk is flushed into a Double, so rounding errors do not grow with the
 /// length of a whole feature map. The order depends only on `count`.

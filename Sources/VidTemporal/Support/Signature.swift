@@ -54,16 +54,18 @@ struct DTypes: OptionSet, Sendable {
     }
 }
 
-/// A size computed by another function from bound symbols (the DAM workspace's).
-struct Derived: Sendable {
+/// A size another exported function computes from bound symbols (the DAM workspace's, a
+/// sampled correlation's output height).
+struct Derived<let symbolCount: Int>: Sendable {
     /// The exported function that computes it, for messages.
     let function: StaticString
     let symbol: Int
-    let inputs: InlineArray<4, Int>
-    let compute: @Sendable (InlineArray<4, Int>) throws(VTError) -> Int
+    /// The symbols it reads, for messages.
+    let inputs: [Int]
+    let compute: @Sendable (InlineArray<symbolCount, Int>) throws(VTError) -> Int
 }
 
-/// A scalar argument that gives a symbol its value (num_segments is T).
+/// A scalar argument that gives a symbol its value (num_segments is T, kernel_h is KH).
 struct ScalarSymbol {
     let symbol: Int
     let name: StaticString
@@ -91,10 +93,11 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
     // read from them copies that element, where an InlineArray property would copy itself whole.
     let symbols: UnsafeBufferPointer<StaticString>
     let tensors: UnsafeBufferPointer<TensorSpec>
-    let derived: Derived?
+    /// Computed in order once the tensors have bound their symbols.
+    let derived: [Derived<symbolCount>]
 
     init(dtypes: DTypes, channelsLast: Bool = false, symbols: InlineArray<symbolCount, StaticString>,
-         tensors: InlineArray<tensorCount, TensorSpec>, derived: Derived? = nil) {
+         tensors: InlineArray<tensorCount, TensorSpec>, derived: [Derived<symbolCount>] = []) {
         self.dtypes = dtypes
         self.channelsLast = channelsLast
         self.symbols = Self.permanent(symbols)
@@ -118,11 +121,19 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
         case derived
     }
 
-    func bind(_ arguments: InlineArray<tensorCount, UnsafePointer<DLTensor>?>,
-              scalar: ScalarSymbol? = nil) throws(VTError) -> Binding<tensorCount, symbolCount> {
+    func bind(_ arguments: InlineArray<tensorCount, UnsafePointer<DLTensor>?>) throws(VTError)
+        -> Binding<tensorCount, symbolCount> {
+        let none: InlineArray<0, ScalarSymbol> = []
+        return try bind(arguments, scalars: none)
+    }
+
+    func bind<let scalarCount: Int>(_ arguments: InlineArray<tensorCount, UnsafePointer<DLTensor>?>,
+                                    scalars: InlineArray<scalarCount, ScalarSymbol>) throws(VTError)
+        -> Binding<tensorCount, symbolCount> {
         var sizes = InlineArray<symbolCount, Int>(repeating: 0)
         var sources = InlineArray<symbolCount, Source>(repeating: .unbound)
-        if let scalar {
+        for i in 0..<scalarCount {
+            let scalar = scalars[i]
             (sizes[scalar.symbol], sources[scalar.symbol]) = (Int(scalar.value), .scalar(scalar.name))
         }
         var dtype: DType? = nil
@@ -177,20 +188,35 @@ struct Signature<let tensorCount: Int, let symbolCount: Int>: @unchecked Sendabl
                 }
             }
         }
-        if let derived {
-            var inputs = InlineArray<4, Int>(repeating: 0)
-            for i in 0..<4 { inputs[i] = sizes[derived.inputs[i]] }
-            (sizes[derived.symbol], sources[derived.symbol]) = (try derived.compute(inputs), .derived)
+        for rule in derived {
+            do {
+                (sizes[rule.symbol], sources[rule.symbol]) = (try rule.compute(sizes), .derived)
+            } catch {
+                // Refused sizes, in this function's terms: the arguments they came from (the
+                // first scalar among them is the one at fault, else the first tensor).
+                let inputs = rule.inputs.map { describe($0, sizes, sources) }.joined(separator: ", ")
+                let names = rule.inputs.map { symbol -> (String, Bool) in
+                    switch sources[symbol] {
+                    case .scalar(let name): ("\(name)", true)
+                    case .tensor(let t, _), .quotient(let t, _): ("\(tensors[t].name)", false)
+                    default: ("", false)
+                    }
+                }
+                let argument = (names.first { $0.1 } ?? names.first { !$0.0.isEmpty } ?? ("", false)).0
+                throw VTError(status: error.status, argument: argument,
+                              message: "\(symbols[rule.symbol]) = \(rule.function)(\(inputs)): \(error.message)")
+            }
         }
         var checked = InlineArray<tensorCount, Tensor?>(repeating: nil)
         for index in 0..<tensorCount {
             guard let argument = arguments[index] else { continue }
             let (spec, t) = (tensors[index], argument.pointee)
             for d in 0..<max(spec.rank, 0) {
-                guard case .derived(let symbol) = spec.dims[d], t.shape![d] != sizes[symbol], let rule = derived else {
+                guard case .derived(let symbol) = spec.dims[d], t.shape![d] != sizes[symbol],
+                      let rule = derived.first(where: { $0.symbol == symbol }) else {
                     continue
                 }
-                let inputs = (0..<4).map { "\(symbols[rule.inputs[$0]])=\(sizes[rule.inputs[$0]])" }.joined(separator: ", ")
+                let inputs = rule.inputs.map { "\(symbols[$0])=\(sizes[$0])" }.joined(separator: ", ")
                 throw .shapeMismatch("\(spec.name).shape[\(d)]=\(t.shape![d]) must be \(symbols[symbol])=\(sizes[symbol]) "
                     + "= \(rule.function)(\(inputs))", argument: "\(spec.name)")
             }

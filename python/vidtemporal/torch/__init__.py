@@ -19,7 +19,7 @@ from .global_temporal_attention import GlobalTemporalAttention, global_temporal_
 from .region_pool import region_pool
 from .region_unpool import region_unpool
 from .spatial_attention import spatial_attention
-from .spatial_correlation_sampler import SpatialCorrelationSampler, spatial_correlation_sample
+from .spatial_correlation_sample import SpatialCorrelationSampler, spatial_correlation_sample
 from .temporal_interlace import (OffsetNet, TemporalInterlace, WeightNet, convert_tin_state_dict,
                                  make_temporal_interlace, temporal_interlace)
 from .temporal_shift import TemporalShift, TemporalShiftStream, make_temporal_shift, temporal_shift, temporal_shift_
