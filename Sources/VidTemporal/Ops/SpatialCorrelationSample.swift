@@ -155,21 +155,21 @@ enum SpatialCorrelationSample {
         for h in outputs where !rows.taps(h).isEmpty { top = min(top, rows.position(h, rows.taps(h).lowerBound)) }
         let bandRows = top == Int.max ? 0..<0 : top..<min(rows.size, top + band)
         let planeStride = band * w
-        // D row by row, its displacements' rows (a few kB) staying in cache over the channels.
+        // D row by row and patch row by patch row: that row's displacements' sums (PW rows of the
+        // image's width) stay in L1 over the channels.
         for y in bandRows where covered[y] {
             for p in 0..<rows.patch {
-                for q in 0..<cols.patch { (d + (p * cols.patch + q) * planeStride + (y - top) * w).update(repeating: 0, count: w) }
-            }
-            for c in 0..<channels {
-                let a = in1 + (b * channels + c) * plane + y * w
-                for p in 0..<rows.patch {
-                    guard let su = rows.shift(p), (0..<rows.size).contains(y + su) else { continue }
+                let first = d + p * cols.patch * planeStride + (y - top) * w
+                for q in 0..<cols.patch { (first + q * planeStride).update(repeating: 0, count: w) }
+                guard let su = rows.shift(p), (0..<rows.size).contains(y + su) else { continue }
+                for c in 0..<channels {
+                    let a = in1 + (b * channels + c) * plane + y * w
                     let s = in2 + (b * channels + c) * plane + (y + su) * w
                     for q in 0..<cols.patch {
                         guard let sv = cols.shift(q) else { continue }
-                        let row = d + (p * cols.patch + q) * planeStride + (y - top) * w
                         let x = columns(sv, w)
-                        addProducts(row + x.lowerBound, a + x.lowerBound, s + x.lowerBound + sv, count: x.count)
+                        addProducts(first + q * planeStride + x.lowerBound, a + x.lowerBound, s + x.lowerBound + sv,
+                                    count: x.count)
                     }
                 }
             }
@@ -267,20 +267,22 @@ enum SpatialCorrelationSample {
                 scatter(grad, shape, b, p, q, band, e + (p * cols.patch + q) * planeStride)
             }
         }
-        // Row by row (E's rows for it stay in cache over the channels); 0 where no window reads.
+        // Row by row, then patch row by patch row (its E rows stay in L1 over the channels); 0
+        // where no window reads.
         for y in band {
-            for c in 0..<channels {
-                let ga = gradIn1 + (b * channels + c) * plane + y * w
-                ga.update(repeating: 0, count: w)
-                guard covered[y] else { continue }
-                for p in 0..<rows.patch {
-                    guard let su = rows.shift(p), (0..<rows.size).contains(y + su) else { continue }
+            for c in 0..<channels { (gradIn1 + (b * channels + c) * plane + y * w).update(repeating: 0, count: w) }
+            guard covered[y] else { continue }
+            for p in 0..<rows.patch {
+                guard let su = rows.shift(p), (0..<rows.size).contains(y + su) else { continue }
+                let first = e + p * cols.patch * planeStride + (y - band.lowerBound) * w
+                for c in 0..<channels {
+                    let ga = gradIn1 + (b * channels + c) * plane + y * w
                     let s = in2 + (b * channels + c) * plane + (y + su) * w
                     for q in 0..<cols.patch {
                         guard let sv = cols.shift(q) else { continue }
-                        let row = e + (p * cols.patch + q) * planeStride + (y - band.lowerBound) * w
                         let x = columns(sv, w)
-                        addProducts(ga + x.lowerBound, row + x.lowerBound, s + x.lowerBound + sv, count: x.count)
+                        addProducts(ga + x.lowerBound, first + q * planeStride + x.lowerBound, s + x.lowerBound + sv,
+                                    count: x.count)
                     }
                 }
             }
@@ -303,17 +305,18 @@ enum SpatialCorrelationSample {
             }
         }
         for y in band {
-            for c in 0..<channels {
-                let gb = gradIn2 + (b * channels + c) * plane + y * w
-                gb.update(repeating: 0, count: w)
-                for p in 0..<rows.patch {
-                    guard let su = rows.shift(p), (0..<rows.size).contains(y - su), covered[y - su] else { continue }
+            for c in 0..<channels { (gradIn2 + (b * channels + c) * plane + y * w).update(repeating: 0, count: w) }
+            for p in 0..<rows.patch {
+                guard let su = rows.shift(p), (0..<rows.size).contains(y - su), covered[y - su] else { continue }
+                let first = e + p * cols.patch * planeStride + (y - band.lowerBound) * w
+                for c in 0..<channels {
+                    let gb = gradIn2 + (b * channels + c) * plane + y * w
                     let a = in1 + (b * channels + c) * plane + (y - su) * w
                     for q in 0..<cols.patch {
                         guard let sv = cols.shift(q) else { continue }
-                        let row = e + (p * cols.patch + q) * planeStride + (y - band.lowerBound) * w
                         let x = columns(sv, w)
-                        addProducts(gb + x.lowerBound + sv, row + x.lowerBound, a + x.lowerBound, count: x.count)
+                        addProducts(gb + x.lowerBound + sv, first + q * planeStride + x.lowerBound, a + x.lowerBound,
+                                    count: x.count)
                     }
                 }
             }
