@@ -250,9 +250,13 @@ def c_function(function):
 
 
 def sizes_of(table):
-    """{size function: its parameters}: the functions the table's derived dims come from."""
-    return {source: tuple(s.lower() for s in inputs)
-            for op in table.OPS for f in op.functions for source, inputs in f.derived.values()}
+    """{size function: its parameters}: the functions the table's derived dims come from, each
+    declared in SIZE_FUNCTIONS and passed as many symbols as it has parameters."""
+    for op in table.OPS:
+        for f in op.functions:
+            for source, inputs in f.derived.values():
+                assert len(table.SIZE_FUNCTIONS.get(source, ())) == len(inputs), f"{f.name}: {source} is not declared"
+    return table.SIZE_FUNCTIONS
 
 
 def c_size_function(name, params):

@@ -600,10 +600,10 @@ static PyObject *dual_attention_matching_workspace_count(PyObject *module, PyObj
     return PyLong_FromLongLong(count);
 }
 
-/* spatial_correlation_sample_output_size(w, kw, padw, dilw, sw) -> int */
+/* spatial_correlation_sample_output_size(size, kernel_size, padding, dilation, stride) -> int */
 static PyObject *spatial_correlation_sample_output_size(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     static const char fn[] = "spatial_correlation_sample_output_size";
-    static const char *const names[5] = {"w", "kw", "padw", "dilw", "sw"};
+    static const char *const names[5] = {"size", "kernel_size", "padding", "dilation", "stride"};
     int64_t v[5], count = 0;
     if (vtx_arity(fn, nargs, 5) < 0) return NULL;
     for (int i = 0; i < 5; i++)
@@ -683,6 +683,6 @@ PyMethodDef vtx_op_methods[] = {
     {"dual_attention_matching_workspace_count", (PyCFunction)(void (*)(void))dual_attention_matching_workspace_count, METH_FASTCALL,
      "dual_attention_matching_workspace_count(n, t, d, dk) -> int"},
     {"spatial_correlation_sample_output_size", (PyCFunction)(void (*)(void))spatial_correlation_sample_output_size, METH_FASTCALL,
-     "spatial_correlation_sample_output_size(w, kw, padw, dilw, sw) -> int"},
+     "spatial_correlation_sample_output_size(size, kernel_size, padding, dilation, stride) -> int"},
     {NULL, NULL, 0, NULL},
 };

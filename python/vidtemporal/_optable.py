@@ -150,6 +150,11 @@ DAM_INPUTS = [In("audio", "N T D"), In("visual", "N T D"), In("mask", "N T"),
               In("wq_v", "D DK"), In("wk_v", "D DK"), In("wv_v", "D D")]
 DAM_WORKSPACE = {"W": ("dual_attention_matching_workspace_count", ("N", "T", "D", "DK"))}
 
+# The exported size functions derived dims come from, with their parameters as the header names them
+# (a derived dim passes its symbols in this order).
+SIZE_FUNCTIONS = {"dual_attention_matching_workspace_count": ("n", "t", "d", "dk"),
+                  "spatial_correlation_sample_output_size": ("size", "kernel_size", "padding", "dilation", "stride")}
+
 
 def gradients(tensors):
     """The optional gradient outputs of these inputs, same shapes."""
